@@ -1,0 +1,68 @@
+# charm-panko: build, package and test the Panko charm.
+SHELL := /bin/bash
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN := bin/panko-charm
+LOCALJUJU := bin/localjuju
+GOFLAGS_BUILD := -trimpath -ldflags='-s -w'
+# Debian packages the tests use: a real MariaDB, Apache with mod_wsgi, haproxy.
+TEST_PACKAGES := mariadb-server mariadb-client apache2 libapache2-mod-wsgi-py3 haproxy
+
+.PHONY: all build localjuju hooks check-hooks charm test unit lint vet staticcheck deps demo bench fuzz functional clean
+
+all: charm
+
+build: ## static charm binary
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/panko-charm
+
+localjuju: ## the local model CLI
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCALJUJU) ./cmd/localjuju
+
+hooks: ## regenerate hooks/ and actions/ symlinks from the metadata
+	$(GO) run ./cmd/charmpack links
+
+check-hooks:
+	$(GO) run ./cmd/charmpack check
+
+charm: build ## panko.charm
+	$(GO) run ./cmd/charmpack archive $(BIN) build/charm panko.charm
+	@echo "built panko.charm"
+
+deps: ## install the Debian packages the tests need (as root)
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags functional ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+lint: vet staticcheck check-hooks
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+unit: deps charm localjuju
+	$(GO) test -count=1 ./...
+
+test: lint unit ## everything CI runs
+
+demo: deps charm localjuju ## a short story on the local model
+	./scripts/demo.sh
+
+bench: deps charm localjuju
+	$(GO) run ./cmd/bench
+
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+functional:
+	$(GO) test -tags functional -count=1 -v ./tests/functional/...
+
+clean:
+	rm -rf bin build panko.charm .localjuju

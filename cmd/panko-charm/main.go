@@ -1,0 +1,45 @@
+// Command panko-charm is the Panko charm: Juju runs it as dispatch (and as
+// every hooks/* and actions/* symlink) for each hook and action.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/openstack-charmers/charm-panko/internal/charm"
+	"github.com/openstack-charmers/charm-panko/internal/host"
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args, os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	ev, err := juju.ResolveEvent(getenv, args[0])
+	if err != nil {
+		fmt.Fprintf(stdout, "panko-charm %s: the Panko charm for Juju.\n", version)
+		fmt.Fprintln(stdout, "Juju runs this program as the charm's dispatch; it is not meant to be run by hand.")
+		return 0
+	}
+	root := getenv(charm.RootEnv)
+	if root == "" {
+		root = "/"
+	}
+	deps := charm.Deps{
+		Tools:  juju.NewExecTools(),
+		Host:   host.New(root),
+		Env:    juju.EnvFrom(getenv),
+		Stderr: stderr,
+	}
+	if err := charm.Run(context.Background(), ev, deps); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", ev.Name, err)
+		return 1
+	}
+	return 0
+}

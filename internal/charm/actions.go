@@ -1,0 +1,96 @@
+package charm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/status"
+)
+
+// pausedStatus is the status of a paused unit.
+var pausedStatus = status.Status{Name: status.Maintenance, Message: "Paused. Use 'resume' action to resume normal service."}
+
+// updateStatusEvent is the event a reconcile started by update-status sees.
+var updateStatusEvent = juju.Event{Kind: juju.Hook, Name: "update-status"}
+
+// runAction dispatches an action to its handler. A handler's failure is
+// reported with action-fail; the process still exits 0.
+func runAction(ctx context.Context, name string, d Deps) error {
+	var err error
+	switch name {
+	case "pause":
+		err = pause(ctx, d)
+	case "resume":
+		err = resume(ctx, d)
+	case "restart-services":
+		err = restartServices(ctx, d)
+	default:
+		err = fmt.Errorf("action %q is not supported by this charm version", name)
+	}
+	if err != nil {
+		if ferr := d.Tools.ActionFail(err.Error()); ferr != nil {
+			return fmt.Errorf("action-fail: %w (action error: %v)", ferr, err)
+		}
+	}
+	return nil
+}
+
+// pause stops, disables and masks the managed services and records the
+// pause on disk, where every later hook sees it.
+func pause(ctx context.Context, d Deps) error {
+	if _, err := d.Host.WriteFile(PausedMarker, []byte("paused\n"), 0o644, "root", "root"); err != nil {
+		return fmt.Errorf("record pause: %w", err)
+	}
+	var stopped []string
+	for i := len(managedServices) - 1; i >= 0; i-- {
+		svc := d.Host.Service(managedServices[i])
+		if err := stopAndMask(ctx, svc); err != nil {
+			return fmt.Errorf("couldn't pause: %w", err)
+		}
+		stopped = append([]string{svc.Name()}, stopped...)
+	}
+	if err := setStatus(d, pausedStatus); err != nil {
+		return err
+	}
+	return d.Tools.ActionSet(map[string]string{"stopped": strings.Join(stopped, ",")})
+}
+
+// resume removes the pause, unmasks the services and reconciles the unit.
+func resume(ctx context.Context, d Deps) error {
+	for _, name := range managedServices {
+		if err := d.Host.Service(name).Unmask(ctx); err != nil {
+			return fmt.Errorf("couldn't resume: unmask %s: %w", name, err)
+		}
+	}
+	if _, err := d.Host.Remove(PausedMarker); err != nil {
+		return fmt.Errorf("clear pause: %w", err)
+	}
+	if err := reconcile(ctx, juju.Event{Kind: juju.Action, Name: "resume"}, d); err != nil {
+		return err
+	}
+	var running []string
+	for _, name := range managedServices {
+		if ok, err := d.Host.Service(name).Active(ctx); err == nil && ok {
+			running = append(running, name)
+		}
+	}
+	return d.Tools.ActionSet(map[string]string{"started": strings.Join(running, ",")})
+}
+
+// restartServices restarts every managed service that should run.
+func restartServices(ctx context.Context, d Deps) error {
+	if d.Host.Exists(PausedMarker) {
+		return fmt.Errorf("unit is paused: run the resume action first")
+	}
+	var done []string
+	for _, name := range managedServices {
+		svc := d.Host.Service(name)
+		if err := svc.Restart(ctx); err != nil {
+			return fmt.Errorf("restart %s: %w", name, err)
+		}
+		done = append(done, name)
+	}
+	return d.Tools.ActionSet(map[string]string{"restarted": strings.Join(done, ",")})
+}

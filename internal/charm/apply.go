@@ -1,0 +1,268 @@
+package charm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/host"
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/status"
+)
+
+// dbSyncTimeout bounds panko-dbsync (real runs take about a second).
+const dbSyncTimeout = 10 * time.Minute
+
+// apply makes the unit match the plan: packages, files, services (each
+// restarted at most once), database sync, relation data, ports, status.
+func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
+	if p.Halt {
+		return setStatus(d, p.Status)
+	}
+	if p.Err != nil {
+		return p.Err
+	}
+	if len(p.Install) > 0 || len(p.Purge) > 0 {
+		if err := d.Tools.StatusSet(status.Maintenance, "Installing packages"); err != nil {
+			return fmt.Errorf("set status: %w", err)
+		}
+		if err := installPackages(ctx, p, d); err != nil {
+			return err
+		}
+		for _, name := range p.Mask {
+			if err := stopAndMask(ctx, d.Host.Service(name)); err != nil {
+				return err
+			}
+		}
+		v, err := d.Host.InstalledVersion(ctx, openstack.VersionPackage)
+		if err != nil {
+			return fmt.Errorf("read version of %s: %w", openstack.VersionPackage, err)
+		}
+		if err := d.Tools.ApplicationVersionSet(upstreamVersion(v)); err != nil {
+			return fmt.Errorf("set application version: %w", err)
+		}
+	}
+
+	restart := map[string]bool{}
+	for _, f := range p.Files {
+		changed, err := d.Host.WriteFile(f.Path, f.Data, f.Mode, f.Owner, f.Group)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", f.Path, err)
+		}
+		if changed {
+			for _, s := range f.Restarts {
+				restart[s] = true
+			}
+		}
+	}
+	for _, path := range p.RemoveFiles {
+		changed, err := d.Host.Remove(path)
+		if err != nil {
+			return fmt.Errorf("remove %s: %w", path, err)
+		}
+		if changed {
+			restart["apache2"] = true
+		}
+	}
+	for _, site := range p.Sites {
+		if d.Host.Exists("/etc/apache2/sites-enabled/" + site + ".conf") {
+			continue
+		}
+		if _, err := d.Host.Run(ctx, []string{"a2ensite", site}, time.Minute); err != nil {
+			return fmt.Errorf("enable site %s: %w", site, err)
+		}
+		restart["apache2"] = true
+	}
+
+	var errs []error
+	for _, name := range managedServices {
+		if err := converge(ctx, d.Host.Service(name), p.Run, restart[name]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	if p.DBSync {
+		if err := dbSync(ctx, p, d); err != nil {
+			return err
+		}
+	}
+	for _, rs := range p.Relations {
+		if err := d.Tools.RelationSet(rs.ID, rs.App, rs.Data); err != nil {
+			return fmt.Errorf("publish on %s: %w", rs.ID, err)
+		}
+	}
+	if err := openPorts(d, p.Open); err != nil {
+		return err
+	}
+	return setStatus(d, p.Status)
+}
+
+// installPackages adds the origin's apt source and installs and purges.
+func installPackages(ctx context.Context, p Plan, d Deps) error {
+	src := p.Source
+	if len(src.Packages) > 0 {
+		if err := d.Host.Install(ctx, src.Packages); err != nil {
+			return fmt.Errorf("install %s: %w", strings.Join(src.Packages, " "), err)
+		}
+	}
+	for _, f := range src.Remove {
+		if _, err := d.Host.Remove(f); err != nil {
+			return fmt.Errorf("remove %s: %w", f, err)
+		}
+	}
+	if src.File != "" {
+		if _, err := d.Host.WriteFile(src.File, []byte(src.Content), 0o644, "root", "root"); err != nil {
+			return fmt.Errorf("write %s: %w", src.File, err)
+		}
+	}
+	if src.Repository != "" {
+		if err := d.Host.AddSource(ctx, src.Repository); err != nil {
+			return fmt.Errorf("add apt source: %w", err)
+		}
+	}
+	if err := d.Host.Update(ctx); err != nil {
+		return fmt.Errorf("apt update: %w", err)
+	}
+	if err := d.Host.Install(ctx, p.Install); err != nil {
+		return fmt.Errorf("install packages: %w", err)
+	}
+	if err := d.Host.Purge(ctx, p.Purge); err != nil {
+		return fmt.Errorf("purge packages: %w", err)
+	}
+	return nil
+}
+
+// converge brings one service to its desired state: running and enabled
+// (restarted if one of its files changed) or stopped.
+func converge(ctx context.Context, svc host.Service, run, changed bool) error {
+	active, err := svc.Active(ctx)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", svc.Name(), err)
+	}
+	if !run {
+		if active {
+			if err := svc.Stop(ctx); err != nil {
+				return fmt.Errorf("stop %s: %w", svc.Name(), err)
+			}
+		}
+		return nil
+	}
+	if masked, err := svc.Masked(ctx); err == nil && masked {
+		if err := svc.Unmask(ctx); err != nil {
+			return fmt.Errorf("unmask %s: %w", svc.Name(), err)
+		}
+	}
+	if enabled, err := svc.Enabled(ctx); err == nil && !enabled {
+		if err := svc.Enable(ctx); err != nil {
+			return fmt.Errorf("enable %s: %w", svc.Name(), err)
+		}
+	}
+	switch {
+	case !active:
+		if err := svc.Start(ctx); err != nil {
+			return fmt.Errorf("start %s: %w", svc.Name(), err)
+		}
+	case changed:
+		if err := svc.Restart(ctx); err != nil {
+			return fmt.Errorf("restart %s: %w", svc.Name(), err)
+		}
+	}
+	return nil
+}
+
+// stopAndMask stops, disables and masks a service.
+func stopAndMask(ctx context.Context, svc host.Service) error {
+	for _, step := range []struct {
+		name string
+		do   func(context.Context) error
+	}{{"stop", svc.Stop}, {"disable", svc.Disable}, {"mask", svc.Mask}} {
+		if err := step.do(ctx); err != nil {
+			return fmt.Errorf("%s %s: %w", step.name, svc.Name(), err)
+		}
+	}
+	return nil
+}
+
+// dbSync runs panko-dbsync on the leader, checks the schema and records the
+// synced release for the other units.
+func dbSync(ctx context.Context, p Plan, d Deps) error {
+	if err := d.Tools.StatusSet(status.Maintenance, "Syncing database schema"); err != nil {
+		return fmt.Errorf("set status: %w", err)
+	}
+	argv := []string{"panko-dbsync", "--config-file=" + PankoConf, "--log-file=" + DBSyncLog}
+	if _, err := d.Host.Run(ctx, argv, dbSyncTimeout); err != nil {
+		return fmt.Errorf("panko-dbsync: %s", redact(err.Error(), p.DB.Password))
+	}
+	ok, err := d.DB.SchemaCurrent(ctx, *p.DB)
+	if err != nil {
+		return fmt.Errorf("check schema: %s", redact(err.Error(), p.DB.Password))
+	}
+	if !ok {
+		return fmt.Errorf("panko-dbsync finished but the schema is not current (see %s)", DBSyncLog)
+	}
+	if err := d.Tools.LeaderSet(map[string]string{leaderDBSynced: p.Release}); err != nil {
+		return fmt.Errorf("record database sync: %w", err)
+	}
+	logf(d, juju.LevelInfo, "database schema synced for %s", p.Release)
+	return nil
+}
+
+// openPorts opens the API port unless it is already open.
+func openPorts(d Deps, ports []string) error {
+	if len(ports) == 0 {
+		return nil
+	}
+	opened, err := d.Tools.OpenedPorts()
+	if err != nil {
+		return fmt.Errorf("read opened ports: %w", err)
+	}
+	have := map[string]bool{}
+	for _, o := range opened {
+		have[o] = true
+	}
+	for _, port := range ports {
+		if have[port] {
+			continue
+		}
+		if err := d.Tools.OpenPort(port); err != nil {
+			return fmt.Errorf("open port %s: %w", port, err)
+		}
+	}
+	return nil
+}
+
+// setStatus sets the workload status and caches it for update-status.
+func setStatus(d Deps, s status.Status) error {
+	if err := d.Tools.StatusSet(s.Name, s.Message); err != nil {
+		return fmt.Errorf("set status: %w", err)
+	}
+	return nil
+}
+
+// upstreamVersion strips the Debian epoch and revision: "1:10.0.0-0ubuntu1" → "10.0.0".
+func upstreamVersion(v string) string {
+	if _, after, ok := strings.Cut(v, ":"); ok {
+		v = after
+	}
+	if before, _, ok := strings.Cut(v, "-"); ok {
+		v = before
+	}
+	if before, _, ok := strings.Cut(v, "~"); ok {
+		v = before
+	}
+	return v
+}
+
+// redact removes secret from s.
+func redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "********")
+}

@@ -1,0 +1,92 @@
+// Package charm is the Panko charm's logic: for every hook it reads the
+// inputs (config, relations, leadership, the machine), computes a plan with a
+// pure function, applies it through the host boundary and sets one status.
+// Actions have their own handlers; stop and remove tear the unit down.
+package charm
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/host"
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+)
+
+// RootEnv names the environment variable that roots every machine path
+// (default "/"); the local model gives each unit its own root this way.
+const RootEnv = "PANKO_HOST_ROOT"
+
+// Deps are the charm's boundaries and clocks.
+type Deps struct {
+	// Tools are the Juju hook tools.
+	Tools juju.Tools
+	// Host is the machine.
+	Host host.Host
+	// Env is the hook environment (unit name, relation, action).
+	Env juju.Env
+	// DB checks the database over the network; nil uses the MySQL client.
+	DB Database
+	// Now is the clock; nil uses time.Now.
+	Now func() time.Time
+	// Random returns n random bytes; nil uses crypto/rand.
+	Random func(n int) []byte
+	// Stderr receives diagnostics that go to the unit log; nil discards.
+	Stderr io.Writer
+}
+
+func (d *Deps) defaults() {
+	if d.DB == nil {
+		d.DB = mysqlDatabase{}
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Random == nil {
+		d.Random = cryptoRandom
+	}
+	if d.Stderr == nil {
+		d.Stderr = io.Discard
+	}
+}
+
+// Run handles one event: actions go to their handlers, stop and remove tear
+// the unit down, update-status checks the workload, and every other hook
+// reconciles the unit. Expected incompleteness is a status, not an error; an
+// error means Juju should retry the hook.
+func Run(ctx context.Context, ev juju.Event, d Deps) error {
+	d.defaults()
+	if ev.Kind == juju.Action {
+		return runAction(ctx, ev.Name, d)
+	}
+	switch ev.Name {
+	case "stop", "remove":
+		return teardown(ctx, ev.Name, d)
+	case "update-status":
+		return updateStatus(ctx, d)
+	case "collect-metrics", "meter-status-changed", "leader-deposed":
+		return nil
+	}
+	return reconcile(ctx, ev, d)
+}
+
+// reconcile is the level-based path every hook takes.
+func reconcile(ctx context.Context, ev juju.Event, d Deps) error {
+	in, err := readInputs(ctx, ev, d)
+	if err != nil {
+		return err
+	}
+	p := plan(in)
+	if err := apply(ctx, in, p, d); err != nil {
+		return err
+	}
+	return nil
+}
+
+func logf(d Deps, level juju.Level, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if err := d.Tools.Log(level, msg); err != nil {
+		fmt.Fprintf(d.Stderr, "juju-log: %v\n", err)
+	}
+}

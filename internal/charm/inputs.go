@@ -1,0 +1,288 @@
+package charm
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/openstack-charmers/charm-panko/internal/config"
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+)
+
+// Endpoints of the charm (metadata.yaml).
+const (
+	SharedDB        = "shared-db"
+	IdentityService = "identity-service"
+	Cluster         = "cluster"
+	HA              = "ha"
+	Certificates    = "certificates"
+	EventService    = "event-service"
+)
+
+// Paths the charm reads and writes on the unit.
+const (
+	PankoConf       = "/etc/panko/panko.conf"
+	DBCAFile        = "/etc/panko/db-ca.pem"
+	APISiteFile     = "/etc/apache2/sites-available/panko-api.conf"
+	APISiteLink     = "/etc/apache2/sites-enabled/panko-api.conf"
+	HAProxyCfg      = "/etc/haproxy/haproxy.cfg"
+	MemcachedConf   = "/etc/memcached.conf"
+	OSRelease       = "/etc/os-release"
+	PausedMarker    = "/var/lib/charm-panko/paused"
+	StatusCache     = "/var/lib/charm-panko/status"
+	DBSyncLog       = "/var/log/panko/panko-upgrade.log"
+	leaderDBSynced  = "db-synced"
+	defaultDBPort   = 3306
+	statsPasswordSz = 16
+)
+
+// Relation is one relation of an endpoint as this unit sees it.
+type Relation struct {
+	// ID is the relation id, e.g. "shared-db:3".
+	ID string
+	// RemoteApp is the related application.
+	RemoteApp string
+	// Units are the remote units in scope, sorted, and Bags their data.
+	Units []string
+	Bags  map[string]map[string]string
+	// App is the remote application's bag (read only where the protocol uses it).
+	App map[string]string
+	// Local is this unit's own bag.
+	Local map[string]string
+}
+
+// UnitBags returns the remote unit bags in unit order.
+func (r Relation) UnitBags() []map[string]string {
+	out := make([]map[string]string, 0, len(r.Units))
+	for _, u := range r.Units {
+		out = append(out, r.Bags[u])
+	}
+	return out
+}
+
+// Inputs is everything a reconcile looks at.
+type Inputs struct {
+	Event juju.Event
+	Unit  string
+	// Series is the Ubuntu codename of the machine.
+	Series string
+	// Config is the typed config and Problems what is wrong with it.
+	Config   config.Config
+	Problems []config.Problem
+	// Origin is the parsed openstack-origin (valid only without Problems)
+	// and OriginErr why it cannot be used.
+	Origin    openstack.Origin
+	OriginErr error
+	Leader     bool
+	LeaderData map[string]string
+	// Installed maps package name to installed version ("" = absent) for
+	// every package of the release's set.
+	Installed map[string]string
+	// Relations per endpoint.
+	Relations map[string][]Relation
+	// Addresses per binding name ("shared-db", "cluster", "public", …).
+	Addresses map[string]string
+	// CIDRs per binding name.
+	CIDRs map[string][]string
+	CPUs  int
+	// StatsPassword is the haproxy statistics password, kept across hooks.
+	StatsPassword string
+	// Paused is true after the pause action until resume.
+	Paused bool
+	// DBReachable is nil when the database answered (only checked once the
+	// relation is ready).
+	DBReachable error
+	// DBChecked says whether DBReachable was probed.
+	DBChecked bool
+}
+
+// readInputs gathers the inputs with as few hook-tool calls as it can.
+func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
+	in := Inputs{Event: ev, Unit: d.Env.Unit, CPUs: d.Host.CPUCount()}
+	raw, err := d.Tools.ConfigGet()
+	if err != nil {
+		return in, fmt.Errorf("read config: %w", err)
+	}
+	in.Config, in.Problems = config.Parse(raw)
+	in.Problems = append(in.Problems, in.Config.Validate()...)
+	in.Series = readSeries(d)
+	if len(in.Problems) == 0 {
+		in.Origin, in.OriginErr = openstack.ParseOrigin(in.Config.OpenstackOrigin, in.Series)
+	}
+	if in.Leader, err = d.Tools.IsLeader(); err != nil {
+		return in, fmt.Errorf("read leadership: %w", err)
+	}
+	if in.LeaderData, err = d.Tools.LeaderGet(); err != nil {
+		return in, fmt.Errorf("read leader settings: %w", err)
+	}
+	in.Paused = d.Host.Exists(PausedMarker)
+	if in.Origin.Release != "" {
+		if err := readInstalled(ctx, &in, d); err != nil {
+			return in, err
+		}
+	}
+	in.Relations = map[string][]Relation{}
+	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService} {
+		rels, err := readRelations(d, ep, ep == IdentityService)
+		if err != nil {
+			return in, err
+		}
+		in.Relations[ep] = rels
+	}
+	probeDatabase(ctx, &in, d)
+	in.Addresses, in.CIDRs = map[string]string{}, map[string][]string{}
+	need := []string{}
+	if len(in.Relations[SharedDB]) > 0 {
+		need = append(need, SharedDB)
+	}
+	if len(in.Relations[IdentityService]) > 0 {
+		need = append(need, string(openstack.Public), string(openstack.Internal), string(openstack.Admin))
+	}
+	need = append(need, Cluster) // haproxy backend address of this unit
+	for _, b := range need {
+		info, err := d.Tools.NetworkGet(b)
+		if err != nil {
+			return in, fmt.Errorf("read network of %s: %w", b, err)
+		}
+		in.Addresses[b] = info.IngressAddress()
+		for _, ba := range info.BindAddresses {
+			for _, a := range ba.Addresses {
+				if a.CIDR != "" {
+					in.CIDRs[b] = append(in.CIDRs[b], a.CIDR)
+				}
+			}
+		}
+	}
+	in.StatsPassword = readStatsPassword(d)
+	if in.StatsPassword == "" {
+		in.StatsPassword = hex.EncodeToString(d.Random(statsPasswordSz))
+	}
+	return in, nil
+}
+
+// probeDatabase checks that a ready database answers before anything uses it.
+func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
+	rels := in.Relations[SharedDB]
+	if len(rels) == 0 {
+		return
+	}
+	reply, err := shareddb.Parse(d.Env.Unit, rels[0].UnitBags())
+	if err != nil || !reply.Ready {
+		return
+	}
+	in.DBChecked = true
+	in.DBReachable = d.DB.Ping(ctx, reply)
+	if in.DBReachable != nil {
+		logf(d, juju.LevelWarning, "database %s not reachable: %s", reply.Addr(), redact(in.DBReachable.Error(), reply.Password))
+	}
+}
+
+// readRelations reads every relation of endpoint: members, their bags, this
+// unit's bag and (withApp) the remote application bag.
+func readRelations(d Deps, endpoint string, withApp bool) ([]Relation, error) {
+	ids, err := d.Tools.RelationIDs(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("list %s relations: %w", endpoint, err)
+	}
+	var rels []Relation
+	for _, id := range ids {
+		r := Relation{ID: id, Bags: map[string]map[string]string{}}
+		units, err := d.Tools.RelationList(id)
+		if err != nil {
+			return nil, fmt.Errorf("list units of %s: %w", id, err)
+		}
+		sort.Strings(units)
+		r.Units = units
+		for _, u := range units {
+			bag, err := d.Tools.RelationGet(id, u, false)
+			if err != nil {
+				return nil, fmt.Errorf("read %s data of %s: %w", id, u, err)
+			}
+			r.Bags[u] = bag
+		}
+		if r.Local, err = d.Tools.RelationGet(id, d.Env.Unit, false); err != nil {
+			return nil, fmt.Errorf("read own %s data: %w", id, err)
+		}
+		if withApp && len(units) > 0 {
+			r.RemoteApp = appOf(units[0])
+			if r.App, err = d.Tools.RelationGet(id, r.RemoteApp, true); err != nil && !errors.Is(err, juju.ErrPermissionDenied) {
+				return nil, fmt.Errorf("read %s application data: %w", id, err)
+			}
+		} else if len(units) > 0 {
+			r.RemoteApp = appOf(units[0])
+		}
+		rels = append(rels, r)
+	}
+	return rels, nil
+}
+
+// readInstalled records the installed version of every package of the
+// release's set (and of the packages it purges).
+func readInstalled(ctx context.Context, in *Inputs, d Deps) error {
+	install, purge := openstack.Packages(in.Origin.Release)
+	in.Installed = map[string]string{}
+	for _, p := range append(append([]string{}, install...), purge...) {
+		v, err := d.Host.InstalledVersion(ctx, p)
+		if err != nil {
+			return fmt.Errorf("read version of %s: %w", p, err)
+		}
+		in.Installed[p] = v
+	}
+	return nil
+}
+
+// readSeries returns VERSION_CODENAME from /etc/os-release ("" if unknown).
+func readSeries(d Deps) string {
+	data, err := d.Host.ReadFile(OSRelease)
+	if err != nil {
+		return ""
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if ok && (k == "VERSION_CODENAME" || k == "UBUNTU_CODENAME") {
+			return strings.Trim(v, `"'`)
+		}
+	}
+	return ""
+}
+
+// readStatsPassword returns the password of the rendered haproxy statistics
+// page, so it stays the same across hooks.
+func readStatsPassword(d Deps) string {
+	data, err := d.Host.ReadFile(HAProxyCfg)
+	if err != nil {
+		return ""
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 3 && f[0] == "stats" && f[1] == "auth" {
+			if _, pw, ok := strings.Cut(f[2], ":"); ok {
+				return pw
+			}
+		}
+	}
+	return ""
+}
+
+func appOf(unit string) string {
+	app, _, _ := strings.Cut(unit, "/")
+	return app
+}
+
+func cryptoRandom(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return b
+}

@@ -1,0 +1,78 @@
+package charm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/openstack-charmers/charm-panko/internal/status"
+)
+
+// updateStatus re-checks the workload without re-reading inputs: inputs
+// cannot change without another hook firing. A ready unit whose services
+// stopped turns blocked; any other unfinished state reconciles again (a
+// database that was unreachable may answer now).
+func updateStatus(ctx context.Context, d Deps) error {
+	current, _, err := d.Tools.StatusGet()
+	if err != nil {
+		return fmt.Errorf("read status: %w", err)
+	}
+	paused := d.Host.Exists(PausedMarker)
+	switch {
+	case paused:
+		running, err := servicesIn(ctx, d, true)
+		if err != nil {
+			return err
+		}
+		if len(running) > 0 {
+			return setStatus(d, status.Status{Name: status.Blocked, Message: "Services should be paused but these services running: " + strings.Join(running, ", ")})
+		}
+		if current != status.Maintenance {
+			return setStatus(d, pausedStatus)
+		}
+		return nil
+	case current == status.Active:
+		stopped, err := servicesIn(ctx, d, false)
+		if err != nil {
+			return err
+		}
+		if len(stopped) > 0 {
+			return setStatus(d, status.Status{Name: status.Blocked, Message: "Services not running that should be: " + strings.Join(stopped, ", ")})
+		}
+		return nil
+	}
+	return reconcile(ctx, updateStatusEvent, d)
+}
+
+// servicesIn lists the managed services that are running (active=true) or
+// not running (active=false).
+func servicesIn(ctx context.Context, d Deps, active bool) ([]string, error) {
+	var out []string
+	for _, name := range managedServices {
+		a, err := d.Host.Service(name).Active(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", name, err)
+		}
+		if a == active {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+// teardown stops and disables the services on stop and remove. The
+// database and its data are left untouched.
+func teardown(ctx context.Context, _ string, d Deps) error {
+	var errs []error
+	for i := len(managedServices) - 1; i >= 0; i-- {
+		svc := d.Host.Service(managedServices[i])
+		if err := svc.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", svc.Name(), err))
+		}
+		if err := svc.Disable(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("disable %s: %w", svc.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,346 @@
+package charm
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
+	"github.com/openstack-charmers/charm-panko/internal/relation/peers"
+	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+	"github.com/openstack-charmers/charm-panko/internal/render"
+	"github.com/openstack-charmers/charm-panko/internal/status"
+)
+
+// Managed services, in the order they are started and restarted.
+var managedServices = []string{"memcached", "apache2", "haproxy"}
+
+// File is one file the plan wants on disk, and the services that must
+// restart when it changes.
+type File struct {
+	Path         string
+	Data         []byte
+	Mode         fs.FileMode
+	Owner, Group string
+	Restarts     []string
+	// Secret marks files holding credentials (never logged).
+	Secret bool
+}
+
+// RelationSet is data to publish on a relation (this unit's bag, or the
+// application bag with App).
+type RelationSet struct {
+	ID   string
+	App  bool
+	Data map[string]string
+}
+
+// Plan is what a reconcile wants the unit to look like. plan computes it
+// from Inputs alone.
+type Plan struct {
+	// Halt stops after setting Status: nothing is installed, written or
+	// restarted (invalid config, unsupported release).
+	Halt bool
+	// Apt: the origin's source, then packages to install and purge.
+	Source  openstack.AptSource
+	Install []string
+	Purge   []string
+	// Mask lists distro services to stop, disable and mask (panko-api).
+	Mask []string
+	// Files to write, RemoveFiles to delete, Sites to enable with a2ensite.
+	Files       []File
+	RemoveFiles []string
+	Sites       []string
+	// Run says whether the managed services should run; restarts follow
+	// changed files.
+	Run bool
+	// DBSync is set when this unit (the leader) must run panko-dbsync for
+	// Release, with DB the database to check afterwards.
+	DBSync  bool
+	DB      *shareddb.Reply
+	Release string
+	// Relations to publish and ports to open.
+	Relations []RelationSet
+	Open      []string
+	// Version is the workload version to report ("" = unchanged).
+	Version string
+	Status  status.Status
+	// Err is a rendering failure: a defect the hook reports as an error.
+	Err error
+}
+
+// plan computes the desired state of the unit. It is pure.
+func plan(in Inputs) Plan {
+	var p Plan
+	var st status.Collector
+	if len(in.Problems) > 0 {
+		msgs := make([]string, 0, len(in.Problems))
+		for _, pr := range in.Problems {
+			msgs = append(msgs, pr.String())
+		}
+		p.Halt = true
+		p.Status = status.Status{Name: status.Blocked, Message: "Invalid config: " + strings.Join(msgs, "; ")}
+		return p
+	}
+	if in.OriginErr != nil {
+		p.Halt = true
+		p.Status = status.Status{Name: status.Blocked, Message: in.OriginErr.Error()}
+		return p
+	}
+	release := in.Origin.Release
+	if err := openstack.CheckSupported(release, in.Config.OpenStackOrigin, in.Series); err != nil {
+		p.Halt = true
+		p.Status = status.Status{Name: status.Blocked, Message: err.Error()}
+		return p
+	}
+	p.Release = release
+
+	// Packages.
+	install, purge := openstack.Packages(release)
+	p.Source = in.Origin.Apt()
+	for _, pkg := range install {
+		if in.Installed[pkg] == "" {
+			p.Install = append(p.Install, pkg)
+		}
+	}
+	for _, pkg := range purge {
+		if in.Installed[pkg] != "" {
+			p.Purge = append(p.Purge, pkg)
+		}
+	}
+	if len(p.Install) > 0 {
+		p.Mask = []string{"panko-api"}
+		p.Version = "" // set after install from the installed package
+	}
+	p.Open = []string{fmt.Sprintf("%d/tcp", openstack.APIPort)}
+
+	// Relations.
+	data := renderData(in, release)
+	db, dbReady := planSharedDB(in, &p, &st)
+	if dbReady {
+		data.DB = &render.Database{User: shareddb.Username, Password: db.Password, Host: db.Host, Port: db.Port, Name: shareddb.Database}
+		if len(db.SSLCA) > 0 {
+			data.DB.SSLCAFile = DBCAFile
+			p.Files = append(p.Files, File{Path: DBCAFile, Data: db.SSLCA, Mode: 0o644, Owner: "root", Group: "root"})
+		} else {
+			p.RemoveFiles = append(p.RemoveFiles, DBCAFile)
+		}
+	}
+	creds, ksReady := planKeystone(in, &p, &st)
+	if ksReady {
+		data.Keystone = &render.Keystone{
+			AuthURI:         creds.PublicAuthURI(),
+			AuthURL:         creds.AuthURL(),
+			ProjectDomain:   orDefault(creds.ServiceDomain, "default"),
+			UserDomain:      orDefault(creds.ServiceDomain, "default"),
+			Project:         creds.ServiceTenant,
+			Username:        creds.ServiceUsername,
+			Password:        creds.ServicePassword,
+			Region:          in.Config.Region,
+			WWWAuthenticate: openstack.Compare(release, "stein") >= 0,
+		}
+	}
+	planPeers(in, &p, &data)
+	planEventService(in, &p, release)
+
+	// Files.
+	files, err := renderFiles(data)
+	if err != nil {
+		p.Err = err
+	}
+	p.Files = append(p.Files, files...)
+	p.Sites = []string{"panko-api"}
+
+	// Database sync and service state.
+	ready := dbReady && ksReady
+	synced := in.LeaderData[leaderDBSynced] == release
+	if dbReady && in.DBChecked && in.DBReachable != nil {
+		st.Add(status.Waiting, fmt.Sprintf("Database not reachable: %s", db.Addr()))
+		ready = false
+	}
+	if dbReady && (in.DBReachable == nil && in.DBChecked) && !synced {
+		if in.Leader {
+			p.DBSync, p.DB = true, &db
+		} else {
+			st.Add(status.Waiting, "Waiting for database sync by the leader")
+			ready = false
+		}
+	}
+	p.Run = ready && !in.Paused
+	if in.Paused {
+		st.Add(status.Maintenance, "Paused. Use 'resume' action to resume normal service.")
+	}
+	p.Status = st.Result()
+	return p
+}
+
+// planSharedDB requests the database and reads the reply.
+func planSharedDB(in Inputs, p *Plan, st *status.Collector) (shareddb.Reply, bool) {
+	rels := in.Relations[SharedDB]
+	if len(rels) == 0 {
+		st.Missing(SharedDB)
+		return shareddb.Reply{}, false
+	}
+	rel := rels[0]
+	publish(p, rel, shareddb.Request(in.Addresses[SharedDB]))
+	reply, err := shareddb.Parse(in.Unit, rel.UnitBags())
+	if err != nil {
+		st.Add(status.Blocked, fmt.Sprintf("'%s' data from %s is invalid: %v", SharedDB, rel.RemoteApp, err))
+		return reply, false
+	}
+	if !reply.Ready {
+		st.Incomplete(SharedDB)
+		return reply, false
+	}
+	return reply, true
+}
+
+// planKeystone registers the endpoints and reads the credentials.
+func planKeystone(in Inputs, p *Plan, st *status.Collector) (keystone.Credentials, bool) {
+	rels := in.Relations[IdentityService]
+	if len(rels) == 0 {
+		st.Missing(IdentityService)
+		return keystone.Credentials{}, false
+	}
+	rel := rels[0]
+	urls := map[openstack.Binding]string{}
+	for _, b := range openstack.Bindings() {
+		addr := endpointAddress(in, b)
+		urls[b] = openstack.URL("http", addr, openstack.APIPort)
+	}
+	publish(p, rel, keystone.Registration(in.Config.Region, urls[openstack.Public], urls[openstack.Internal], urls[openstack.Admin]))
+	creds, complete, err := keystone.Parse(rel.UnitBags(), rel.App)
+	if err != nil {
+		st.Add(status.Blocked, fmt.Sprintf("'%s' data from %s is invalid: %v", IdentityService, rel.RemoteApp, err))
+		return creds, false
+	}
+	if !complete {
+		st.Incomplete(IdentityService)
+		return creds, false
+	}
+	return creds, true
+}
+
+// endpointAddress is the address keystone gets for one endpoint type.
+func endpointAddress(in Inputs, b openstack.Binding) string {
+	addr, err := openstack.ResolveAddress(openstack.AddressInput{
+		Hostname:       in.Config.Hostname(b, "panko"),
+		Networks:       in.Config.Networks(b),
+		BindingAddress: in.Addresses[string(b)],
+		BindingCIDRs:   in.CIDRs[string(b)],
+		Fallback:       in.Addresses[Cluster],
+	})
+	if err != nil {
+		return in.Addresses[Cluster]
+	}
+	return addr
+}
+
+// planPeers publishes this unit's addresses and builds the haproxy backends.
+func planPeers(in Inputs, p *Plan, data *render.Data) {
+	self := render.Backend{Name: render.BackendName(in.Unit), Addr: in.Addresses[Cluster], Port: data.WSGI.Port}
+	backends := []render.Backend{self}
+	for _, rel := range in.Relations[Cluster] {
+		addrs := map[string]string{"private": in.Addresses[Cluster]}
+		for _, b := range openstack.Bindings() {
+			if a := in.Addresses[string(b)]; a != "" {
+				addrs[string(b)] = a
+			}
+		}
+		publish(p, rel, peers.Publish(addrs))
+		for _, peer := range peers.Parse(rel.Bags) {
+			if addr := peer.Address(); addr != "" {
+				backends = append(backends, render.Backend{Name: render.BackendName(peer.Unit), Addr: addr, Port: data.WSGI.Port})
+			}
+		}
+	}
+	sort.Slice(backends, func(i, j int) bool { return backends[i].Name < backends[j].Name })
+	data.HAProxy.Backends = backends
+}
+
+// planEventService tells every related ceilometer where to publish events.
+func planEventService(in Inputs, p *Plan, release string) {
+	for _, rel := range in.Relations[EventService] {
+		publish(p, rel, map[string]string{
+			"publisher": openstack.PublisherURL(release),
+			"panko_url": openstack.URL("http", endpointAddress(in, openstack.Public), openstack.APIPort),
+		})
+	}
+}
+
+// publish queues want for rel's own bag when it differs from what is there.
+func publish(p *Plan, rel Relation, want map[string]string) {
+	diff := map[string]string{}
+	for k, v := range want {
+		if rel.Local[k] != v {
+			diff[k] = v
+		}
+	}
+	if len(diff) > 0 {
+		p.Relations = append(p.Relations, RelationSet{ID: rel.ID, Data: diff})
+	}
+}
+
+// renderData fills the template data that does not depend on relations.
+func renderData(in Inputs, release string) render.Data {
+	c := in.Config
+	t := c.HAProxyTimeouts()
+	return render.Data{
+		Release:         release,
+		Py3:             openstack.UsesPython3(release),
+		Debug:           c.Debug,
+		UseSyslog:       c.UseSyslog,
+		APIReturnLimit:  c.APIReturnLimit,
+		EventTTL:        c.EventTimeToLive,
+		DeleteBatchSize: c.EventsDeleteBatchSize,
+		Memcache:        render.Memcache{Listen: []string{"127.0.0.1"}, Port: 11211, MemoryMB: 64},
+		WSGI: render.WSGI{
+			Port:      openstack.WSGIListenPort(false),
+			Processes: c.WorkerProcesses(in.CPUs),
+			Threads:   10,
+			Script:    openstack.WSGIScript(release),
+			User:      "panko",
+			Group:     "panko",
+		},
+		HAProxy: render.HAProxy{
+			FrontendPort:  openstack.APIPort,
+			Timeouts:      render.Timeouts{Server: t.Server, Client: t.Client, Queue: t.Queue, Connect: t.Connect},
+			StatsPort:     8888,
+			StatsPassword: in.StatsPassword,
+		},
+	}
+}
+
+// renderFiles renders every managed file.
+func renderFiles(data render.Data) ([]File, error) {
+	specs := []struct {
+		tmpl, path   string
+		mode         fs.FileMode
+		owner, group string
+		restarts     []string
+		secret       bool
+	}{
+		{render.PankoConf, PankoConf, 0o640, "root", "panko", []string{"apache2"}, true},
+		{render.APISite, APISiteFile, 0o644, "root", "root", []string{"apache2"}, false},
+		{render.HAProxyCfg, HAProxyCfg, 0o640, "root", "haproxy", []string{"haproxy"}, true},
+		{render.MemcachedConf, MemcachedConf, 0o644, "root", "root", []string{"memcached"}, false},
+	}
+	files := make([]File, 0, len(specs))
+	for _, s := range specs {
+		out, err := data.Render(s.tmpl)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", s.path, err)
+		}
+		files = append(files, File{Path: s.path, Data: out, Mode: s.mode, Owner: s.owner, Group: s.group, Restarts: s.restarts, Secret: s.secret})
+	}
+	return files, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,297 @@
+// Package localjuju is a local, controller-free emulation of a Juju model: it
+// keeps applications, units, relations and their data bags in a model
+// directory, runs the real built charm's dispatch for every hook in Juju's
+// order (the hook tools are served by internal/localjuju/hooktools), and
+// simulates peer applications (internal/localjuju/sim) that answer over the
+// real relation wire formats.
+package localjuju
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
+)
+
+// JujuVersion is the Juju version the model emulates.
+const JujuVersion = "3.6.11"
+
+// DefaultDir is the model directory used when none is given.
+const DefaultDir = ".localjuju"
+
+const (
+	stateFormat        = 1
+	defaultHookTimeout = 5 * time.Minute
+	defaultMaxHooks    = 2000
+	maxLogEntries      = 20000
+	maxStatusHistory   = 100
+)
+
+// Options tune a model opened with OpenWith.
+type Options struct {
+	// Binary is the localjuju multi-call binary the hook tools and machine
+	// commands are linked to (default: the running executable).
+	Binary string
+	// MySQLDSN is the root DSN of an existing MySQL/MariaDB server. When
+	// empty (and none was recorded in the model) a private server is started
+	// under <dir>/mariadb the first time a mysql simulator needs it.
+	MySQLDSN string
+	// HookTimeout kills a hook or action that runs longer (default 5m).
+	HookTimeout time.Duration
+	// MaxHooks caps the hooks one Settle may run (default 2000).
+	MaxHooks int
+	// Progress, if set, receives one line per hook run.
+	Progress io.Writer
+}
+
+// Model is an open model directory. It holds an exclusive lock on the
+// directory until Close.
+type Model struct {
+	dir    string
+	opts   Options
+	st     *State
+	lock   *os.File
+	charms map[string]*charmInfo
+	db     *mariadb.Server
+}
+
+// Open opens (creating if needed) the model in dir with default options.
+func Open(dir string) (*Model, error) {
+	return OpenWith(dir, Options{})
+}
+
+// OpenWith opens (creating if needed) the model in dir.
+func OpenWith(dir string, opts Options) (*Model, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open model %s: %w", dir, err)
+	}
+	if opts.Binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("open model %s: find own executable: %w", dir, err)
+		}
+		opts.Binary = exe
+	}
+	if opts.Binary, err = filepath.Abs(opts.Binary); err != nil {
+		return nil, fmt.Errorf("open model %s: %w", dir, err)
+	}
+	if opts.HookTimeout <= 0 {
+		opts.HookTimeout = defaultHookTimeout
+	}
+	if opts.MaxHooks <= 0 {
+		opts.MaxHooks = defaultMaxHooks
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("open model %s: %w", dir, err)
+	}
+	lock, err := os.OpenFile(filepath.Join(abs, "state.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open model %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("open model %s: lock: %w", dir, err)
+	}
+	m := &Model{dir: abs, opts: opts, lock: lock, charms: map[string]*charmInfo{}}
+	if err := m.load(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if opts.MySQLDSN != "" && opts.MySQLDSN != m.st.MySQLDSN {
+		m.st.MySQLDSN = opts.MySQLDSN
+	}
+	if err := m.linkBinary(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if err := m.save(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// Close saves nothing further and releases the model lock. The private
+// MariaDB server, if started, keeps running (destroy stops it).
+func (m *Model) Close() error {
+	if m.lock == nil {
+		return nil
+	}
+	err := m.lock.Close()
+	m.lock = nil
+	if err != nil {
+		return fmt.Errorf("close model: %w", err)
+	}
+	return nil
+}
+
+// Dir returns the model directory (absolute).
+func (m *Model) Dir() string { return m.dir }
+
+// State returns a deep copy of the model state.
+func (m *Model) State() (*State, error) { return m.st.clone() }
+
+func (m *Model) statePath() string { return filepath.Join(m.dir, "state.json") }
+func (m *Model) binLink() string   { return filepath.Join(m.dir, "bin", "localjuju") }
+func (m *Model) toolsDir() string  { return filepath.Join(m.dir, "tools") }
+func (m *Model) unitDir(unit string) string {
+	return filepath.Join(m.dir, "units", unitFileName(unit))
+}
+func (m *Model) unitCharmDir(unit string) string { return filepath.Join(m.unitDir(unit), "charm") }
+func (m *Model) unitRoot(unit string) string     { return filepath.Join(m.unitDir(unit), "root") }
+func (m *Model) simStateDir(app string) string   { return filepath.Join(m.dir, "sims", app) }
+func (m *Model) mariadbDir() string              { return filepath.Join(m.dir, "mariadb") }
+
+// unitFileName turns "panko/0" into "panko-0".
+func unitFileName(unit string) string {
+	out := []byte(unit)
+	for i, c := range out {
+		if c == '/' {
+			out[i] = '-'
+		}
+	}
+	return string(out)
+}
+
+func (m *Model) load() error {
+	data, err := os.ReadFile(m.statePath())
+	if errors.Is(err, os.ErrNotExist) {
+		m.st = &State{
+			Format:       stateFormat,
+			Name:         "local",
+			UUID:         newUUID(),
+			Applications: map[string]*Application{},
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read model state: %w", err)
+	}
+	st := &State{}
+	if err := json.Unmarshal(data, st); err != nil {
+		return fmt.Errorf("parse %s: %w", m.statePath(), err)
+	}
+	if st.Format != stateFormat {
+		return fmt.Errorf("parse %s: unsupported state format %d", m.statePath(), st.Format)
+	}
+	if st.Applications == nil {
+		st.Applications = map[string]*Application{}
+	}
+	m.st = st
+	return nil
+}
+
+// save writes state.json atomically.
+func (m *Model) save() error {
+	if len(m.st.Log) > maxLogEntries {
+		m.st.Log = append([]LogEntry(nil), m.st.Log[len(m.st.Log)-maxLogEntries:]...)
+	}
+	data, err := json.MarshalIndent(m.st, "", " ")
+	if err != nil {
+		return fmt.Errorf("save model state: %w", err)
+	}
+	tmp, err := os.CreateTemp(m.dir, ".state-*.json")
+	if err != nil {
+		return fmt.Errorf("save model state: %w", err)
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save model state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("save model state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), m.statePath()); err != nil {
+		return fmt.Errorf("save model state: %w", err)
+	}
+	return nil
+}
+
+// linkBinary points <model>/bin/localjuju at the current binary and makes
+// the tools directory: one symlink per hook tool, like Juju's tools dir.
+func (m *Model) linkBinary() error {
+	if err := replaceSymlink(m.opts.Binary, m.binLink()); err != nil {
+		return fmt.Errorf("link localjuju binary: %w", err)
+	}
+	for _, name := range hooktools.CommandNames() {
+		if err := replaceSymlink(m.binLink(), filepath.Join(m.toolsDir(), name)); err != nil {
+			return fmt.Errorf("link hook tool %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// replaceSymlink makes link point at target, replacing what was there.
+func replaceSymlink(target, link string) error {
+	if cur, err := os.Readlink(link); err == nil && cur == target {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		return err
+	}
+	tmp := link + ".new"
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, link)
+}
+
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func newHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+// Destroy stops the private MariaDB server (if the model started one) and
+// removes the model directory. The model is closed afterwards.
+func (m *Model) Destroy(ctx context.Context) error {
+	var errs []error
+	if _, err := os.Stat(m.mariadbDir()); err == nil {
+		if err := m.stopMariaDB(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	dir := m.dir
+	if err := m.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		errs = append(errs, fmt.Errorf("remove model directory: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Model) now() time.Time { return time.Now().UTC() }
+
+// logf appends a model-level log line.
+func (m *Model) logf(unit, source, level, format string, args ...any) {
+	m.st.Log = append(m.st.Log, LogEntry{
+		Time: m.now(), Unit: unit, Source: source, Level: level,
+		Message: fmt.Sprintf(format, args...),
+	})
+}

@@ -1,0 +1,418 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// WSGI script paths of the Panko API, by Python generation.
+const (
+	// WSGIScriptPy3 is the script of the Python 3 packages (Rocky and later).
+	WSGIScriptPy3 = "/usr/bin/panko-api"
+	// WSGIScriptPy2 is the script of the Python 2 packages (up to Queens).
+	WSGIScriptPy2 = "/usr/lib/python2.7/dist-packages/panko/api/app.wsgi"
+)
+
+// Data is what the templates know about one unit. The charm fills it from
+// config, relation data and the machine; every template reads the fields it
+// needs and Validate checks the whole of it.
+type Data struct {
+	// Release is the OpenStack release codename (e.g. "wallaby"); Data.Render
+	// uses it to choose templates.
+	Release string
+	// Py3 is true when the Python 3 packages are installed (Rocky and later);
+	// it chooses the default WSGI script.
+	Py3 bool
+	// Debug and UseSyslog go to panko.conf [DEFAULT] debug and use_syslog.
+	Debug, UseSyslog bool
+	// APIReturnLimit is [api] default_api_return_limit (at least 1).
+	APIReturnLimit int
+	// EventTTL is [database] event_time_to_live in seconds (<= 0: forever).
+	EventTTL int
+	// DeleteBatchSize is [database] events_delete_batch_size (0: one batch).
+	DeleteBatchSize int
+	// DB is the database connection; nil while shared-db is not ready, and
+	// then panko.conf has no [database] connection.
+	DB *Database
+	// Keystone is the keystone_authtoken data; nil while identity-service is
+	// not ready, and then [keystone_authtoken] stays empty.
+	Keystone *Keystone
+	// Memcache is the local memcached used as the token cache.
+	Memcache Memcache
+	// WSGI is the Apache mod_wsgi site serving the API.
+	WSGI WSGI
+	// HAProxy is the haproxy in front of every unit's API.
+	HAProxy HAProxy
+	// TLS is the Apache TLS frontend; nil when TLS is off.
+	TLS *TLS
+}
+
+// Database is the panko database as the shared-db relation gave it.
+type Database struct {
+	// User and Password are the database credentials (percent-encoded in
+	// the connection URL, so any characters are allowed).
+	User, Password string
+	// Host is a host name or an IPv4/IPv6 address (brackets optional).
+	Host string
+	// Port is the server's TCP port.
+	Port int
+	// Name is the database name.
+	Name string
+	// SSLCAFile is the absolute path of the CA file for TLS to the database;
+	// empty for no TLS.
+	SSLCAFile string
+}
+
+// Keystone is the data of [keystone_authtoken].
+type Keystone struct {
+	// AuthURI is the public identity URL given to clients
+	// (www_authenticate_uri or auth_uri), e.g. "https://keystone:5000".
+	AuthURI string
+	// AuthURL is the URL the middleware authenticates against.
+	AuthURL string
+	// ProjectDomain, UserDomain, Project, Username and Password are the
+	// service credentials.
+	ProjectDomain, UserDomain, Project, Username, Password string
+	// Region is region_name; empty leaves it out.
+	Region string
+	// WWWAuthenticate selects www_authenticate_uri (Stein and later) instead
+	// of auth_uri.
+	WWWAuthenticate bool
+}
+
+// Memcache is the local memcached instance.
+type Memcache struct {
+	// Listen lists the addresses memcached listens on; the first one is the
+	// server keystonemiddleware uses.
+	Listen []string
+	// Port is memcached's TCP port.
+	Port int
+	// MemoryMB is the item memory in megabytes.
+	MemoryMB int
+}
+
+// WSGI is the Apache mod_wsgi site of the API.
+type WSGI struct {
+	// Addr is the address the site listens on; empty for every address. With
+	// TLS it must be empty or 127.0.0.1, where the TLS frontend proxies to.
+	Addr string
+	// Port is the site's port (8967 without TLS, 8957 with TLS).
+	Port int
+	// Processes and Threads size the WSGI daemon process group.
+	Processes, Threads int
+	// Script is the WSGI script; empty picks WSGIScriptPy3 or WSGIScriptPy2
+	// from Data.Py3.
+	Script string
+	// User and Group run the WSGI daemon processes.
+	User, Group string
+}
+
+// HAProxy is the haproxy configuration of a unit.
+type HAProxy struct {
+	// FrontendPort is the API port haproxy listens on (8977).
+	FrontendPort int
+	// BindIPv6 adds an IPv6 listener on FrontendPort.
+	BindIPv6 bool
+	// Backends are every unit's API, this unit included; rendered sorted by
+	// name.
+	Backends []Backend
+	// BackendTLS makes health checks use TLS (the backends are the TLS
+	// frontends).
+	BackendTLS bool
+	// Timeouts are the haproxy timeouts.
+	Timeouts Timeouts
+	// StatsPort is the loopback port of the statistics page (8888).
+	StatsPort int
+	// StatsPassword is the password of user admin on the statistics page.
+	StatsPassword string
+}
+
+// Backend is one unit's API as seen by haproxy.
+type Backend struct {
+	// Name is the server name, BackendName of the unit.
+	Name string
+	// Addr is the unit's address and Port its API port (the WSGI site, or
+	// the TLS frontend when TLS is on).
+	Addr string
+	Port int
+}
+
+// Timeouts are haproxy timeouts in milliseconds.
+type Timeouts struct {
+	Server, Client, Queue, Connect int
+}
+
+// TLS is the Apache TLS frontend.
+type TLS struct {
+	// Endpoints are the TLS virtual hosts, one per endpoint name and address.
+	Endpoints []TLSEndpoint
+	// ListenPort is the TLS port (8967); the frontend proxies to WSGI.Port.
+	ListenPort int
+}
+
+// TLSEndpoint is one TLS virtual host.
+type TLSEndpoint struct {
+	// Addr is the local address the virtual host listens on.
+	Addr string
+	// ServerName is the endpoint's name (certificate CN); empty uses Addr.
+	ServerName string
+	// CertFile (certificate then chain) and KeyFile are absolute paths.
+	CertFile, KeyFile string
+	// CAFile is an optional CA bundle (SSLCACertificateFile).
+	CAFile string
+}
+
+// DefaultTimeouts returns the haproxy timeouts used when the haproxy-*-timeout
+// options are unset.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{Server: 90000, Client: 90000, Queue: 9000, Connect: 9000}
+}
+
+// BackendName returns the haproxy server name of a unit: "panko/0" gives
+// "panko-0".
+func BackendName(unit string) string {
+	return strings.ReplaceAll(unit, "/", "-")
+}
+
+// Render renders the template name for d.Release with d.
+func (d Data) Render(name string, opts ...Option) ([]byte, error) {
+	return Render(name, d.Release, d, opts...)
+}
+
+// WSGIScript returns WSGI.Script, or the packaged script for d.Py3.
+func (d Data) WSGIScript() string {
+	switch {
+	case d.WSGI.Script != "":
+		return d.WSGI.Script
+	case d.Py3:
+		return WSGIScriptPy3
+	default:
+		return WSGIScriptPy2
+	}
+}
+
+// URL returns the SQLAlchemy connection URL
+// mysql+pymysql://user:password@host:port/name?charset=utf8[&ssl_ca=file],
+// with user, password and name percent-encoded and IPv6 hosts bracketed.
+func (db *Database) URL() (string, error) {
+	host, ok := cleanHost(db.Host)
+	if !ok {
+		return "", errors.New("DB.Host is not a host name or IP address")
+	}
+	if !validPort(db.Port) {
+		return "", errors.New("DB.Port is not a TCP port")
+	}
+	var b strings.Builder
+	b.WriteString("mysql+pymysql://")
+	b.WriteString(percentEncode(db.User, ""))
+	b.WriteString(":")
+	b.WriteString(percentEncode(db.Password, ""))
+	b.WriteString("@")
+	b.WriteString(net.JoinHostPort(host, strconv.Itoa(db.Port)))
+	b.WriteString("/")
+	b.WriteString(percentEncode(db.Name, ""))
+	b.WriteString("?charset=utf8")
+	if db.SSLCAFile != "" {
+		b.WriteString("&ssl_ca=")
+		b.WriteString(percentEncode(db.SSLCAFile, "/"))
+	}
+	return b.String(), nil
+}
+
+// Servers returns memcached_servers for keystonemiddleware: the first
+// listen address with the port, as "inet6:[addr]:port" for IPv6.
+func (m Memcache) Servers() string {
+	if len(m.Listen) == 0 || !validPort(m.Port) {
+		return ""
+	}
+	host, ok := cleanHost(m.Listen[0])
+	if !ok {
+		return ""
+	}
+	hp := net.JoinHostPort(host, strconv.Itoa(m.Port))
+	if strings.Contains(host, ":") {
+		return "inet6:" + hp
+	}
+	return hp
+}
+
+// Validate reports every problem of d, each naming the field (never its
+// value).
+func (d Data) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if d.APIReturnLimit < 1 {
+		add("APIReturnLimit must be at least 1")
+	}
+	if d.DeleteBatchSize < 0 {
+		add("DeleteBatchSize must not be negative")
+	}
+	if db := d.DB; db != nil {
+		if _, ok := cleanHost(db.Host); !ok {
+			add("DB.Host is not a host name or IP address")
+		}
+		if !validPort(db.Port) {
+			add("DB.Port is not a TCP port")
+		}
+		if db.User == "" {
+			add("DB.User is empty")
+		}
+		if db.Name == "" {
+			add("DB.Name is empty")
+		}
+		if db.SSLCAFile != "" && !path.IsAbs(db.SSLCAFile) {
+			add("DB.SSLCAFile is not an absolute path")
+		}
+	}
+	if ks := d.Keystone; ks != nil {
+		for _, f := range []struct{ name, value string }{{"Keystone.AuthURI", ks.AuthURI}, {"Keystone.AuthURL", ks.AuthURL}} {
+			if !validHTTPURL(f.value) {
+				add("%s is not an http(s) URL", f.name)
+			}
+		}
+		for _, f := range []struct{ name, value string }{
+			{"Keystone.ProjectDomain", ks.ProjectDomain}, {"Keystone.UserDomain", ks.UserDomain},
+			{"Keystone.Project", ks.Project}, {"Keystone.Username", ks.Username},
+			{"Keystone.Password", ks.Password}, {"Keystone.Region", ks.Region},
+		} {
+			if f.value == "" && f.name != "Keystone.Region" {
+				add("%s is empty", f.name)
+			}
+			if strings.ContainsAny(f.value, "\r\n\x00") {
+				add("%s contains a line break or NUL", f.name)
+			}
+		}
+	}
+
+	if len(d.Memcache.Listen) == 0 {
+		add("Memcache.Listen is empty")
+	}
+	for _, a := range d.Memcache.Listen {
+		if _, ok := cleanHost(a); !ok {
+			add("Memcache.Listen has an entry that is not a host name or IP address")
+		}
+	}
+	if d.Memcache.MemoryMB < 1 {
+		add("Memcache.MemoryMB must be at least 1")
+	}
+
+	w := d.WSGI
+	if w.Addr != "" {
+		if _, ok := cleanHost(w.Addr); !ok {
+			add("WSGI.Addr is not a host name or IP address")
+		}
+	}
+	if w.Processes < 1 {
+		add("WSGI.Processes must be at least 1")
+	}
+	if w.Threads < 1 {
+		add("WSGI.Threads must be at least 1")
+	}
+	if !validWord(w.User) {
+		add("WSGI.User is empty or not a single word")
+	}
+	if !validWord(w.Group) {
+		add("WSGI.Group is empty or not a single word")
+	}
+	if s := d.WSGIScript(); !path.IsAbs(s) || !validWord(s) {
+		add("WSGI.Script is not an absolute path without spaces")
+	}
+
+	h := d.HAProxy
+	if !validWord(h.StatsPassword) {
+		add("HAProxy.StatsPassword is empty or not a single word")
+	}
+	t := h.Timeouts
+	if t.Server < 1 || t.Client < 1 || t.Queue < 1 || t.Connect < 1 {
+		add("HAProxy.Timeouts must all be positive")
+	}
+	if len(h.Backends) == 0 {
+		add("HAProxy.Backends is empty")
+	}
+	names := map[string]bool{}
+	for _, be := range h.Backends {
+		if !validWord(be.Name) {
+			add("HAProxy.Backends has a name that is empty or not a single word")
+		} else if names[be.Name] {
+			add("HAProxy.Backends has a duplicate name")
+		}
+		names[be.Name] = true
+		if _, ok := cleanHost(be.Addr); !ok {
+			add("HAProxy.Backends has an address that is not a host name or IP address")
+		}
+		if !validPort(be.Port) {
+			add("HAProxy.Backends has a port that is not a TCP port")
+		}
+	}
+
+	ports := []struct {
+		name string
+		port int
+	}{
+		{"WSGI.Port", w.Port},
+		{"HAProxy.FrontendPort", h.FrontendPort},
+		{"HAProxy.StatsPort", h.StatsPort},
+		{"Memcache.Port", d.Memcache.Port},
+	}
+	if tls := d.TLS; tls != nil {
+		ports = append(ports, struct {
+			name string
+			port int
+		}{"TLS.ListenPort", tls.ListenPort})
+		if w.Addr != "" && w.Addr != "127.0.0.1" {
+			add("WSGI.Addr must be empty or 127.0.0.1 with TLS")
+		}
+		if len(tls.Endpoints) == 0 {
+			add("TLS.Endpoints is empty")
+		}
+		seen := map[[2]string]bool{}
+		for _, ep := range tls.Endpoints {
+			host, ok := cleanHost(ep.Addr)
+			if !ok {
+				add("TLS.Endpoints has an address that is not a host name or IP address")
+			}
+			key := [2]string{host, ep.ServerName}
+			if seen[key] {
+				add("TLS.Endpoints has a duplicate address and server name")
+			}
+			seen[key] = true
+			if _, ok := cleanHost(ep.ServerName); ep.ServerName != "" && !ok {
+				add("TLS.Endpoints has a server name that is not a host name or IP address")
+			}
+			for _, f := range []struct{ name, value string }{{"CertFile", ep.CertFile}, {"KeyFile", ep.KeyFile}, {"CAFile", ep.CAFile}} {
+				if f.value == "" && f.name == "CAFile" {
+					continue
+				}
+				if !path.IsAbs(f.value) || !validWord(f.value) {
+					add("TLS.Endpoints has a %s that is not an absolute path without spaces", f.name)
+				}
+			}
+		}
+	}
+	used := map[int]string{}
+	for _, p := range ports {
+		if !validPort(p.port) {
+			add("%s is not a TCP port", p.name)
+			continue
+		}
+		if other, ok := used[p.port]; ok {
+			add("%s and %s are the same port", other, p.name)
+		}
+		used[p.port] = p.name
+	}
+	return errors.Join(errs...)
+}
+
+func validPort(p int) bool { return p > 0 && p < 65536 }
+
+func validHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		!strings.ContainsAny(s, " \t\r\n")
+}
