@@ -484,7 +484,7 @@ func (b *Backend) RelationGet(relID, unitOrApp string, app bool) (map[string]str
 	}
 	name, _, _ := strings.Cut(unitOrApp, "/")
 	switch {
-	case name == b.app:
+	case name == b.app && (r.peer || b.leader):
 		return cloneStrings(r.localApp), nil
 	case name == r.remoteApp && name != b.app:
 		return cloneStrings(r.remoteData), nil
