@@ -112,10 +112,10 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		return in, fmt.Errorf("read config: %w", err)
 	}
 	in.Config, in.Problems = config.Parse(raw)
-	in.Problems = append(in.Problems, in.Config.Validate()...)
 	in.Series = readSeries(d)
+	in.Problems = append(in.Problems, in.Config.ValidateFor(in.Series)...)
 	if len(in.Problems) == 0 {
-		in.Origin, in.OriginErr = openstack.ParseOrigin(in.Config.OpenstackOrigin, in.Series)
+		in.Origin, in.OriginErr = openstack.ParseOrigin(in.Config.OpenStackOrigin, in.Series)
 	}
 	if in.Leader, err = d.Tools.IsLeader(); err != nil {
 		return in, fmt.Errorf("read leadership: %w", err)

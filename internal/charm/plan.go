@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"strings"
 
+	"github.com/openstack-charmers/charm-panko/internal/config"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
 	"github.com/openstack-charmers/charm-panko/internal/relation/peers"
@@ -76,12 +76,8 @@ func plan(in Inputs) Plan {
 	var p Plan
 	var st status.Collector
 	if len(in.Problems) > 0 {
-		msgs := make([]string, 0, len(in.Problems))
-		for _, pr := range in.Problems {
-			msgs = append(msgs, pr.String())
-		}
 		p.Halt = true
-		p.Status = status.Status{Name: status.Blocked, Message: "Invalid config: " + strings.Join(msgs, "; ")}
+		p.Status = status.Status{Name: status.Blocked, Message: "Invalid config: " + config.Join(in.Problems)}
 		return p
 	}
 	if in.OriginErr != nil {
@@ -251,7 +247,7 @@ func planPeers(in Inputs, p *Plan, data *render.Data) {
 		}
 		publish(p, rel, peers.Publish(addrs))
 		for _, peer := range peers.Parse(rel.Bags) {
-			if addr := peer.Address(); addr != "" {
+			if addr := peer.Address("private"); addr != "" {
 				backends = append(backends, render.Backend{Name: render.BackendName(peer.Unit), Addr: addr, Port: data.WSGI.Port})
 			}
 		}

@@ -1,0 +1,344 @@
+package charm
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/host"
+	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+)
+
+const (
+	charmDir   = "../.."
+	dbPassword = "Zx9vT4kqW2mN8rB6yH3jLcPfGs7dR5tE"
+	ksPassword = "kspw-3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f"
+)
+
+// fakeDB answers database checks without a server.
+type fakeDB struct {
+	pingErr error
+	pings   int
+	schema  bool
+}
+
+func (f *fakeDB) Ping(context.Context, shareddb.Reply) error { f.pings++; return f.pingErr }
+func (f *fakeDB) SchemaCurrent(context.Context, shareddb.Reply) (bool, error) {
+	return f.schema, nil
+}
+
+// world is one unit before a hook: Juju's view, the machine and the database.
+type world struct {
+	juju jujutest.State
+	host hosttest.State
+	db   fakeDB
+}
+
+func netInfo(addr string) juju.NetworkInfo {
+	return juju.NetworkInfo{
+		BindAddresses:    []juju.BindAddress{{MACAddress: "00:16:3e:00:00:01", InterfaceName: "eth0", Addresses: []juju.Address{{Value: addr, CIDR: "10.5.0.0/24"}}}},
+		IngressAddresses: []string{addr},
+	}
+}
+
+func sharedDBReady() jujutest.Relation {
+	return jujutest.Relation{ID: "shared-db:1", RemoteUnits: map[string]map[string]string{
+		"mysql/0": {"db_host": "10.5.0.2", "password": dbPassword, "allowed_units": "panko/0 panko/1"},
+	}}
+}
+
+func keystoneReady() jujutest.Relation {
+	return jujutest.Relation{ID: "identity-service:2", RemoteUnits: map[string]map[string]string{
+		"keystone/0": {
+			"service_host": "10.5.0.3", "service_port": "5000", "service_protocol": "http",
+			"auth_host": "10.5.0.3", "auth_port": "35357", "auth_protocol": "http",
+			"internal_host": "10.5.0.3", "internal_port": "5000", "internal_protocol": "http",
+			"service_tenant": "services", "service_tenant_id": "abc123", "service_username": "panko",
+			"service_password": ksPassword, "service_domain": "service_domain", "api_version": "3",
+			"service_type": "event",
+		},
+	}}
+}
+
+// newWorld is a focal unit (distro = ussuri) with nothing related.
+func newWorld(leader bool, rels ...jujutest.Relation) *world {
+	return &world{
+		juju: jujutest.State{
+			Unit:      "panko/0",
+			Leader:    leader,
+			Relations: rels,
+			Networks:  map[string]juju.NetworkInfo{"": netInfo("10.5.0.10")},
+		},
+		host: hosttest.State{
+			Files: map[string]hosttest.File{
+				OSRelease: {Data: []byte("NAME=\"Ubuntu\"\nVERSION_CODENAME=focal\n"), Mode: 0o644, Owner: "root", Group: "root"},
+			},
+			Available: available("1:8.0.0-0ubuntu1"),
+			CPUs:      2,
+		},
+		db: fakeDB{schema: true},
+	}
+}
+
+// available lists every package the charm may install, Panko's at version.
+func available(version string) map[string]string {
+	m := map[string]string{}
+	for _, release := range []string{"queens", "wallaby"} {
+		install, purge := openstack.Packages(release)
+		for _, p := range append(install, purge...) {
+			m[p] = "2.4.0-1"
+		}
+	}
+	for _, p := range []string{"panko-api", "python3-panko", "python-panko", "panko-common"} {
+		m[p] = version
+	}
+	m["ubuntu-cloud-keyring"] = "2021.03.26"
+	return m
+}
+
+// run fires ev on w and returns the backends to inspect.
+func (w *world) run(t *testing.T, ev juju.Event) (*jujutest.Backend, *hosttest.Fake, error) {
+	t.Helper()
+	tools := jujutest.New(t, charmDir, w.juju)
+	h := hosttest.New(w.host)
+	h.HandleCommand("panko-dbsync", func(argv []string) (host.Result, error) { return host.Result{}, nil })
+	err := Run(context.Background(), ev, Deps{
+		Tools:  tools,
+		Host:   h,
+		Env:    juju.Env{Unit: w.juju.Unit, App: "panko"},
+		DB:     &w.db,
+		Random: func(n int) []byte { return make([]byte, n) },
+	})
+	return tools, h, err
+}
+
+func hook(name string) juju.Event { return juju.Event{Kind: juju.Hook, Name: name} }
+
+func TestInstallWithoutRelations(t *testing.T) {
+	w := newWorld(true)
+	tools, h, err := w.run(t, hook("install"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Equal(t, "'shared-db' missing, 'identity-service' missing", msg)
+	assert.Equal(t, "maintenance", tools.StatusHistory()[0].Status, "installing shows maintenance first")
+	state := h.State()
+	for _, pkg := range []string{"python3-panko", "libapache2-mod-wsgi-py3", "apache2", "haproxy", "memcached"} {
+		assert.NotEmpty(t, state.Packages[pkg], pkg)
+	}
+	assert.Empty(t, state.Packages["python-panko"], "focal installs the Python 3 set")
+	assert.True(t, state.Services["panko-api"].Masked, "the distro panko-api service is masked")
+	assert.Equal(t, []string{"8977/tcp"}, tools.Opened())
+	assert.Equal(t, "8.0.0", tools.Version())
+	for _, svc := range managedServices {
+		assert.False(t, state.Services[svc].Active, "%s must not run before the relations are complete", svc)
+	}
+	f, ok := h.File(PankoConf)
+	require.True(t, ok)
+	assert.Equal(t, "root", f.Owner)
+	assert.Equal(t, "panko", f.Group)
+	assert.EqualValues(t, 0o640, f.Mode)
+	assert.NotContains(t, string(f.Data), "connection =")
+}
+
+func TestInvalidConfigBlocksAndChangesNothing(t *testing.T) {
+	tests := []struct {
+		option string
+		value  any
+	}{
+		{"vip", "10.0.0.300"},
+		{"worker-multiplier", -1.0},
+		{"vip_cidr", int64(40)},
+		{"openstack-origin", "cloud:focal-nonsense"},
+		{"haproxy-server-timeout", int64(-5)},
+		{"region", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.option, func(t *testing.T) {
+			w := newWorld(true, sharedDBReady(), keystoneReady())
+			w.juju.Config = map[string]any{tt.option: tt.value}
+			tools, h, err := w.run(t, hook("config-changed"))
+			require.NoError(t, err)
+			st, msg := tools.Status()
+			assert.Equal(t, "blocked", st)
+			assert.Contains(t, msg, tt.option)
+			if s, ok := tt.value.(string); ok && s != "" {
+				assert.Contains(t, msg, s)
+			}
+			assert.Zero(t, h.Writes(), "no file may change")
+			assert.Empty(t, h.Calls(), "nothing may run on the machine")
+			unit, _ := tools.RelationData("shared-db:1")
+			assert.Empty(t, unit, "nothing is published")
+		})
+	}
+}
+
+func TestUnsupportedReleaseBlocks(t *testing.T) {
+	w := newWorld(true)
+	w.host.Files[OSRelease] = hosttest.File{Data: []byte("VERSION_CODENAME=xenial\n"), Mode: 0o644, Owner: "root", Group: "root"}
+	tools, h, err := w.run(t, hook("install"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Contains(t, msg, "openstack-origin: 'distro' gives mitaka on xenial")
+	assert.Contains(t, msg, "ocata")
+	assert.Zero(t, h.Writes())
+}
+
+// ready is a leader unit with both relations complete, after install.
+func ready(t *testing.T, leader bool) *world {
+	w := newWorld(leader, sharedDBReady(), keystoneReady())
+	return w
+}
+
+func TestLeaderSyncsAndBecomesReady(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "active", st)
+	assert.Equal(t, "Unit is ready", msg)
+	assert.Equal(t, 1, h.Runs("panko-dbsync"))
+	assert.Equal(t, "ussuri", tools.LeaderData()["db-synced"])
+	state := h.State()
+	for _, svc := range managedServices {
+		assert.True(t, state.Services[svc].Active, "%s runs", svc)
+		assert.True(t, state.Services[svc].Enabled, "%s enabled", svc)
+	}
+	unit, _ := tools.RelationData("shared-db:1")
+	assert.Equal(t, map[string]string{"database": "panko", "username": "panko", "hostname": "10.5.0.10"}, unit)
+	ks, _ := tools.RelationData("identity-service:2")
+	assert.Equal(t, "panko", ks["service"])
+	assert.Equal(t, "RegionOne", ks["region"])
+	for _, k := range []string{"public_url", "internal_url", "admin_url"} {
+		assert.Equal(t, "http://10.5.0.10:8977", ks[k], k)
+	}
+	conf, _ := h.File(PankoConf)
+	assert.Contains(t, string(conf.Data), "connection = mysql+pymysql://panko:"+dbPassword+"@10.5.0.2:3306/panko?charset=utf8")
+	assert.Contains(t, string(conf.Data), "service_type = event")
+	assert.Contains(t, string(conf.Data), "enable_proxy_headers_parsing = true")
+	assert.True(t, h.Exists(APISiteLink), "site enabled")
+	for _, l := range tools.Logs() {
+		assert.False(t, strings.Contains(l.Message, dbPassword) || strings.Contains(l.Message, ksPassword), "secret in juju-log")
+	}
+}
+
+func TestSecondRunChangesNothing(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	// Carry the results into the next hook, as Juju and the machine would.
+	w.host = h.State()
+	w.juju.LeaderData = tools.LeaderData()
+	unit, _ := tools.RelationData("shared-db:1")
+	w.juju.Relations[0].LocalUnit = unit
+	ks, _ := tools.RelationData("identity-service:2")
+	w.juju.Relations[1].LocalUnit = ks
+	w.juju.OpenedPorts = tools.Opened()
+
+	tools, h, err = w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	assert.Zero(t, h.Writes(), "no file rewritten: %v", h.Calls())
+	assert.Zero(t, h.Restarts(), "no service restarted")
+	assert.Zero(t, h.Runs("panko-dbsync"), "schema already synced")
+	assert.Zero(t, tools.Calls()["relation-set"], "nothing re-published")
+	assert.Zero(t, tools.Calls()["open-port"])
+	st, _ := tools.Status()
+	assert.Equal(t, "active", st)
+}
+
+func TestNonLeaderWaitsForSync(t *testing.T) {
+	w := ready(t, false)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "waiting", st)
+	assert.Equal(t, "Waiting for database sync by the leader", msg)
+	assert.Zero(t, h.Runs("panko-dbsync"))
+	assert.False(t, h.State().Services["apache2"].Active)
+
+	w.juju.LeaderData = map[string]string{"db-synced": "ussuri"}
+	tools, _, err = w.run(t, hook("leader-settings-changed"))
+	require.NoError(t, err)
+	st, _ = tools.Status()
+	assert.Equal(t, "active", st)
+}
+
+func TestUnreachableDatabaseWaits(t *testing.T) {
+	w := ready(t, true)
+	w.db.pingErr = errors.New("dial tcp 10.5.0.2:3306: connection refused")
+	tools, h, err := w.run(t, hook("shared-db-relation-changed"))
+	require.NoError(t, err, "the hook succeeds so update-status retries")
+	st, msg := tools.Status()
+	assert.Equal(t, "waiting", st)
+	assert.Equal(t, "Database not reachable: 10.5.0.2:3306", msg)
+	assert.Zero(t, h.Runs("panko-dbsync"))
+}
+
+func TestIncompleteRelations(t *testing.T) {
+	w := newWorld(true,
+		jujutest.Relation{ID: "shared-db:1", RemoteUnits: map[string]map[string]string{"mysql/0": {"db_host": "10.5.0.2", "password": dbPassword, "allowed_units": "panko/1"}}},
+		jujutest.Relation{ID: "identity-service:2", RemoteUnits: map[string]map[string]string{"keystone/0": {}}},
+	)
+	tools, _, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "waiting", st)
+	assert.Equal(t, "'shared-db' incomplete, 'identity-service' incomplete", msg)
+}
+
+func TestUpdateStatusIsCheap(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.host = h.State()
+	w.juju.Status, w.juju.StatusMessage = tools.Status()
+
+	tools, h, err = w.run(t, hook("update-status"))
+	require.NoError(t, err)
+	total := 0
+	for _, n := range tools.Calls() {
+		total += n
+	}
+	assert.LessOrEqual(t, total, 3, "update-status hook-tool calls: %v", tools.Calls())
+	assert.Zero(t, h.Writes())
+	assert.Zero(t, h.Restarts())
+
+	// A stopped service is reported.
+	state := h.State()
+	svc := state.Services["apache2"]
+	svc.Active = false
+	state.Services["apache2"] = svc
+	w.host = state
+	tools, _, err = w.run(t, hook("update-status"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Equal(t, "Services not running that should be: apache2", msg)
+}
+
+func TestDepartedDatabaseBlocksAndStops(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.host = h.State()
+	w.juju.LeaderData = tools.LeaderData()
+	w.juju.Relations = w.juju.Relations[1:]
+
+	tools, h, err = w.run(t, hook("shared-db-relation-broken"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Equal(t, "'shared-db' missing", msg)
+	conf, _ := h.File(PankoConf)
+	assert.NotContains(t, string(conf.Data), dbPassword, "credentials removed from panko.conf")
+	assert.False(t, h.State().Services["apache2"].Active)
+}
