@@ -6,7 +6,7 @@ BIN := bin/panko-charm
 LOCALJUJU := bin/localjuju
 GOFLAGS_BUILD := -trimpath -ldflags='-s -w'
 # Debian packages the tests use: a real MariaDB, Apache with mod_wsgi, haproxy.
-TEST_PACKAGES := mariadb-server mariadb-client apache2 libapache2-mod-wsgi-py3 haproxy
+TEST_PACKAGES := mariadb-server mariadb-client apache2 libapache2-mod-wsgi-py3 haproxy python3-oslo.config python3-sqlalchemy python3-pymysql
 
 .PHONY: all build localjuju hooks check-hooks charm test unit lint vet staticcheck deps demo bench fuzz functional clean
 

@@ -119,15 +119,16 @@ func validHostname(h string) bool {
 	return true
 }
 
-// serverName returns s for Apache's ServerName: a host name, or an IP
-// address with IPv6 in brackets.
+// serverName returns s for Apache's ServerName: a host name or an IPv4
+// address; "" (no ServerName) for an IPv6 address, which Apache versions
+// parse differently (the virtual host still serves its address).
 func serverName(s string) (string, error) {
 	h, ok := cleanHost(s)
 	if !ok {
 		return "", errors.New("TLS.Endpoints has a server name that is not a host name or IP address")
 	}
 	if strings.Contains(h, ":") {
-		return "[" + h + "]", nil
+		return "", nil
 	}
 	return h, nil
 }

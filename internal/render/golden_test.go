@@ -47,9 +47,8 @@ func TestGolden(t *testing.T) {
 					t.Fatalf("read golden file (run go test -update to create it): %v", err)
 				}
 				if !bytes.Equal(got, want) {
-					// Golden files hold only fake credentials, so the diff
-					// may be shown.
-					t.Errorf("%s differs from the golden file; run go test -update and review the diff\n--- got ---\n%s", path, got)
+					t.Errorf("%s differs from the golden file; run go test -update and review the diff\n--- got (passwords redacted) ---\n%s",
+						path, redact(sc.data, string(got)))
 				}
 			})
 		}
