@@ -8,7 +8,7 @@ GOFLAGS_BUILD := -trimpath -ldflags='-s -w'
 # Debian packages the tests use: a real MariaDB, Apache with mod_wsgi, haproxy.
 TEST_PACKAGES := mariadb-server mariadb-client apache2 libapache2-mod-wsgi-py3 haproxy python3-oslo.config python3-sqlalchemy python3-pymysql
 
-.PHONY: all build localjuju hooks check-hooks charm test unit lint vet staticcheck deps demo bench fuzz functional clean
+.PHONY: all build localjuju hooks check-hooks docs charm test unit lint vet staticcheck deps demo bench fuzz functional clean
 
 all: charm
 
@@ -23,6 +23,9 @@ hooks: ## regenerate hooks/ and actions/ symlinks from the metadata
 
 check-hooks:
 	$(GO) run ./cmd/charmpack check
+
+docs: ## regenerate docs/config.md and docs/actions.md
+	$(GO) run ./cmd/charmpack docs
 
 charm: build ## panko.charm
 	$(GO) run ./cmd/charmpack archive $(BIN) build/charm panko.charm
@@ -45,6 +48,7 @@ staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
 lint: vet staticcheck check-hooks
+	$(GO) run ./cmd/charmpack check-docs
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 unit: deps charm localjuju

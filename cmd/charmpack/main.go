@@ -3,12 +3,15 @@
 //
 //	charmpack links                        rewrite hooks/ and actions/ from the metadata
 //	charmpack check                        fail when the committed symlinks drift
+//	charmpack docs                         regenerate docs/config.md and docs/actions.md
+//	charmpack check-docs                   fail when the generated docs drift
 //	charmpack archive BINARY STAGE OUT     stage the charm and write the archive
 package main
 
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/openstack-charmers/charm-panko/internal/packaging"
 )
@@ -37,6 +40,17 @@ func run(args []string) error {
 		}
 		if len(problems) > 0 {
 			return fmt.Errorf("%d symlinks drift from the metadata: run make hooks", len(problems))
+		}
+		return nil
+	case "docs":
+		return packaging.WriteDocs(".")
+	case "check-docs":
+		drift, err := packaging.DocsDrift(".")
+		if err != nil {
+			return err
+		}
+		if len(drift) > 0 {
+			return fmt.Errorf("%s drift from config.yaml/actions.yaml: run make docs", strings.Join(drift, ", "))
 		}
 		return nil
 	case "archive":

@@ -166,3 +166,22 @@ func TestArchive(t *testing.T) {
 	}
 	assert.Equal(t, len(archive.Meta().Hooks()), hooks)
 }
+
+// TestDocsMatchCharm fails when docs/config.md or docs/actions.md drift
+// from config.yaml and actions.yaml (fix with make docs).
+func TestDocsMatchCharm(t *testing.T) {
+	drift, err := DocsDrift(repoRoot)
+	require.NoError(t, err)
+	assert.Empty(t, drift, "run make docs")
+}
+
+func TestConfigDocListsEveryOption(t *testing.T) {
+	doc, err := ConfigMarkdown(repoRoot)
+	require.NoError(t, err)
+	dir, err := charm.ReadCharmDir(repoRoot)
+	require.NoError(t, err)
+	for name, opt := range dir.Config().Options {
+		assert.Contains(t, string(doc), "\n## "+name+"\n", name)
+		assert.Contains(t, string(doc), strings.TrimSpace(opt.Description), name)
+	}
+}
