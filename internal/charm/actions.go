@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/openstack-charmers/charm-panko/internal/config"
 	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
 	"github.com/openstack-charmers/charm-panko/internal/status"
 )
 
@@ -26,6 +28,10 @@ func runAction(ctx context.Context, name string, d Deps) error {
 		err = resume(ctx, d)
 	case "restart-services":
 		err = restartServices(ctx, d)
+	case "openstack-upgrade":
+		err = openstackUpgrade(ctx, d)
+	case "diagnose":
+		err = diagnose(ctx, d)
 	default:
 		err = fmt.Errorf("action %q is not supported by this charm version", name)
 	}
@@ -93,4 +99,33 @@ func restartServices(ctx context.Context, d Deps) error {
 		done = append(done, name)
 	}
 	return d.Tools.ActionSet(map[string]string{"restarted": strings.Join(done, ",")})
+}
+
+// openstackUpgrade upgrades to the release openstack-origin names, when
+// action-managed-upgrade is set.
+func openstackUpgrade(ctx context.Context, d Deps) error {
+	raw, err := d.Tools.ConfigGet()
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	cfg, _ := config.Parse(raw)
+	if !cfg.ActionManagedUpgrade {
+		return fmt.Errorf("action-managed-upgrade is false: the charm upgrades by itself when openstack-origin changes; set action-managed-upgrade=true to upgrade with this action")
+	}
+	before, err := d.Host.InstalledVersion(ctx, openstack.VersionPackage)
+	if err != nil {
+		return fmt.Errorf("read installed version: %w", err)
+	}
+	p, err := reconcileWith(ctx, juju.Event{Kind: juju.Action, Name: "openstack-upgrade"}, d, true)
+	if err != nil {
+		return err
+	}
+	if p.Halt {
+		return fmt.Errorf("%s", p.Status.Message)
+	}
+	if p.Upgrade == "" {
+		rel, _ := openstack.ReleaseFromPackageVersion(before)
+		return d.Tools.ActionSet(map[string]string{"outcome": "no upgrade available: " + rel + " is installed and openstack-origin gives the same release"})
+	}
+	return d.Tools.ActionSet(map[string]string{"outcome": "success, upgraded from " + p.Upgrade + " to " + p.Release})
 }

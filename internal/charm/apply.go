@@ -26,17 +26,26 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		return p.Err
 	}
 	if len(p.Install) > 0 || len(p.Purge) > 0 {
-		if err := d.Tools.StatusSet(status.Maintenance, "Installing packages"); err != nil {
+		msg := "Installing packages"
+		if p.Upgrade != "" {
+			msg = "Running openstack upgrade"
+		}
+		if err := d.Tools.StatusSet(status.Maintenance, msg); err != nil {
 			return fmt.Errorf("set status: %w", err)
 		}
 		if err := installPackages(ctx, p, d); err != nil {
 			return err
 		}
-		for _, name := range p.Mask {
-			if err := stopAndMask(ctx, d.Host.Service(name)); err != nil {
-				return err
-			}
+		if p.Upgrade != "" {
+			logf(d, juju.LevelInfo, "upgraded openstack from %s to %s", p.Upgrade, p.Release)
 		}
+	}
+	for _, name := range p.Mask {
+		if err := stopAndMask(ctx, d.Host.Service(name)); err != nil {
+			return err
+		}
+	}
+	if p.SetVersion {
 		v, err := d.Host.InstalledVersion(ctx, openstack.VersionPackage)
 		if err != nil {
 			return fmt.Errorf("read version of %s: %w", openstack.VersionPackage, err)
@@ -128,6 +137,11 @@ func installPackages(ctx context.Context, p Plan, d Deps) error {
 	}
 	if err := d.Host.Update(ctx); err != nil {
 		return fmt.Errorf("apt update: %w", err)
+	}
+	if p.Upgrade != "" {
+		if err := d.Host.Upgrade(ctx, host.UpgradeOptions{ForceConfNew: true}); err != nil {
+			return fmt.Errorf("dist-upgrade: %w", err)
+		}
 	}
 	if err := d.Host.Install(ctx, p.Install); err != nil {
 		return fmt.Errorf("install packages: %w", err)

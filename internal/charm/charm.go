@@ -28,6 +28,8 @@ type Deps struct {
 	Env juju.Env
 	// DB checks the database over the network; nil uses the MySQL client.
 	DB Database
+	// HTTP probes URLs (diagnose); nil uses net/http.
+	HTTP HTTPProbe
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
 	// Random returns n random bytes; nil uses crypto/rand.
@@ -39,6 +41,9 @@ type Deps struct {
 func (d *Deps) defaults() {
 	if d.DB == nil {
 		d.DB = mysqlDatabase{}
+	}
+	if d.HTTP == nil {
+		d.HTTP = httpProbe{}
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -67,21 +72,30 @@ func Run(ctx context.Context, ev juju.Event, d Deps) error {
 		return updateStatus(ctx, d)
 	case "collect-metrics", "meter-status-changed", "leader-deposed":
 		return nil
+	case "pre-series-upgrade":
+		return preSeriesUpgrade(ctx, d)
+	case "post-series-upgrade":
+		return postSeriesUpgrade(ctx, ev, d)
 	}
 	return reconcile(ctx, ev, d)
 }
 
 // reconcile is the level-based path every hook takes.
 func reconcile(ctx context.Context, ev juju.Event, d Deps) error {
+	_, err := reconcileWith(ctx, ev, d, false)
+	return err
+}
+
+// reconcileWith reconciles, allowing an openstack upgrade when upgrade is
+// set (the openstack-upgrade action), and returns the plan it applied.
+func reconcileWith(ctx context.Context, ev juju.Event, d Deps, upgrade bool) (Plan, error) {
 	in, err := readInputs(ctx, ev, d)
 	if err != nil {
-		return err
+		return Plan{}, err
 	}
+	in.UpgradeRequested = upgrade
 	p := plan(in)
-	if err := apply(ctx, in, p, d); err != nil {
-		return err
-	}
-	return nil
+	return p, apply(ctx, in, p, d)
 }
 
 func logf(d Deps, level juju.Level, format string, args ...any) {

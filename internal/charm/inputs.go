@@ -29,19 +29,20 @@ const (
 
 // Paths the charm reads and writes on the unit.
 const (
-	PankoConf       = "/etc/panko/panko.conf"
-	DBCAFile        = "/etc/panko/db-ca.pem"
-	APISiteFile     = "/etc/apache2/sites-available/panko-api.conf"
-	APISiteLink     = "/etc/apache2/sites-enabled/panko-api.conf"
-	HAProxyCfg      = "/etc/haproxy/haproxy.cfg"
-	MemcachedConf   = "/etc/memcached.conf"
-	OSRelease       = "/etc/os-release"
-	PausedMarker    = "/var/lib/charm-panko/paused"
-	StatusCache     = "/var/lib/charm-panko/status"
-	DBSyncLog       = "/var/log/panko/panko-upgrade.log"
-	leaderDBSynced  = "db-synced"
-	defaultDBPort   = 3306
-	statsPasswordSz = 16
+	PankoConf           = "/etc/panko/panko.conf"
+	DBCAFile            = "/etc/panko/db-ca.pem"
+	APISiteFile         = "/etc/apache2/sites-available/panko-api.conf"
+	APISiteLink         = "/etc/apache2/sites-enabled/panko-api.conf"
+	HAProxyCfg          = "/etc/haproxy/haproxy.cfg"
+	MemcachedConf       = "/etc/memcached.conf"
+	OSRelease           = "/etc/os-release"
+	PausedMarker        = "/var/lib/charm-panko/paused"
+	SeriesUpgradeMarker = "/var/lib/charm-panko/series-upgrade"
+	StatusCache         = "/var/lib/charm-panko/status"
+	DBSyncLog           = "/var/log/panko/panko-upgrade.log"
+	leaderDBSynced      = "db-synced"
+	defaultDBPort       = 3306
+	statsPasswordSz     = 16
 )
 
 // Relation is one relation of an endpoint as this unit sees it.
@@ -79,8 +80,8 @@ type Inputs struct {
 	Problems []config.Problem
 	// Origin is the parsed openstack-origin (valid only without Problems)
 	// and OriginErr why it cannot be used.
-	Origin    openstack.Origin
-	OriginErr error
+	Origin     openstack.Origin
+	OriginErr  error
 	Leader     bool
 	LeaderData map[string]string
 	// Installed maps package name to installed version ("" = absent) for
@@ -97,6 +98,10 @@ type Inputs struct {
 	StatsPassword string
 	// Paused is true after the pause action until resume.
 	Paused bool
+	// SeriesUpgrade is true between pre- and post-series-upgrade.
+	SeriesUpgrade bool
+	// UpgradeRequested is set by the openstack-upgrade action.
+	UpgradeRequested bool
 	// DBReachable is nil when the database answered (only checked once the
 	// relation is ready).
 	DBReachable error
@@ -124,7 +129,8 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		return in, fmt.Errorf("read leader settings: %w", err)
 	}
 	in.Paused = d.Host.Exists(PausedMarker)
-	if in.Origin.Release != "" {
+	in.SeriesUpgrade = d.Host.Exists(SeriesUpgradeMarker)
+	if len(in.Problems) == 0 && in.OriginErr == nil {
 		if err := readInstalled(ctx, &in, d); err != nil {
 			return in, err
 		}
@@ -224,12 +230,22 @@ func readRelations(d Deps, endpoint string, withApp bool) ([]Relation, error) {
 	return rels, nil
 }
 
-// readInstalled records the installed version of every package of the
-// release's set (and of the packages it purges).
+// readInstalled records the installed version of every package the charm
+// may install or purge (both Python generations).
 func readInstalled(ctx context.Context, in *Inputs, d Deps) error {
-	install, purge := openstack.Packages(in.Origin.Release)
 	in.Installed = map[string]string{}
-	for _, p := range append(append([]string{}, install...), purge...) {
+	seen := map[string]bool{}
+	var pkgs []string
+	for _, r := range []string{openstack.FirstSupported, openstack.LastSupported} {
+		install, purge := openstack.Packages(r)
+		for _, p := range append(append([]string{}, install...), purge...) {
+			if !seen[p] {
+				seen[p] = true
+				pkgs = append(pkgs, p)
+			}
+		}
+	}
+	for _, p := range pkgs {
 		v, err := d.Host.InstalledVersion(ctx, p)
 		if err != nil {
 			return fmt.Errorf("read version of %s: %w", p, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/openstack-charmers/charm-panko/internal/juju"
 	"github.com/openstack-charmers/charm-panko/internal/status"
 )
 
@@ -75,4 +76,30 @@ func teardown(ctx context.Context, _ string, d Deps) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// seriesUpgradeStatus is the status between pre- and post-series-upgrade.
+var seriesUpgradeStatus = status.Status{Name: status.Blocked, Message: "Ready for do-release-upgrade and reboot. Set complete when finished."}
+
+// preSeriesUpgrade stops the services and records the series upgrade so
+// that no hook starts them until post-series-upgrade.
+func preSeriesUpgrade(ctx context.Context, d Deps) error {
+	if _, err := d.Host.WriteFile(SeriesUpgradeMarker, []byte("series upgrade\n"), 0o644, "root", "root"); err != nil {
+		return fmt.Errorf("record series upgrade: %w", err)
+	}
+	for i := len(managedServices) - 1; i >= 0; i-- {
+		svc := d.Host.Service(managedServices[i])
+		if err := svc.Stop(ctx); err != nil {
+			return fmt.Errorf("stop %s: %w", svc.Name(), err)
+		}
+	}
+	return setStatus(d, seriesUpgradeStatus)
+}
+
+// postSeriesUpgrade clears the series upgrade and reconciles the unit.
+func postSeriesUpgrade(ctx context.Context, ev juju.Event, d Deps) error {
+	if _, err := d.Host.Remove(SeriesUpgradeMarker); err != nil {
+		return fmt.Errorf("clear series upgrade: %w", err)
+	}
+	return reconcile(ctx, ev, d)
 }

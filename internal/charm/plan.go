@@ -64,9 +64,11 @@ type Plan struct {
 	// Relations to publish and ports to open.
 	Relations []RelationSet
 	Open      []string
-	// Version is the workload version to report ("" = unchanged).
-	Version string
-	Status  status.Status
+	// Upgrade names the release this unit upgrades from ("" = no upgrade).
+	Upgrade string
+	// SetVersion asks for the workload version to be reported again.
+	SetVersion bool
+	Status     status.Status
 	// Err is a rendering failure: a defect the hook reports as an error.
 	Err error
 }
@@ -85,19 +87,20 @@ func plan(in Inputs) Plan {
 		p.Status = status.Status{Name: status.Blocked, Message: in.OriginErr.Error()}
 		return p
 	}
-	release := in.Origin.Release
-	if err := openstack.CheckSupported(release, in.Config.OpenStackOrigin, in.Series); err != nil {
+	release, upgrade, problem := chooseRelease(in)
+	if problem != "" {
 		p.Halt = true
-		p.Status = status.Status{Name: status.Blocked, Message: err.Error()}
+		p.Status = status.Status{Name: status.Blocked, Message: problem}
 		return p
 	}
 	p.Release = release
+	p.Upgrade = upgrade
 
 	// Packages.
 	install, purge := openstack.Packages(release)
 	p.Source = in.Origin.Apt()
 	for _, pkg := range install {
-		if in.Installed[pkg] == "" {
+		if in.Installed[pkg] == "" || upgrade != "" {
 			p.Install = append(p.Install, pkg)
 		}
 	}
@@ -106,10 +109,10 @@ func plan(in Inputs) Plan {
 			p.Purge = append(p.Purge, pkg)
 		}
 	}
-	if len(p.Install) > 0 {
+	if in.Installed[openstack.VersionPackage] == "" {
 		p.Mask = []string{"panko-api"}
-		p.Version = "" // set after install from the installed package
 	}
+	p.SetVersion = len(p.Install) > 0 || in.Event.Name == "upgrade-charm"
 	p.Open = []string{fmt.Sprintf("%d/tcp", openstack.APIPort)}
 
 	// Relations.
@@ -166,10 +169,59 @@ func plan(in Inputs) Plan {
 	}
 	p.Run = ready && !in.Paused
 	if in.Paused {
-		st.Add(status.Maintenance, "Paused. Use 'resume' action to resume normal service.")
+		st.Add(pausedStatus.Name, pausedStatus.Message)
+	}
+	if in.SeriesUpgrade {
+		st.Add(seriesUpgradeStatus.Name, seriesUpgradeStatus.Message)
+		p.Run = false
 	}
 	p.Status = st.Result()
 	return p
+}
+
+// chooseRelease decides the release to run: the installed one, or the one
+// openstack-origin names when the unit installs or upgrades. It refuses going
+// backwards and skipping releases. upgrade names the release upgraded from.
+func chooseRelease(in Inputs) (release, upgrade, problem string) {
+	installed, _ := openstack.ReleaseFromPackageVersion(in.Installed[openstack.VersionPackage])
+	target := in.Origin.Release
+	if target == "" {
+		target = installed
+	}
+	if target == "" {
+		target, _ = openstack.DistroRelease(in.Series)
+	}
+	origin := in.Config.OpenStackOrigin
+	if installed == "" || installed == target {
+		if err := openstack.CheckSupported(target, origin, in.Series); err != nil {
+			return "", "", err.Error()
+		}
+		return target, "", ""
+	}
+	if openstack.Compare(installed, target) > 0 {
+		return "", "", fmt.Sprintf("openstack-origin '%s' gives %s but %s is installed: moving backwards is not supported", origin, target, installed)
+	}
+	if in.Config.ActionManagedUpgrade && !in.UpgradeRequested {
+		return installed, "", ""
+	}
+	if next := nextRelease(installed); next != target {
+		return "", "", fmt.Sprintf("openstack-origin '%s' skips %s: upgrade one release at a time (%s to %s next)", origin, next, installed, next)
+	}
+	if err := openstack.CheckSupported(target, origin, in.Series); err != nil {
+		return "", "", err.Error()
+	}
+	return target, installed, ""
+}
+
+// nextRelease returns the release after r.
+func nextRelease(r string) string {
+	all := openstack.Releases()
+	for i, x := range all {
+		if x == r && i+1 < len(all) {
+			return all[i+1]
+		}
+	}
+	return ""
 }
 
 // planSharedDB requests the database and reads the reply.

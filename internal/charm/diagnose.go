@@ -1,0 +1,149 @@
+package charm
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
+	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+)
+
+// HTTPProbe answers whether a URL responds.
+type HTTPProbe interface {
+	// Get fetches url and returns the HTTP status code.
+	Get(ctx context.Context, url string) (int, error)
+}
+
+// httpProbe is HTTPProbe over net/http with a short timeout. Certificates
+// are not verified: the probe asks whether a service answers, not who it is.
+type httpProbe struct{}
+
+// Get implements HTTPProbe.
+func (httpProbe) Get(ctx context.Context, url string) (int, error) {
+	client := &http.Client{
+		Timeout:   5 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // reachability only
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// check is one line of the diagnose report.
+type check struct {
+	key string
+	ok  bool
+	msg string
+}
+
+// diagnose checks the unit without changing anything and reports one
+// result per check plus status=ok|degraded.
+func diagnose(ctx context.Context, d Deps) error {
+	in, err := readInputs(ctx, juju.Event{Kind: juju.Action, Name: "diagnose"}, d)
+	if err != nil {
+		return err
+	}
+	var checks []check
+	add := func(key string, ok bool, format string, args ...any) {
+		checks = append(checks, check{key, ok, fmt.Sprintf(format, args...)})
+	}
+
+	installed := in.Installed[openstack.VersionPackage]
+	release, _ := openstack.ReleaseFromPackageVersion(installed)
+	synced := in.LeaderData[leaderDBSynced]
+	switch {
+	case release == "":
+		add("release", false, "panko is not installed")
+	case synced != release:
+		add("release", false, "database synced for %q but %s is installed", synced, release)
+	default:
+		add("release", true, "%s installed, database synced for %s", release, synced)
+	}
+
+	if rels := in.Relations[SharedDB]; len(rels) == 0 {
+		add("database", false, "no shared-db relation")
+	} else if reply, err := shareddb.Parse(in.Unit, rels[0].UnitBags()); err != nil || !reply.Ready {
+		add("database", false, "shared-db relation incomplete")
+	} else if err := d.DB.Ping(ctx, reply); err != nil {
+		add("database", false, "%s not reachable: %s", reply.Addr(), redact(err.Error(), reply.Password))
+	} else {
+		add("database", true, "%s reachable", reply.Addr())
+		current, err := d.DB.SchemaCurrent(ctx, reply)
+		switch {
+		case err != nil:
+			add("schema", false, "cannot read schema: %s", redact(err.Error(), reply.Password))
+		case !current:
+			add("schema", false, "schema is not current: run panko-dbsync on the leader")
+		default:
+			add("schema", true, "six tables present, trait_int.value is bigint")
+		}
+	}
+
+	if rels := in.Relations[IdentityService]; len(rels) == 0 {
+		add("keystone", false, "no identity-service relation")
+	} else if creds, ok, err := keystone.Parse(rels[0].UnitBags(), rels[0].App); err != nil || !ok {
+		add("keystone", false, "identity-service relation incomplete")
+	} else if code, err := d.HTTP.Get(ctx, creds.AuthURL()); err != nil {
+		add("keystone", false, "%s not reachable: %v", creds.AuthURL(), err)
+	} else {
+		add("keystone", true, "%s answered %d", creds.AuthURL(), code)
+	}
+
+	for _, probe := range []struct{ key, path string }{{"api-healthcheck", "/healthcheck"}, {"api-root", "/"}} {
+		url := fmt.Sprintf("http://127.0.0.1:%d%s", openstack.APIPort, probe.path)
+		code, err := d.HTTP.Get(ctx, url)
+		switch {
+		case err != nil:
+			add(probe.key, false, "GET %s failed: %v", url, err)
+		case code >= 400:
+			add(probe.key, false, "GET %s answered %d", url, code)
+		default:
+			add(probe.key, true, "GET %s answered %d", url, code)
+		}
+	}
+
+	var down []string
+	for _, name := range managedServices {
+		if ok, err := d.Host.Service(name).Active(ctx); err != nil || !ok {
+			down = append(down, name)
+		}
+	}
+	if len(down) > 0 {
+		add("services", false, "not running: %s", strings.Join(down, ", "))
+	} else {
+		add("services", true, "running: %s", strings.Join(managedServices, ", "))
+	}
+
+	results := map[string]string{"status": "ok"}
+	var lines []string
+	for _, c := range checks {
+		word := "ok"
+		if !c.ok {
+			word = "fail"
+			results["status"] = "degraded"
+		}
+		results[c.key] = word + ": " + c.msg
+		lines = append(lines, c.key+": "+word+": "+c.msg)
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		if err := d.Tools.ActionLog(l); err != nil {
+			return fmt.Errorf("action-log: %w", err)
+		}
+	}
+	return d.Tools.ActionSet(results)
+}

@@ -1,0 +1,176 @@
+package charm
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
+)
+
+// queensUnit is a ready bionic unit running queens (the Python 2 set) whose
+// apt source now offers rocky.
+func queensUnit(t *testing.T, leader bool, origin string, managed bool) *world {
+	w := ready(t, leader)
+	w.host.Files[OSRelease] = hosttest.File{Data: []byte("VERSION_CODENAME=bionic\n"), Mode: 0o644, Owner: "root", Group: "root"}
+	w.juju.Config = map[string]any{"openstack-origin": "distro"}
+	w.host.Available = available("2:4.0.0-0ubuntu1~cloud0")
+	if !leader {
+		w.juju.LeaderData = map[string]string{"db-synced": "queens"}
+	}
+	tools, h, err := w.run(t, hook("install"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	require.Equal(t, "active", st, msg)
+	require.NotEmpty(t, h.State().Packages["python-panko"], "queens installs the Python 2 set")
+	w.host = h.State()
+	w.host.Available = available("2:5.0.0-0ubuntu1~cloud0")
+	w.juju.LeaderData = tools.LeaderData()
+	w.juju.Config = map[string]any{"openstack-origin": origin, "action-managed-upgrade": managed}
+	return w
+}
+
+func TestActionManagedUpgrade(t *testing.T) {
+	w := queensUnit(t, true, "cloud:bionic-rocky", true)
+
+	// config-changed alone does not upgrade.
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	assert.Equal(t, "2:4.0.0-0ubuntu1~cloud0", h.State().Packages["panko-api"])
+	st, _ := tools.Status()
+	assert.Equal(t, "active", st)
+
+	// The action does.
+	w.juju.Action = "openstack-upgrade"
+	tools, h, err = w.run(t, juju.Event{Kind: juju.Action, Name: "openstack-upgrade"})
+	require.NoError(t, err)
+	failed, msg := tools.ActionFailed()
+	require.False(t, failed, msg)
+	assert.Equal(t, map[string]any{"outcome": "success, upgraded from queens to rocky"}, tools.ActionResults())
+	state := h.State()
+	assert.Equal(t, "2:5.0.0-0ubuntu1~cloud0", state.Packages["panko-api"])
+	assert.NotEmpty(t, state.Packages["python3-panko"], "Python 3 set installed")
+	assert.Empty(t, state.Packages["python-panko"], "Python 2 set purged")
+	assert.Equal(t, 1, h.Runs("panko-dbsync"))
+	assert.Equal(t, "rocky", tools.LeaderData()["db-synced"])
+	assert.Equal(t, "5.0.0", tools.Version())
+	st, msg = tools.Status()
+	assert.Equal(t, "active", st, msg)
+	history := tools.StatusHistory()
+	assert.Equal(t, "Running openstack upgrade", history[0].Message)
+}
+
+func TestUpgradeActionRefusedWithoutActionManagedUpgrade(t *testing.T) {
+	w := queensUnit(t, true, "cloud:bionic-rocky", false)
+	w.juju.Action = "openstack-upgrade"
+	tools, _, err := w.run(t, juju.Event{Kind: juju.Action, Name: "openstack-upgrade"})
+	require.NoError(t, err)
+	failed, msg := tools.ActionFailed()
+	assert.True(t, failed)
+	assert.Contains(t, msg, "action-managed-upgrade is false")
+}
+
+func TestAutomaticUpgrade(t *testing.T) {
+	w := queensUnit(t, false, "cloud:bionic-rocky", false)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	assert.Equal(t, "2:5.0.0-0ubuntu1~cloud0", h.State().Packages["panko-api"])
+	assert.Zero(t, h.Runs("panko-dbsync"), "only the leader syncs")
+	st, msg := tools.Status()
+	assert.Equal(t, "waiting", st)
+	assert.Equal(t, "Waiting for database sync by the leader", msg)
+}
+
+func TestUpgradeRefusals(t *testing.T) {
+	// Skipping a release.
+	w := queensUnit(t, true, "cloud:bionic-stein", false)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Equal(t, "openstack-origin 'cloud:bionic-stein' skips rocky: upgrade one release at a time (queens to rocky next)", msg)
+	assert.Zero(t, h.Writes())
+
+	// Backwards: rocky installed, origin back to queens.
+	w = queensUnit(t, true, "cloud:bionic-rocky", false)
+	tools, h, err = w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.host = h.State()
+	w.juju.Config = map[string]any{"openstack-origin": "distro"}
+	tools, h, err = w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	st, msg = tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Equal(t, "openstack-origin 'distro' gives queens but rocky is installed: moving backwards is not supported", msg)
+	assert.Zero(t, h.Writes())
+}
+
+func TestPauseSurvivesHooks(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+
+	w.juju.Action = "pause"
+	tools, h, err = w.run(t, juju.Event{Kind: juju.Action, Name: "pause"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"stopped": "memcached,apache2,haproxy"}, tools.ActionResults())
+	w.host = h.State()
+	w.juju.Action = ""
+	for _, ev := range []string{"config-changed", "update-status", "upgrade-charm", "shared-db-relation-changed"} {
+		tools, h, err = w.run(t, hook(ev))
+		require.NoError(t, err, ev)
+		for _, svc := range managedServices {
+			assert.False(t, h.State().Services[svc].Active, "%s started by %s", svc, ev)
+		}
+		st, msg := tools.Status()
+		if ev != "update-status" || st != "" {
+			assert.Equal(t, "maintenance", st, ev)
+			assert.Equal(t, "Paused. Use 'resume' action to resume normal service.", msg, ev)
+		}
+		w.host = h.State()
+	}
+
+	w.juju.Action = "resume"
+	tools, h, err = w.run(t, juju.Event{Kind: juju.Action, Name: "resume"})
+	require.NoError(t, err)
+	failed, msg := tools.ActionFailed()
+	require.False(t, failed, msg)
+	for _, svc := range managedServices {
+		assert.True(t, h.State().Services[svc].Active, "%s resumed", svc)
+	}
+	st, _ := tools.Status()
+	assert.Equal(t, "active", st)
+}
+
+func TestSeriesUpgrade(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+
+	tools, h, err = w.run(t, hook("pre-series-upgrade"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Equal(t, "Ready for do-release-upgrade and reboot. Set complete when finished.", msg)
+	w.host = h.State()
+	tools, h, err = w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	assert.False(t, h.State().Services["apache2"].Active, "no hook starts services during a series upgrade")
+	w.host = h.State()
+
+	tools, h, err = w.run(t, hook("post-series-upgrade"))
+	require.NoError(t, err)
+	st, _ = tools.Status()
+	assert.Equal(t, "active", st)
+	assert.True(t, h.State().Services["apache2"].Active)
+}
+
+func TestPackagesPerRelease(t *testing.T) {
+	install, _ := openstack.Packages("queens")
+	assert.Contains(t, install, "python-panko")
+}
