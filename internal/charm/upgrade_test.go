@@ -96,7 +96,7 @@ func TestUpgradeRefusals(t *testing.T) {
 
 	// Backwards: rocky installed, origin back to queens.
 	w = queensUnit(t, true, "cloud:bionic-rocky", false)
-	tools, h, err = w.run(t, hook("config-changed"))
+	_, h, err = w.run(t, hook("config-changed"))
 	require.NoError(t, err)
 	w.host = h.State()
 	w.juju.Config = map[string]any{"openstack-origin": "distro"}
@@ -160,6 +160,8 @@ func TestSeriesUpgrade(t *testing.T) {
 	w.host = h.State()
 	tools, h, err = w.run(t, hook("config-changed"))
 	require.NoError(t, err)
+	st, _ = tools.Status()
+	assert.Equal(t, "blocked", st, "the series upgrade status stays")
 	assert.False(t, h.State().Services["apache2"].Active, "no hook starts services during a series upgrade")
 	w.host = h.State()
 
