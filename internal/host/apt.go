@@ -21,11 +21,13 @@ const (
 )
 
 // lockMessages are what apt and dpkg print when another process holds the dpkg lock.
-var lockMessages = []string{
-	"Could not get lock",
-	"dpkg frontend lock",
-	"Unable to lock the administration directory",
-	"Unable to lock directory",
+func lockMessages() []string {
+	return []string{
+		"Could not get lock",
+		"dpkg frontend lock",
+		"Unable to lock the administration directory",
+		"Unable to lock directory",
+	}
 }
 
 // Update runs apt-get update.
@@ -117,7 +119,7 @@ func (r *Real) apt(ctx context.Context, args ...string) error {
 
 // lockHeld reports whether apt's stderr says another process holds the dpkg lock.
 func lockHeld(stderr string) bool {
-	for _, m := range lockMessages {
+	for _, m := range lockMessages() {
 		if strings.Contains(stderr, m) {
 			return true
 		}

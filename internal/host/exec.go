@@ -14,7 +14,9 @@ import (
 )
 
 // commandDirs are searched, under the root, before $PATH.
-var commandDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+func commandDirs() []string {
+	return []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+}
 
 // waitDelay bounds how long a killed command may keep its output pipes open.
 const waitDelay = 2 * time.Second
@@ -37,7 +39,7 @@ func (r *Real) lookPath(name string) (string, error) {
 		}
 		return "", fmt.Errorf("%s: %w", name, ErrCommandNotFound)
 	}
-	for _, d := range commandDirs {
+	for _, d := range commandDirs() {
 		p := filepath.Join(r.root, d, name)
 		if isExecutable(p) {
 			return p, nil
@@ -71,10 +73,10 @@ func (r *Real) commandPath() string {
 			dirs = append(dirs, d)
 		}
 	}
-	for _, d := range commandDirs {
+	for _, d := range commandDirs() {
 		add(filepath.Join(r.root, d))
 	}
-	for _, d := range commandDirs {
+	for _, d := range commandDirs() {
 		add(d)
 	}
 	return strings.Join(dirs, ":")

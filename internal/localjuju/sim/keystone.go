@@ -1,0 +1,290 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
+)
+
+// Files the keystone simulator keeps in its state directory.
+const (
+	keystoneStateFile = "keystone-state.json"
+	catalogFile       = "keystone-catalog.json"
+)
+
+// identityEndpoint is the keystone simulator's only endpoint.
+const identityEndpoint = "identity-service"
+
+// serviceTypes maps the service names keystone accepts to catalog types
+// (a subset of charm-keystone's valid_services).
+func serviceTypes() map[string]string {
+	return map[string]string{
+		"panko": "event", "aodh": "alarming", "ceilometer": "metering", "gnocchi": "metric",
+		"nova": "compute", "glance": "image", "cinderv3": "volumev3", "neutron": "network",
+		"heat": "orchestration", "placement": "placement", "barbican": "key-manager",
+	}
+}
+
+// CatalogEntry is one endpoint set in the simulated keystone's catalog.
+// Keystone keeps one set per service and region: the last registration wins.
+type CatalogEntry struct {
+	Service      string `json:"service"`
+	Type         string `json:"type"`
+	Region       string `json:"region"`
+	PublicURL    string `json:"public_url"`
+	InternalURL  string `json:"internal_url"`
+	AdminURL     string `json:"admin_url"`
+	RegisteredBy string `json:"registered_by"` // the unit whose registration is current
+	RelationID   int    `json:"relation_id"`
+}
+
+// keystoneState holds the ids and service credentials the simulator made up.
+type keystoneState struct {
+	AdminDomainID   string                     `json:"admin_domain_id"`
+	AdminProjectID  string                     `json:"admin_project_id"`
+	AdminUserID     string                     `json:"admin_user_id"`
+	ServiceTenantID string                     `json:"service_tenant_id"`
+	ServiceDomainID string                     `json:"service_domain_id"`
+	Users           map[string]keystoneAccount `json:"users"`
+}
+
+// keystoneAccount is a service user.
+type keystoneAccount struct {
+	ID       string `json:"id"`
+	Password string `json:"password"`
+}
+
+// keystoneApp simulates the classic keystone machine charm: the leader
+// answers every registration with the credentials of the service user.
+type keystoneApp struct {
+	servicePort, adminPort int
+	protocol               string
+	tenant, domain, role   string
+	region                 string
+	env                    Env
+}
+
+// newKeystone validates the keystone simulator's configuration.
+func newKeystone(config map[string]string, env Env) (*keystoneApp, error) {
+	if err := checkOptions("keystone", config, "service-port", "admin-port", "service-tenant", "admin-role", "use-https", "region"); err != nil {
+		return nil, err
+	}
+	k := &keystoneApp{servicePort: 5000, adminPort: 35357, protocol: "http",
+		tenant: "services", domain: "service_domain", role: "Admin", region: "RegionOne", env: env}
+	for key, dst := range map[string]*int{"service-port": &k.servicePort, "admin-port": &k.adminPort} {
+		if v, ok := config[key]; ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 65535 {
+				return nil, fmt.Errorf("keystone simulator: %s %q is not a TCP port", key, v)
+			}
+			*dst = n
+		}
+	}
+	for key, dst := range map[string]*string{"service-tenant": &k.tenant, "admin-role": &k.role, "region": &k.region} {
+		if v, ok := config[key]; ok {
+			if v == "" {
+				return nil, fmt.Errorf("keystone simulator: %s is empty", key)
+			}
+			*dst = v
+		}
+	}
+	if v, ok := config["use-https"]; ok {
+		https, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("keystone simulator: use-https %q is not a boolean", v)
+		}
+		if https {
+			k.protocol = "https"
+		}
+	}
+	return k, nil
+}
+
+// Charm is "keystone".
+func (k *keystoneApp) Charm() string { return "keystone" }
+
+// Subordinate is false.
+func (k *keystoneApp) Subordinate() bool { return false }
+
+// Endpoints offers identity-service.
+func (k *keystoneApp) Endpoints() map[string]Endpoint {
+	return map[string]Endpoint{identityEndpoint: {Interface: "keystone", Role: RoleProvides, Scope: ScopeGlobal}}
+}
+
+// Departed keeps the catalog and the service users, as keystone does.
+func (k *keystoneApp) Departed(context.Context, Relation) error { return nil }
+
+// Respond processes every remote unit's registration in unit order on the
+// leader: it records the endpoints in the catalog and publishes the service
+// credentials on the leader's bag (the last registration's answer stays,
+// as when keystone handles one remote unit after another).
+func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, rel Relation) (Response, error) {
+	if rel.Endpoint != identityEndpoint {
+		return Response{}, fmt.Errorf("keystone simulator has no endpoint %q", rel.Endpoint)
+	}
+	if leader == "" || !contains(units, leader) {
+		return Response{}, nil
+	}
+	host := k.env.unitAddress(leader, rel.Units[leader])
+	if host == "" {
+		return Response{}, fmt.Errorf("keystone simulator: no address for %s", leader)
+	}
+	type registration struct {
+		unit string
+		e    keystone.Endpoints
+		bag  map[string]string
+	}
+	var regs []registration
+	for _, u := range sortedUnits(rel.RemoteUnits) {
+		e, ok, err := keystone.ParseRegistration(rel.RemoteUnits[u])
+		if err != nil {
+			return Response{}, fmt.Errorf("identity-service registration of %s: %w", u, err)
+		}
+		if ok {
+			regs = append(regs, registration{unit: u, e: e, bag: rel.RemoteUnits[u]})
+		}
+	}
+	if len(regs) == 0 {
+		return Response{}, nil
+	}
+	var reply map[string]string
+	err := withState(k.env.StateDir, keystoneStateFile, func(st *keystoneState) error {
+		if err := st.ensureIDs(); err != nil {
+			return err
+		}
+		var entries []CatalogEntry
+		for _, r := range regs {
+			base := k.credentials(host, st)
+			switch stype, known := serviceTypes()[r.e.Service]; {
+			case r.e.InfoOnly():
+				base.Region = k.region
+				reply = keystone.InfoReply(base)
+			case !known:
+				reply = map[string]string{keystone.KeyAdminToken: "-1"}
+			default:
+				acct, err := st.account(r.e.Service)
+				if err != nil {
+					return err
+				}
+				base.ServiceUsername, base.ServicePassword, base.ServiceUserID = r.e.Service, acct.Password, acct.ID
+				base.ServiceType = stype
+				reply = keystone.Reply(base)
+				if roles := r.bag[keystone.KeyRequestedRoles]; roles != "" {
+					reply[keystone.KeyCreatedRoles] = roles
+				}
+				entries = append(entries, CatalogEntry{
+					Service: r.e.Service, Type: stype, Region: r.e.Region,
+					PublicURL: r.e.PublicURL, InternalURL: r.e.InternalURL, AdminURL: r.e.AdminURL,
+					RegisteredBy: r.unit, RelationID: rel.ID,
+				})
+			}
+		}
+		return k.record(entries)
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("keystone simulator: %w", err)
+	}
+	return Response{Units: map[string]map[string]string{
+		leader: replaceKeys(rel.Units[leader], keystone.ReplyKeys(), reply),
+	}}, nil
+}
+
+// credentials fills the parts of the reply common to every service.
+func (k *keystoneApp) credentials(host string, st *keystoneState) keystone.Credentials {
+	return keystone.Credentials{
+		ServiceHost: host, ServicePort: k.servicePort, ServiceProtocol: k.protocol,
+		AuthHost: host, AuthPort: k.adminPort, AuthProtocol: k.protocol,
+		InternalHost: host, InternalPort: k.servicePort, InternalProtocol: k.protocol,
+		ServiceTenant: k.tenant, ServiceTenantID: st.ServiceTenantID,
+		ServiceDomain: k.domain, ServiceDomainID: st.ServiceDomainID,
+		AdminDomainID: st.AdminDomainID, AdminProjectID: st.AdminProjectID, AdminUserID: st.AdminUserID,
+		AdminRole: k.role, APIVersion: "3",
+	}
+}
+
+// ensureIDs makes up the cloud-wide ids once.
+func (st *keystoneState) ensureIDs() error {
+	for _, id := range []*string{&st.AdminDomainID, &st.AdminProjectID, &st.AdminUserID, &st.ServiceTenantID, &st.ServiceDomainID} {
+		if *id == "" {
+			v, err := hexID()
+			if err != nil {
+				return err
+			}
+			*id = v
+		}
+	}
+	if st.Users == nil {
+		st.Users = map[string]keystoneAccount{}
+	}
+	return nil
+}
+
+// account returns the service user, creating it with a 64-character
+// password the first time.
+func (st *keystoneState) account(name string) (keystoneAccount, error) {
+	if a, ok := st.Users[name]; ok && a.Password != "" {
+		return a, nil
+	}
+	id, err := hexID()
+	if err != nil {
+		return keystoneAccount{}, err
+	}
+	pw, err := pwgen(64)
+	if err != nil {
+		return keystoneAccount{}, err
+	}
+	a := keystoneAccount{ID: id, Password: pw}
+	st.Users[name] = a
+	return a, nil
+}
+
+// record stores entries in the catalog, replacing the endpoint set of the
+// same service and region.
+func (k *keystoneApp) record(entries []CatalogEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	catalog, err := ReadCatalog(k.env.StateDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		replaced := false
+		for i := range catalog {
+			if catalog[i].Service == e.Service && catalog[i].Region == e.Region {
+				catalog[i], replaced = e, true
+			}
+		}
+		if !replaced {
+			catalog = append(catalog, e)
+		}
+	}
+	sort.Slice(catalog, func(i, j int) bool {
+		if catalog[i].Service != catalog[j].Service {
+			return catalog[i].Service < catalog[j].Service
+		}
+		return catalog[i].Region < catalog[j].Region
+	})
+	return writeJSON(filepath.Join(k.env.StateDir, catalogFile), catalog)
+}
+
+// ReadCatalog returns the catalog the keystone simulator recorded in
+// stateDir, sorted by service and region; empty when nothing registered.
+func ReadCatalog(stateDir string) ([]CatalogEntry, error) {
+	path := filepath.Join(stateDir, catalogFile)
+	var out []CatalogEntry
+	err := readJSON(path, &out)
+	if errors.Is(err, os.ErrNotExist) {
+		return []CatalogEntry{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

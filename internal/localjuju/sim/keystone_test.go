@@ -1,0 +1,222 @@
+package sim
+
+import (
+	"context"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
+)
+
+func keystoneAddrs() map[string]string {
+	return map[string]string{"keystone/0": "10.5.0.20", "keystone/1": "10.5.0.21", "keystone/2": "10.5.0.22"}
+}
+
+func keystoneUnits() []string { return []string{"keystone/0", "keystone/1", "keystone/2"} }
+
+func newKeystoneSim(t *testing.T, dir string, config map[string]string) App {
+	t.Helper()
+	app, err := New("keystone", config, Env{StateDir: dir, UnitAddress: addressOf(keystoneAddrs())})
+	require.NoError(t, err)
+	return app
+}
+
+func identityRelation(remote bags) Relation {
+	return Relation{ID: 15, Endpoint: "identity-service", RemoteApp: "panko", RemoteUnits: remote, Units: ownBags(keystoneAddrs())}
+}
+
+func TestKeystoneAnswersLikeFixture(t *testing.T) {
+	f := loadFixture(t, "keystone-identity-service")
+	dir := t.TempDir()
+	app := newKeystoneSim(t, dir, nil)
+	rel := identityRelation(copyBags(f.Local.Units))
+
+	resp, err := app.Respond(context.Background(), keystoneUnits(), "keystone/1", rel)
+
+	require.NoError(t, err)
+	require.Len(t, resp.Units, 1, "only the leader answers")
+	bag := resp.Units["keystone/1"]
+	require.NotNil(t, bag)
+	want := f.answeringBag(t)
+	assert.Equal(t, keysOf(withoutJujuKeys(want)), keysOf(withoutJujuKeys(bag)))
+	assert.Equal(t, keystoneAddrs()["keystone/1"], bag["private-address"], "Juju's key is kept")
+	for _, k := range []string{keystone.KeyServiceHost, keystone.KeyAuthHost, keystone.KeyInternalHost} {
+		assert.Equal(t, keystoneAddrs()["keystone/1"], bag[k], k)
+	}
+	for _, k := range []string{keystone.KeyServiceType, keystone.KeyServiceUsername, keystone.KeyServiceTenant,
+		keystone.KeyServiceDomain, keystone.KeyAdminRole, keystone.KeyAPIVersion, keystone.KeyServicePort,
+		keystone.KeyAuthPort, keystone.KeyInternalPort} {
+		assert.Equal(t, want[k], bag[k], k)
+	}
+	for _, k := range []string{keystone.KeyServiceProtocol, keystone.KeyAuthProtocol, keystone.KeyInternalProtocol} {
+		assert.Equal(t, "http", bag[k], k)
+	}
+	hexID := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	for _, k := range []string{keystone.KeyServiceTenantID, keystone.KeyServiceUserID, keystone.KeyServiceDomainID,
+		keystone.KeyAdminDomainID, keystone.KeyAdminProjectID, keystone.KeyAdminUserID} {
+		assert.Regexp(t, hexID, bag[k], k)
+	}
+	pw := bag[keystone.KeyServicePassword]
+	assert.Len(t, pw, 64)
+	assert.True(t, inAlphabet(pw, pwgenAlphabet()), "password outside pwgen's alphabet")
+
+	creds, complete, err := keystone.Parse([]map[string]string{resp.Units["keystone/1"]}, nil)
+	require.NoError(t, err)
+	assert.True(t, complete, "missing %v", creds.Missing)
+	assert.Equal(t, "http://10.5.0.21:5000", creds.PublicAuthURI())
+
+	catalog, err := ReadCatalog(dir)
+	require.NoError(t, err)
+	require.Len(t, catalog, 1)
+	p2 := f.Local.Units["panko/2"]
+	assert.Equal(t, CatalogEntry{
+		Service: "panko", Type: "event", Region: p2["region"], PublicURL: p2["public_url"],
+		InternalURL: p2["internal_url"], AdminURL: p2["admin_url"], RegisteredBy: "panko/2", RelationID: 15,
+	}, catalog[0])
+
+	// A new simulator on the same state answers identically.
+	rel.Units["keystone/1"] = bag
+	again, err := newKeystoneSim(t, dir, nil).Respond(context.Background(), keystoneUnits(), "keystone/1", rel)
+	require.NoError(t, err)
+	assert.True(t, again.Units["keystone/1"][keystone.KeyServicePassword] == pw, "password not stable")
+	assert.True(t, equalBags(bags{"k": bag}, bags{"k": again.Units["keystone/1"]}), "second answer differs")
+}
+
+func TestKeystoneLastRegistrationWins(t *testing.T) {
+	f := loadFixture(t, "keystone-identity-service")
+	dir := t.TempDir()
+	app := newKeystoneSim(t, dir, nil)
+	remote := copyBags(f.Local.Units)
+	_, err := app.Respond(context.Background(), keystoneUnits(), "keystone/0", identityRelation(remote))
+	require.NoError(t, err)
+
+	// Without a VIP every unit registers its own address; the last one wins.
+	remote["panko/2"]["public_url"] = "http://10.5.0.12:8977"
+	remote["panko/10"] = copyBag(remote["panko/1"])
+	remote["panko/10"]["public_url"] = "http://10.5.0.20:8977"
+	_, err = app.Respond(context.Background(), keystoneUnits(), "keystone/0", identityRelation(remote))
+	require.NoError(t, err)
+
+	catalog, err := ReadCatalog(dir)
+	require.NoError(t, err)
+	require.Len(t, catalog, 1)
+	assert.Equal(t, "http://10.5.0.20:8977", catalog[0].PublicURL)
+	assert.Equal(t, "panko/10", catalog[0].RegisteredBy)
+}
+
+func TestKeystoneOtherRequests(t *testing.T) {
+	f := loadFixture(t, "keystone-identity-service")
+	info := f.Variants["endpoint_info_only"]
+	roles := copyBag(f.Local.Units["panko/0"])
+	roles[keystone.KeyRequestedRoles] = "event_viewer,event_admin"
+	unknown := keystone.Registration("RegionOne", "http://a:1", "http://a:1", "http://a:1")
+	unknown[keystone.KeyService] = "nosuch"
+	cases := []struct {
+		name     string
+		leader   string
+		remote   bags
+		wantKeys []string // nil: no answer
+		check    func(t *testing.T, bag map[string]string)
+		catalog  int
+	}{
+		{"endpoint information only", "keystone/0", bags{"panko/0": info.LocalUnitData},
+			keysOf(withoutJujuKeys(info.RemoteUnitData)), func(t *testing.T, bag map[string]string) {
+				assert.Equal(t, "RegionOne", bag[keystone.KeyRegion])
+				assert.True(t, bag[keystone.KeyServicePassword] == "", "endpoint information carries a password")
+			}, 0},
+		{"requested roles", "keystone/0", bags{"panko/0": roles}, nil, func(t *testing.T, bag map[string]string) {
+			assert.Equal(t, "event_viewer,event_admin", bag[keystone.KeyCreatedRoles])
+		}, 1},
+		{"unknown service", "keystone/0", bags{"x/0": unknown},
+			[]string{keystone.KeyAdminToken}, nil, 0},
+		{"no leader yet", "", copyBags(f.Local.Units), nil, nil, 0},
+		{"registration incomplete", "keystone/0", bags{"panko/0": {"service": "panko"}}, nil, nil, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+
+			resp, err := newKeystoneSim(t, dir, nil).Respond(context.Background(), keystoneUnits(), tc.leader, identityRelation(tc.remote))
+
+			require.NoError(t, err)
+			bag := resp.Units[tc.leader]
+			switch {
+			case tc.check == nil && tc.wantKeys == nil:
+				assert.Nil(t, resp.Units, "unexpected answer")
+			case tc.wantKeys != nil:
+				assert.Equal(t, tc.wantKeys, keysOf(withoutJujuKeys(bag)))
+			}
+			if tc.check != nil {
+				tc.check(t, bag)
+			}
+			catalog, err := ReadCatalog(dir)
+			require.NoError(t, err)
+			assert.Len(t, catalog, tc.catalog)
+		})
+	}
+}
+
+func TestKeystoneRejectsMalformedRegistration(t *testing.T) {
+	remote := bags{"panko/0": keystone.Registration("RegionOne", "not a url", "http://a:1", "http://a:1")}
+
+	_, err := newKeystoneSim(t, t.TempDir(), nil).Respond(context.Background(), keystoneUnits(), "keystone/0", identityRelation(remote))
+
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "panko/0")
+}
+
+func TestKeystoneConfig(t *testing.T) {
+	f := loadFixture(t, "keystone-identity-service")
+	app := newKeystoneSim(t, t.TempDir(), map[string]string{"use-https": "true", "service-port": "5001", "admin-port": "35358", "service-tenant": "svc"})
+
+	resp, err := app.Respond(context.Background(), keystoneUnits(), "keystone/0", identityRelation(copyBags(f.Local.Units)))
+
+	require.NoError(t, err)
+	bag := resp.Units["keystone/0"]
+	assert.Equal(t, "https", bag[keystone.KeyServiceProtocol])
+	assert.Equal(t, "5001", bag[keystone.KeyServicePort])
+	assert.Equal(t, "35358", bag[keystone.KeyAuthPort])
+	assert.Equal(t, "svc", bag[keystone.KeyServiceTenant])
+	assert.Equal(t, map[string]Endpoint{"identity-service": {Interface: "keystone", Role: "provides", Scope: "global"}}, app.Endpoints())
+	assert.False(t, app.Subordinate())
+	assert.Equal(t, "keystone", app.Charm())
+	assert.NoError(t, app.Departed(context.Background(), identityRelation(nil)))
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	env := Env{StateDir: t.TempDir(), MySQLDSN: "root:x@tcp(127.0.0.1:3306)/"}
+	cases := []struct {
+		name, charm string
+		config      map[string]string
+		want        string
+	}{
+		{"unknown charm", "rabbitmq-server", nil, "no simulator"},
+		{"unknown option", "keystone", map[string]string{"colour": "red"}, "unknown option(s) colour"},
+		{"bad port", "keystone", map[string]string{"service-port": "0"}, "service-port"},
+		{"bad https flag", "keystone", map[string]string{"use-https": "maybe"}, "use-https"},
+		{"bad flavour", "mysql", map[string]string{"flavour": "galera"}, "flavour"},
+		{"percona with ssl", "mysql", map[string]string{"ssl": "true"}, "never sends ssl_ca"},
+		{"percona with wait-timeout", "mysql", map[string]string{"wait-timeout": "60"}, "wait_timeout"},
+		{"bad wait-timeout", "mysql", map[string]string{"flavour": "router", "wait-timeout": "-1"}, "wait-timeout"},
+		{"router series upgrade", "mysql", map[string]string{"flavour": "router", "series-upgrading": "true"}, "series-upgrading"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.charm, tc.config, env)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	_, err := New("mysql", nil, Env{StateDir: t.TempDir()})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "MySQLDSN")
+}
+
+func TestReadCatalogEmpty(t *testing.T) {
+	got, err := ReadCatalog(t.TempDir())
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}

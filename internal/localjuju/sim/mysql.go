@@ -1,0 +1,440 @@
+package sim
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+)
+
+// Flavours of the mysql simulator.
+const (
+	FlavourPercona = "percona" // percona-cluster: every unit answers db_host, password, allowed_units
+	FlavourRouter  = "router"  // mysql-router subordinate: 127.0.0.1, db_port, wait_timeout, ssl_ca
+	FlavourInnoDB  = "innodb"  // mysql-innodb-cluster, direct: the leader answers with db_port
+)
+
+// sharedDBEndpoint is the mysql simulator's only endpoint.
+const sharedDBEndpoint = "shared-db"
+
+// passwordsFile keeps one password per database user name.
+const passwordsFile = "mysql-passwords.json"
+
+// mysqlApp simulates percona-cluster, mysql-router or mysql-innodb-cluster
+// on top of a real MariaDB server.
+//
+// Deviations from the real charms, all caused by every local-model unit
+// sharing this machine's loopback: db_host is the address the MariaDB
+// server really listens on, not the unit's address or a VIP; the user is
+// created for each requested hostname and also for 127.0.0.1 and
+// localhost, because that is where the connections really come from;
+// percona adds db_port when the server is not on port 3306; the router
+// flavour answers with the server's second port, on 127.0.0.1 only when the
+// server listens there (otherwise on the server's own address).
+type mysqlApp struct {
+	flavour         string
+	ssl             bool
+	waitTimeout     int
+	seriesUpgrading bool
+	env             Env
+}
+
+// newMySQL validates the mysql simulator's configuration.
+func newMySQL(config map[string]string, env Env) (*mysqlApp, error) {
+	if err := checkOptions("mysql", config, "flavour", "ssl", "wait-timeout", "series-upgrading"); err != nil {
+		return nil, err
+	}
+	m := &mysqlApp{flavour: config["flavour"], waitTimeout: 3600, env: env}
+	switch m.flavour {
+	case "":
+		m.flavour = FlavourPercona
+	case FlavourPercona, FlavourRouter, FlavourInnoDB:
+	default:
+		return nil, fmt.Errorf("mysql simulator: flavour %q is not one of percona, router, innodb", m.flavour)
+	}
+	var err error
+	if v, ok := config["ssl"]; ok {
+		if m.ssl, err = strconv.ParseBool(v); err != nil {
+			return nil, fmt.Errorf("mysql simulator: ssl %q is not a boolean", v)
+		}
+		if m.ssl && m.flavour == FlavourPercona {
+			return nil, fmt.Errorf("mysql simulator: percona-cluster never sends ssl_ca; use flavour router or innodb with ssl=true")
+		}
+	}
+	if v, ok := config["wait-timeout"]; ok {
+		if m.flavour == FlavourPercona {
+			return nil, fmt.Errorf("mysql simulator: percona-cluster never sends wait_timeout")
+		}
+		if m.waitTimeout, err = strconv.Atoi(v); err != nil || m.waitTimeout <= 0 {
+			return nil, fmt.Errorf("mysql simulator: wait-timeout %q is not a positive number of seconds", v)
+		}
+	}
+	if v, ok := config["series-upgrading"]; ok {
+		if m.seriesUpgrading, err = strconv.ParseBool(v); err != nil {
+			return nil, fmt.Errorf("mysql simulator: series-upgrading %q is not a boolean", v)
+		}
+		if m.flavour == FlavourRouter {
+			return nil, fmt.Errorf("mysql simulator: series-upgrading is set by the cluster, not by mysql-router")
+		}
+	}
+	if env.MySQLDSN == "" {
+		return nil, fmt.Errorf("mysql simulator needs a MariaDB server (Env.MySQLDSN)")
+	}
+	return m, nil
+}
+
+// Charm is "mysql" for every flavour.
+func (m *mysqlApp) Charm() string { return "mysql" }
+
+// Subordinate is true for the router flavour.
+func (m *mysqlApp) Subordinate() bool { return m.flavour == FlavourRouter }
+
+// Endpoints offers shared-db (container scoped for the router).
+func (m *mysqlApp) Endpoints() map[string]Endpoint {
+	scope := ScopeGlobal
+	if m.flavour == FlavourRouter {
+		scope = ScopeContainer
+	}
+	return map[string]Endpoint{sharedDBEndpoint: {Interface: "mysql-shared", Role: RoleProvides, Scope: scope}}
+}
+
+// Departed keeps every database, user and grant, as the real charms do.
+func (m *mysqlApp) Departed(context.Context, Relation) error { return nil }
+
+// unitRequest is one remote unit's shared-db request.
+type unitRequest struct {
+	unit string
+	req  shareddb.ClientRequest
+}
+
+// Respond creates what the remote units asked for and answers them.
+func (m *mysqlApp) Respond(ctx context.Context, units []string, leader string, rel Relation) (Response, error) {
+	if rel.Endpoint != sharedDBEndpoint {
+		return Response{}, fmt.Errorf("mysql simulator has no endpoint %q", rel.Endpoint)
+	}
+	var reqs []unitRequest
+	for _, u := range sortedUnits(rel.RemoteUnits) {
+		req, ok, err := shareddb.ParseRequest(rel.RemoteUnits[u])
+		if err != nil {
+			return Response{}, fmt.Errorf("shared-db request of %s: %w", u, err)
+		}
+		if ok {
+			reqs = append(reqs, unitRequest{unit: u, req: req})
+		}
+	}
+	if len(reqs) == 0 {
+		return Response{}, nil
+	}
+	switch m.flavour {
+	case FlavourRouter:
+		return m.respondRouter(ctx, units, rel, reqs)
+	default:
+		if leader == "" || !contains(units, leader) {
+			return Response{}, nil // only a leader creates databases
+		}
+		return m.respondCluster(ctx, units, leader, rel, reqs)
+	}
+}
+
+// respondCluster answers as percona-cluster (every unit publishes the
+// leader's answer) or as mysql-innodb-cluster (only the leader answers).
+func (m *mysqlApp) respondCluster(ctx context.Context, units []string, leader string, rel Relation, reqs []unitRequest) (Response, error) {
+	db, srv, err := m.open(ctx)
+	if err != nil {
+		return Response{}, err
+	}
+	defer db.Close()
+	primary := reqs[0].req
+	passwords, err := m.passwords(reqs)
+	if err != nil {
+		return Response{}, err
+	}
+	var allowed []string
+	for _, r := range reqs {
+		if err := grant(ctx, db, r.req, passwords[r.req.Username]); err != nil {
+			return Response{}, err
+		}
+		if r.req.Database != primary.Database || r.req.Username != primary.Username {
+			continue
+		}
+		ok, err := granted(ctx, db, r.req)
+		if err != nil {
+			return Response{}, err
+		}
+		if ok {
+			allowed = append(allowed, r.unit)
+		}
+	}
+	answer := shareddb.Answer{
+		Host:            srv.host,
+		Password:        passwords[primary.Username],
+		AllowedUnits:    allowed,
+		SeriesUpgrading: m.seriesUpgrading,
+	}
+	resp := Response{Units: map[string]map[string]string{}}
+	if m.flavour == FlavourInnoDB {
+		answer.Port = srv.port
+		answer.WaitTimeout = m.waitTimeout
+		if m.ssl {
+			if answer.SSLCA, err = srv.ca(); err != nil {
+				return Response{}, err
+			}
+		}
+		resp.Units[leader] = replaceKeys(rel.Units[leader], shareddb.ReplyKeys(), answer.Bag())
+		return resp, nil
+	}
+	if srv.port != shareddb.DefaultPort {
+		answer.Port = srv.port // deviation: percona never sends db_port
+	}
+	bag := answer.Bag()
+	for _, u := range units {
+		resp.Units[u] = replaceKeys(rel.Units[u], shareddb.ReplyKeys(), bag)
+	}
+	return resp, nil
+}
+
+// respondRouter answers, per subordinate unit, its own principal only.
+func (m *mysqlApp) respondRouter(ctx context.Context, units []string, rel Relation, reqs []unitRequest) (Response, error) {
+	pairs, err := m.principals(units, rel)
+	if err != nil {
+		return Response{}, err
+	}
+	db, srv, err := m.open(ctx)
+	if err != nil {
+		return Response{}, err
+	}
+	defer db.Close()
+	passwords, err := m.passwords(reqs)
+	if err != nil {
+		return Response{}, err
+	}
+	var ca []byte
+	if m.ssl {
+		if ca, err = srv.ca(); err != nil {
+			return Response{}, err
+		}
+	}
+	resp := Response{Units: map[string]map[string]string{}}
+	for _, sub := range units {
+		var r *unitRequest
+		for i := range reqs {
+			if reqs[i].unit == pairs[sub] {
+				r = &reqs[i]
+			}
+		}
+		if r == nil {
+			continue
+		}
+		if err := grant(ctx, db, r.req, passwords[r.req.Username]); err != nil {
+			return Response{}, err
+		}
+		ok, err := granted(ctx, db, r.req)
+		if err != nil {
+			return Response{}, err
+		}
+		answer := shareddb.Answer{
+			Host: srv.routerHost, Port: srv.routerPort, Password: passwords[r.req.Username],
+			WaitTimeout: m.waitTimeout, SSLCA: ca,
+		}
+		if ok {
+			answer.AllowedUnits = []string{r.unit}
+		}
+		resp.Units[sub] = replaceKeys(rel.Units[sub], shareddb.ReplyKeys(), answer.Bag())
+	}
+	return resp, nil
+}
+
+// principals pairs each subordinate unit with the remote (principal) unit
+// it lives with: trivially when there is one of each, otherwise by equal
+// addresses (a subordinate shares its principal's machine).
+func (m *mysqlApp) principals(units []string, rel Relation) (map[string]string, error) {
+	out := map[string]string{}
+	remote := sortedUnits(rel.RemoteUnits)
+	if len(units) == 1 && len(remote) == 1 {
+		out[units[0]] = remote[0]
+		return out, nil
+	}
+	for _, sub := range units {
+		addr := m.env.unitAddress(sub, rel.Units[sub])
+		var match []string
+		for _, p := range remote {
+			if addr != "" && m.env.unitAddress(p, rel.RemoteUnits[p]) == addr {
+				match = append(match, p)
+			}
+		}
+		if len(match) > 1 {
+			return nil, fmt.Errorf("mysql-router unit %s: principals %s share its address", sub, strings.Join(match, ", "))
+		}
+		if len(match) == 1 {
+			out[sub] = match[0]
+		}
+	}
+	return out, nil
+}
+
+// passwords returns the stable password of every requested user name,
+// creating missing ones (percona's 32-character pwgen).
+func (m *mysqlApp) passwords(reqs []unitRequest) (map[string]string, error) {
+	out := map[string]string{}
+	err := withState(m.env.StateDir, passwordsFile, func(store *map[string]string) error {
+		if *store == nil {
+			*store = map[string]string{}
+		}
+		for _, r := range reqs {
+			user := r.req.Username
+			if (*store)[user] == "" {
+				pw, err := pwgen(32)
+				if err != nil {
+					return err
+				}
+				(*store)[user] = pw
+			}
+			out[user] = (*store)[user]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mysql simulator passwords: %w", err)
+	}
+	return out, nil
+}
+
+// server is where the MariaDB server really listens.
+type server struct {
+	host       string // the DSN's host: the address clients use on port
+	port       int
+	routerHost string // 127.0.0.1 when the server listens there, else host
+	routerPort int    // the server's extra_port, else port
+	caFile     string // @@ssl_ca, "" without TLS
+}
+
+// ca reads the server's CA chain (PEM) for ssl_ca.
+func (s server) ca() ([]byte, error) {
+	if s.caFile == "" {
+		return nil, fmt.Errorf("ssl=true but the MariaDB server has no ssl_ca configured")
+	}
+	raw, err := os.ReadFile(s.caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the server's CA: %w", err)
+	}
+	return raw, nil
+}
+
+// open connects as root and finds out where the server listens.
+func (m *mysqlApp) open(ctx context.Context) (*sql.DB, server, error) {
+	cfg, err := mysql.ParseDSN(m.env.MySQLDSN)
+	if err != nil {
+		return nil, server{}, fmt.Errorf("mysql simulator DSN: %w", err)
+	}
+	if cfg.Net != "tcp" {
+		return nil, server{}, fmt.Errorf("mysql simulator needs a TCP DSN, not %q", cfg.Net)
+	}
+	host, portText, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, server{}, fmt.Errorf("mysql simulator DSN address: %w", err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, server{}, fmt.Errorf("mysql simulator DSN port: %w", err)
+	}
+	db, err := sql.Open("mysql", m.env.MySQLDSN)
+	if err != nil {
+		return nil, server{}, fmt.Errorf("open MariaDB connection: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	srv := server{host: host, port: port, routerHost: host, routerPort: port}
+	var caFile sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT @@ssl_ca").Scan(&caFile); err != nil {
+		db.Close()
+		return nil, server{}, fmt.Errorf("query MariaDB at %s: %w", cfg.Addr, err)
+	}
+	srv.caFile = caFile.String
+	var bind sql.NullString
+	var extra sql.NullInt64
+	// extra_port is MariaDB's; other servers simply have no second port.
+	if err := db.QueryRowContext(ctx, "SELECT @@bind_address, @@extra_port").Scan(&bind, &extra); err == nil {
+		if extra.Int64 > 0 {
+			srv.routerPort = int(extra.Int64)
+		}
+		if listensOnLoopback(bind.String) {
+			srv.routerHost = "127.0.0.1"
+		}
+	}
+	return db, srv, nil
+}
+
+// listensOnLoopback reports whether a bind_address value covers 127.0.0.1.
+func listensOnLoopback(bind string) bool {
+	if bind == "" {
+		return true
+	}
+	for _, a := range strings.Split(bind, ",") {
+		switch strings.TrimSpace(a) {
+		case "127.0.0.1", "*", "0.0.0.0", "::":
+			return true
+		}
+	}
+	return false
+}
+
+// grant creates the database and the user for every requested host plus
+// 127.0.0.1 and localhost, and grants it everything on the database, as
+// percona-cluster does. Names were validated by shareddb.ParseRequest.
+func grant(ctx context.Context, db *sql.DB, req shareddb.ClientRequest, password string) error {
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+ident(req.Database)+" CHARACTER SET utf8"); err != nil {
+		return fmt.Errorf("create database %s: %w", req.Database, err)
+	}
+	hosts := append([]string{}, req.Hostnames...)
+	for _, h := range []string{"127.0.0.1", "localhost"} {
+		if !contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	for _, h := range hosts {
+		account := literal(req.Username) + "@" + literal(h)
+		for _, stmt := range []string{
+			"CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " + literal(password),
+			"ALTER USER " + account + " IDENTIFIED BY " + literal(password),
+			"GRANT ALL PRIVILEGES ON " + ident(req.Database) + ".* TO " + account,
+		} {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("grant %s to %s@%s: %w", req.Database, req.Username, h, err)
+			}
+		}
+	}
+	return nil
+}
+
+// granted reports whether the user has a grant on the database for every
+// requested host (percona's allowed_units test).
+func granted(ctx context.Context, db *sql.DB, req shareddb.ClientRequest) (bool, error) {
+	for _, h := range req.Hostnames {
+		var n int
+		err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.db WHERE Db = ? AND User = ? AND Host = ?",
+			req.Database, req.Username, h).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("check grant of %s@%s: %w", req.Username, h, err)
+		}
+		if n == 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// literal quotes s as an SQL string literal.
+func literal(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\x00", `\0`).Replace(s) + "'"
+}
+
+// ident quotes s as an SQL identifier.
+func ident(s string) string {
+	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
+}

@@ -1,0 +1,263 @@
+// Package sim simulates the applications Panko relates to (a MySQL-family
+// database and keystone) for the local model. Each simulator speaks the real
+// wire format from the other side of the relation, through the relation
+// codecs in internal/relation, and does real work where it matters: the
+// mysql simulator creates databases, users and grants in a real MariaDB.
+//
+// Simulators keep their own state (passwords, ids, the keystone catalog) in
+// Env.StateDir, so answers are stable across calls and processes.
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+)
+
+// Endpoint roles and scopes, as in metadata.yaml.
+const (
+	RoleProvides   = "provides"
+	RoleRequires   = "requires"
+	RolePeers      = "peers"
+	ScopeGlobal    = "global"
+	ScopeContainer = "container"
+)
+
+// Endpoint is one relation endpoint of a simulated application.
+type Endpoint struct{ Interface, Role, Scope string }
+
+// Relation is a relation as the simulated application sees it.
+type Relation struct {
+	ID            int
+	Endpoint      string                       // the simulated application's endpoint
+	RemoteApp     string                       // the application on the other side
+	RemoteUnits   map[string]map[string]string // remote unit -> its bag (only units in scope)
+	RemoteAppData map[string]string
+	Units         map[string]map[string]string // this application's unit bags now (unit -> bag)
+	AppData       map[string]string
+}
+
+// Response holds the full new bags of the units whose data changes. Units
+// absent from Units keep their bags; a nil AppData leaves the application
+// bag unchanged. Keys the simulator does not own (such as Juju's
+// private-address) are carried over from Relation.Units.
+type Response struct {
+	Units   map[string]map[string]string
+	AppData map[string]string
+}
+
+// Env is what a simulator may use of the model.
+type Env struct {
+	StateDir    string                   // private directory for the simulator's state
+	MySQLDSN    string                   // root DSN (TCP) of the real MariaDB; needed by "mysql"
+	UnitAddress func(unit string) string // a unit's address; may be nil
+}
+
+// App is a simulated application.
+type App interface {
+	// Charm is the simulated charm's name ("mysql", "keystone").
+	Charm() string
+	// Subordinate reports whether units are subordinates (mysql-router).
+	Subordinate() bool
+	// Endpoints lists the application's endpoints by name.
+	Endpoints() map[string]Endpoint
+	// Respond computes the application's bags on rel. units are the
+	// application's units that take part (for a container-scoped relation,
+	// the one subordinate unit whose principal is in rel.RemoteUnits).
+	Respond(ctx context.Context, units []string, leader string, rel Relation) (Response, error)
+	// Departed is told when rel is removed. Simulators never delete data.
+	Departed(ctx context.Context, rel Relation) error
+}
+
+// New builds the simulator of charm ("mysql" or "keystone") from its
+// configuration. Unknown options are rejected.
+func New(charm string, config map[string]string, env Env) (App, error) {
+	switch charm {
+	case "mysql":
+		return newMySQL(config, env)
+	case "keystone":
+		return newKeystone(config, env)
+	}
+	return nil, fmt.Errorf("no simulator for charm %q (have mysql, keystone)", charm)
+}
+
+// checkOptions rejects configuration keys not in known.
+func checkOptions(charm string, config map[string]string, known ...string) error {
+	var unknown []string
+	for k := range config {
+		if !contains(known, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		sort.Strings(known)
+		return fmt.Errorf("%s simulator: unknown option(s) %s (known: %s)", charm, strings.Join(unknown, ", "), strings.Join(known, ", "))
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// sortedUnits returns the keys of bags sorted by application and number.
+func sortedUnits(bags map[string]map[string]string) []string {
+	out := make([]string, 0, len(bags))
+	for u := range bags {
+		out = append(out, u)
+	}
+	shareddb.SortUnits(out)
+	return out
+}
+
+// replaceKeys returns a copy of old without the keys in owned, plus add.
+func replaceKeys(old map[string]string, owned []string, add map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range old {
+		if !contains(owned, k) {
+			out[k] = v
+		}
+	}
+	for k, v := range add {
+		out[k] = v
+	}
+	return out
+}
+
+// unitAddress finds a unit's address through env or its bag.
+func (e Env) unitAddress(unit string, bag map[string]string) string {
+	if e.UnitAddress != nil {
+		if a := e.UnitAddress(unit); a != "" {
+			return a
+		}
+	}
+	if a := bag["ingress-address"]; a != "" {
+		return a
+	}
+	return bag["private-address"]
+}
+
+// withState runs fn with an exclusive lock on the simulator's state file
+// name in dir, passing its decoded content (zero value when absent) and
+// saving it back when fn succeeds.
+func withState[T any](dir, name string, fn func(*T) error) error {
+	if dir == "" {
+		return errors.New("simulator has no state directory")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create state dir: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("open state lock: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock state: %w", err)
+	}
+	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
+	path := filepath.Join(dir, name)
+	var v T
+	raw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+	case !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := fn(&v); err != nil {
+		return err
+	}
+	return writeJSON(path, v)
+}
+
+// readJSON decodes the JSON file at path into v; a missing file gives an
+// error matching os.ErrNotExist.
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON through a temporary file (0600).
+func writeJSON(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(raw, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// pwgenAlphabet is charm-helpers' pwgen alphabet: letters and digits
+// without the ambiguous "l0QD1vAEIOUaeiou".
+func pwgenAlphabet() string {
+	var b strings.Builder
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" {
+		if !strings.ContainsRune("l0QD1vAEIOUaeiou", c) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// pwgen returns n random characters of pwgenAlphabet.
+func pwgen(n int) (string, error) {
+	alphabet := pwgenAlphabet()
+	out := make([]byte, n)
+	for i := range out {
+		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			return "", fmt.Errorf("generate password: %w", err)
+		}
+		out[i] = alphabet[k.Int64()]
+	}
+	return string(out), nil
+}
+
+// hexID returns a random 32-hex-digit id like keystone's.
+func hexID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}

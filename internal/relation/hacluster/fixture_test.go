@@ -1,0 +1,61 @@
+package hacluster
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fixture is testdata/hacluster-ha.json: what the reactive Panko charm and
+// the hacluster charm exchanged.
+type fixture struct {
+	Local struct {
+		Units map[string]map[string]string `json:"units"`
+	} `json:"local"`
+	Remote struct {
+		Units map[string]map[string]string `json:"units"`
+	} `json:"remote"`
+	Variants map[string]struct {
+		LocalUnitOverrides map[string]string `json:"local_unit_overrides"`
+		LocalUnitData      map[string]string `json:"local_unit_data"`
+		RemoteUnitData     map[string]string `json:"remote_unit_data"`
+	} `json:"variants"`
+}
+
+func loadFixture(t *testing.T) fixture {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "hacluster-ha.json"))
+	require.NoError(t, err)
+	var f fixture
+	require.NoError(t, json.Unmarshal(raw, &f))
+	require.Contains(t, f.Local.Units, "panko/0")
+	return f
+}
+
+// jujuKeys are the keys Juju writes itself.
+func jujuKeys() []string {
+	return []string{"egress-subnets", "ingress-address", "private-address"}
+}
+
+// principalBag returns panko/0's bag without Juju's keys, with a variant's
+// overrides applied ("" for the base bag).
+func (f fixture) principalBag(t *testing.T, variant string) map[string]string {
+	t.Helper()
+	bag := maps.Clone(f.Local.Units["panko/0"])
+	if variant != "" {
+		v, ok := f.Variants[variant]
+		require.True(t, ok, "variant %s", variant)
+		if v.LocalUnitData != nil {
+			bag = maps.Clone(v.LocalUnitData)
+		}
+		maps.Copy(bag, v.LocalUnitOverrides)
+	}
+	for _, k := range jujuKeys() {
+		delete(bag, k)
+	}
+	return bag
+}

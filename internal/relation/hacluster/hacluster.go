@@ -1,0 +1,418 @@
+// Package hacluster is the codec of the ha relation (interface hacluster):
+// the principal's unit bag that asks the hacluster subordinate to run the
+// Panko VIPs, DNS records and the cloned haproxy in Pacemaker, the
+// subordinate's "clustered" answer, and a parser that checks such a bag the
+// way a hacluster unit would read it.
+//
+// The bag has the shape the reactive hacluster interface writes: all eleven
+// json_* keys every time, each JSON with sorted keys and ", "/": "
+// separators, init services as a list and the haproxy clone named
+// cl_res_panko_haproxy. Resource names differ in one respect: every VIP is
+// res_panko_<first 7 hex digits of sha1(vip)>_vip (as charm-helpers names
+// them), also for IPv6 VIPs and VIPs whose interface comes from vip_iface;
+// the names older charms used for the same VIPs are sent for deletion.
+//
+// The package is pure: it turns data into data and never performs I/O.
+package hacluster
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
+)
+
+// Names of what Panko asks hacluster to manage.
+const (
+	// Service is the service part of every resource name (res_panko_...).
+	Service = "panko"
+	// VIPGroup groups the VIP resources so they run on one node.
+	VIPGroup = "grp_panko_vips"
+	// HostnameGroup groups the DNS-HA resources.
+	HostnameGroup = "grp_panko_hostnames"
+	// HAProxyResource is the haproxy primitive.
+	HAProxyResource = "res_panko_haproxy"
+	// HAProxyClone runs HAProxyResource on every node.
+	HAProxyClone = "cl_res_panko_haproxy"
+	// HAProxyService is the init service hacluster takes over.
+	HAProxyService = "haproxy"
+	// McastPort is the corosync multicast port the principal proposes.
+	McastPort = "4440"
+)
+
+// Resource agents used by Panko's resources.
+const (
+	// AgentIPaddr2 manages an IPv4 VIP.
+	AgentIPaddr2 = "ocf:heartbeat:IPaddr2"
+	// AgentIPv6addr manages an IPv6 VIP.
+	AgentIPv6addr = "ocf:heartbeat:IPv6addr"
+	// AgentDNS manages a DNS record in MAAS (DNS HA).
+	AgentDNS = "ocf:maas:dns"
+	// AgentHAProxy runs haproxy through its init script.
+	AgentHAProxy = "lsb:haproxy"
+)
+
+// Keys of the principal's unit bag.
+const (
+	KeyResources       = "json_resources"
+	KeyResourceParams  = "json_resource_params"
+	KeyGroups          = "json_groups"
+	KeyClones          = "json_clones"
+	KeyInitServices    = "json_init_services"
+	KeyDeleteResources = "json_delete_resources"
+	KeyColocations     = "json_colocations"
+	KeyLocations       = "json_locations"
+	KeyOrders          = "json_orders"
+	KeyMS              = "json_ms"
+	KeySystemdServices = "json_systemd_services"
+	KeyBindIface       = "corosync_bindiface"
+	KeyMcastPort       = "corosync_mcastport"
+)
+
+// KeyClustered is the key hacluster sets in its unit bag once Pacemaker is
+// configured.
+const KeyClustered = "clustered"
+
+// Keys returns every key Resources writes, sorted.
+func Keys() []string {
+	return []string{
+		KeyBindIface, KeyMcastPort, KeyClones, KeyColocations, KeyDeleteResources,
+		KeyGroups, KeyInitServices, KeyLocations, KeyMS, KeyOrders,
+		KeyResourceParams, KeyResources, KeySystemdServices,
+	}
+}
+
+// Monitoring and meta attributes of the resources, as the hacluster
+// interface sets them.
+const (
+	vipMonitor     = `monitor timeout="20s" interval="10s" depth="0"`
+	serviceMonitor = `monitor interval="5s"`
+	resourceMeta   = `migration-threshold="INFINITY" failure-timeout="5s"`
+)
+
+// Interface is one network interface of the unit with the networks on it.
+type Interface struct {
+	// Name is the interface name, e.g. "eth0" or "br-ex".
+	Name string
+	// CIDRs are the interface's addresses or networks in CIDR form
+	// ("10.20.0.11/24" or "10.20.0.0/24"), e.g. from network-get's
+	// bind-addresses.
+	CIDRs []string
+}
+
+// Hostname is one DNS-HA record: FQDN should resolve to Address.
+type Hostname struct {
+	// Binding is the endpoint type whose os-<type>-hostname this is.
+	Binding openstack.Binding
+	// FQDN is the configured host name.
+	FQDN string
+	// Address is the unit's own address on Binding (not a VIP).
+	Address string
+}
+
+// Input is everything Resources looks at.
+type Input struct {
+	// VIPs are the vip config entries; entries that are not IP addresses
+	// are left out (config validation reports them).
+	VIPs []string
+	// VIPIface is vip_iface: the interface of a VIP that lies in none of
+	// Interfaces, and corosync_bindiface.
+	VIPIface string
+	// VIPCIDR is vip_cidr: the netmask length of an IPv4 VIP that lies in
+	// none of Interfaces (IPv6 VIPs then get no netmask and the agent
+	// chooses).
+	VIPCIDR int
+	// Interfaces are the unit's interfaces, searched in order for the
+	// network of each VIP.
+	Interfaces []Interface
+	// DNSHA is dns-ha; with it every Hostname becomes an ocf:maas:dns
+	// resource.
+	DNSHA bool
+	// Hostnames are the configured os-*-hostname records. Entries whose
+	// FQDN or Address is empty or holds quotes, backslashes or spaces are
+	// left out; the first entry per binding wins.
+	Hostnames []Hostname
+	// Previous is the unit's current bag on the ha relation: resources it
+	// names that are no longer wanted are deleted, and its pending
+	// deletions are kept.
+	Previous map[string]string
+}
+
+// VIPResourceName returns the resource name of vip, e.g.
+// "res_panko_c461f31_vip" for 10.20.0.100. The VIP is hashed as written.
+func VIPResourceName(vip string) string {
+	sum := sha1.Sum([]byte(vip))
+	return "res_" + Service + "_" + hex.EncodeToString(sum[:])[:7] + "_vip"
+}
+
+// HostnameResourceName returns the DNS-HA resource name for binding, e.g.
+// "res_panko_public_hostname"; the internal binding is "int", as
+// charm-helpers names it.
+func HostnameResourceName(b openstack.Binding) string {
+	return "res_" + Service + "_" + hostnameType(b) + "_hostname"
+}
+
+func hostnameType(b openstack.Binding) string {
+	if b == openstack.Internal {
+		return "int"
+	}
+	return string(b)
+}
+
+// DetectVIP returns the interface whose network holds vip and that
+// network's prefix length, searching ifaces in order; ok is false when
+// none does.
+func DetectVIP(vip string, ifaces []Interface) (nic string, prefix int, ok bool) {
+	ip := net.ParseIP(vip)
+	if ip == nil {
+		return "", 0, false
+	}
+	for _, ifc := range ifaces {
+		for _, c := range ifc.CIDRs {
+			_, n, err := net.ParseCIDR(strings.TrimSpace(c))
+			if err != nil || !n.Contains(ip) {
+				continue
+			}
+			ones, _ := n.Mask.Size()
+			return ifc.Name, ones, true
+		}
+	}
+	return "", 0, false
+}
+
+// crm collects one request in the shape the reactive interface builds it.
+type crm struct {
+	resources map[string]string
+	params    map[string]string
+	groups    map[string]string
+	clones    map[string]string
+	deletes   []string
+}
+
+// spec formats a primitive's sections the way the reactive interface does:
+// two spaces before each section keyword, trailing spaces trimmed.
+func spec(sections ...[2]string) string {
+	var b strings.Builder
+	for _, s := range sections {
+		if s[1] == "" {
+			continue
+		}
+		b.WriteString("  " + s[0] + " " + s[1])
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// Resources returns the unit bag Panko publishes on the ha relation: the
+// eleven json_* keys plus corosync_bindiface (vip_iface; empty deletes the
+// key) and corosync_mcastport. A vip_iface holding quotes, backslashes or
+// spaces is treated as unset. It is deterministic: objects have sorted
+// keys, lists and group members are sorted.
+//
+// Each VIP becomes VIPResourceName(vip) with IPaddr2 (ip=) or IPv6addr
+// (ipv6addr=). When a unit interface holds the VIP's network, the agent
+// finds nic and netmask itself, as charm-helpers leaves them out so that
+// units with different interface names share one definition; otherwise
+// nic is vip_iface and, for IPv4, cidr_netmask is vip_cidr. The VIPs form
+// VIPGroup. With DNSHA, each Hostname becomes HostnameResourceName with
+// ocf:maas:dns (fqdn=, ip_address=), grouped in HostnameGroup. haproxy is
+// always HAProxyResource (lsb:haproxy) cloned as HAProxyClone.
+//
+// json_delete_resources lists, sorted: the names the charm's earlier
+// versions gave the same VIPs (res_panko_<nic>_vip, for IPv6 also
+// res_panko_<nic>_ipv6addr_vip and res_panko_None_ipv6addr_vip); every
+// resource, group or clone of Previous that is no longer wanted; and the
+// deletions already pending in Previous. A name that is wanted again is
+// never deleted.
+func Resources(in Input) map[string]string {
+	c := crm{
+		resources: map[string]string{},
+		params:    map[string]string{},
+		groups:    map[string]string{},
+		clones:    map[string]string{},
+	}
+	legacy := map[string]bool{}
+
+	var vipNames []string
+	seen := map[string]bool{}
+	for _, vip := range in.VIPs {
+		vip = strings.TrimSpace(vip)
+		ip := net.ParseIP(vip)
+		if ip == nil || seen[vip] {
+			continue
+		}
+		seen[vip] = true
+		name := VIPResourceName(vip)
+		v6 := ip.To4() == nil
+		agent, param := AgentIPaddr2, "ip"
+		if v6 {
+			agent, param = AgentIPv6addr, "ipv6addr"
+		}
+		params := param + `="` + vip + `"`
+		nic, _, detected := DetectVIP(vip, in.Interfaces)
+		if !detected {
+			nic = in.VIPIface
+			if !plainValue(nic) {
+				nic = ""
+			}
+			if nic != "" {
+				params += ` nic="` + nic + `"`
+			}
+			if !v6 && in.VIPCIDR > 0 {
+				params += ` cidr_netmask="` + strconv.Itoa(in.VIPCIDR) + `"`
+			}
+		}
+		if nic != "" {
+			legacy["res_"+Service+"_"+nic+"_vip"] = true
+			if v6 {
+				legacy["res_"+Service+"_"+nic+"_ipv6addr_vip"] = true
+			}
+		}
+		if v6 {
+			legacy["res_"+Service+"_None_ipv6addr_vip"] = true
+		}
+		c.resources[name] = agent
+		c.params[name] = spec([2]string{"params", params}, [2]string{"meta", resourceMeta}, [2]string{"op", vipMonitor})
+		vipNames = append(vipNames, name)
+	}
+	if len(vipNames) > 0 {
+		slices.Sort(vipNames)
+		c.groups[VIPGroup] = strings.Join(vipNames, " ")
+	}
+
+	if in.DNSHA {
+		var dnsNames []string
+		for _, h := range in.Hostnames {
+			if !plainValue(h.FQDN) || !plainValue(h.Address) {
+				continue
+			}
+			name := HostnameResourceName(h.Binding)
+			if _, dup := c.resources[name]; dup {
+				continue
+			}
+			c.resources[name] = AgentDNS
+			c.params[name] = spec([2]string{"params", ` fqdn="` + h.FQDN + `" ip_address="` + h.Address + `"`})
+			dnsNames = append(dnsNames, name)
+		}
+		if len(dnsNames) > 0 {
+			slices.Sort(dnsNames)
+			c.groups[HostnameGroup] = strings.Join(dnsNames, " ")
+		}
+	}
+
+	c.resources[HAProxyResource] = AgentHAProxy
+	c.params[HAProxyResource] = spec([2]string{"meta", resourceMeta}, [2]string{"op", serviceMonitor})
+	c.clones[HAProxyClone] = HAProxyResource
+
+	c.deletes = deletions(in.Previous, c, legacy)
+
+	bindIface := in.VIPIface
+	if !plainValue(bindIface) {
+		bindIface = ""
+	}
+	return map[string]string{
+		KeyBindIface:       bindIface,
+		KeyMcastPort:       McastPort,
+		KeyResources:       pyObject(c.resources),
+		KeyResourceParams:  pyObject(c.params),
+		KeyGroups:          pyObject(c.groups),
+		KeyClones:          pyObject(c.clones),
+		KeyInitServices:    pyList([]string{HAProxyService}),
+		KeyDeleteResources: pyList(c.deletes),
+		KeyColocations:     "{}",
+		KeyLocations:       "{}",
+		KeyOrders:          "{}",
+		KeyMS:              "{}",
+		KeySystemdServices: "[]",
+	}
+}
+
+// deletions computes json_delete_resources for the wanted request c.
+func deletions(prev map[string]string, c crm, legacy map[string]bool) []string {
+	del := maps.Clone(legacy)
+	for _, key := range []string{KeyResources, KeyGroups, KeyClones} {
+		for name := range decodeObject(prev[key]) {
+			del[name] = true
+		}
+	}
+	for _, name := range decodeList(prev[KeyDeleteResources]) {
+		del[name] = true
+	}
+	for _, m := range []map[string]string{c.resources, c.groups, c.clones} {
+		for name := range m {
+			delete(del, name)
+		}
+	}
+	out := make([]string, 0, len(del))
+	for name := range del {
+		if validID(name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// plainValue reports whether s can be written inside a crm attribute's
+// double quotes: not empty, no quotes, backslashes, spaces or control
+// characters.
+func plainValue(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || r == '"' || r == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeObject decodes a JSON object of strings; anything else gives nil.
+func decodeObject(s string) map[string]string {
+	var m map[string]string
+	if s == "" || json.Unmarshal([]byte(s), &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// decodeList decodes a JSON list of strings; anything else gives nil.
+func decodeList(s string) []string {
+	var l []string
+	if s == "" || json.Unmarshal([]byte(s), &l) != nil {
+		return nil
+	}
+	return l
+}
+
+// Changes returns the entries of want whose value differs from current's
+// (a missing key counts as ""): the arguments relation-set needs. It is
+// empty when the bag is already up to date.
+func Changes(current, want map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range want {
+		if current[k] != v {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Clustered reports whether any of the hacluster units' bags says the
+// cluster is up: "clustered" is "yes" or "true" in any case, as hacluster
+// writes "yes" and never withdraws it.
+func Clustered(bags []map[string]string) bool {
+	for _, bag := range bags {
+		switch strings.ToLower(strings.TrimSpace(bag[KeyClustered])) {
+		case "yes", "true":
+			return true
+		}
+	}
+	return false
+}

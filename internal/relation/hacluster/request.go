@@ -1,0 +1,618 @@
+package hacluster
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Attr is one name="value" attribute of a crm definition.
+type Attr struct {
+	Name, Value string
+}
+
+// Op is one "op <action> <attrs>" line of a primitive.
+type Op struct {
+	// Action is the operation, e.g. "monitor".
+	Action string
+	// Attrs are its attributes in the order given.
+	Attrs []Attr
+}
+
+// Primitive is one resource a principal asks for.
+type Primitive struct {
+	// Name is the resource id, e.g. "res_panko_haproxy".
+	Name string
+	// Agent is the resource agent, e.g. "ocf:heartbeat:IPaddr2".
+	Agent string
+	// Params, Meta and Ops are the definition's sections in the order
+	// given.
+	Params, Meta []Attr
+	Ops          []Op
+}
+
+// Param returns the value of parameter name and whether it is set.
+func (p Primitive) Param(name string) (string, bool) {
+	for _, a := range p.Params {
+		if a.Name == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// Group is a resource group: members start in order on one node.
+type Group struct {
+	Name    string
+	Members []string
+	Meta    []Attr
+}
+
+// Clone runs a resource (or group) on every node.
+type Clone struct {
+	Name     string
+	Resource string
+	Meta     []Attr
+}
+
+// Request is a principal's ha bag as a hacluster unit reads it.
+type Request struct {
+	// Primitives are json_resources with their json_resource_params, by
+	// name.
+	Primitives map[string]Primitive
+	// Groups are json_groups, by name.
+	Groups map[string]Group
+	// Clones are json_clones, by name.
+	Clones map[string]Clone
+	// InitServices are the init services hacluster takes over: the
+	// json_init_services list, or the values of its object form.
+	InitServices []string
+	// Deletes are json_delete_resources, in the order given.
+	Deletes []string
+	// Constraints are json_ms, json_orders, json_colocations and
+	// json_locations by key then name, kept as given (Panko sends none).
+	Constraints map[string]map[string]string
+	// BindIface and McastPort are corosync_bindiface and
+	// corosync_mcastport ("" and 0 when absent).
+	BindIface string
+	McastPort int
+}
+
+// ParseRequest reads a principal's ha bag and checks it the way the
+// hacluster charm will use it:
+//   - every json_* value is JSON of the right shape (objects of strings;
+//     json_delete_resources and json_systemd_services lists of strings;
+//     json_init_services a list, or an object keyed by resource); unknown
+//     json_* keys and the legacy keys without the json_ prefix are refused;
+//   - every resource has a valid id and a known agent (IPaddr2, IPv6addr,
+//     ocf:maas:dns, lsb:haproxy); its definition parses as crm sections
+//     (params, meta, op); parameters are ones the agent declares, required
+//     ones are present and values parse (IP addresses, prefix lengths,
+//     interface names, DNS names); meta and op attributes are Pacemaker's;
+//   - json_resource_params only names resources of json_resources;
+//   - groups and clones reference known resources, no resource is in two
+//     groups or both grouped and cloned, and ids are unique across
+//     resources, groups and clones;
+//   - every deletion is a valid id and not also created by the request;
+//   - init services name an lsb: or systemd: resource's service;
+//   - corosync_mcastport, when set, is a port; corosync_bindiface an
+//     interface name.
+//
+// Deleting a name that Pacemaker does not hold is not an error: hacluster
+// skips it, and principals send the names of older charm versions on
+// purpose. Cluster.Apply reports such names. The error joins every problem
+// found; the Request then holds whatever parsed.
+func ParseRequest(bag map[string]string) (Request, error) {
+	p := reqParser{r: Request{
+		Primitives:  map[string]Primitive{},
+		Groups:      map[string]Group{},
+		Clones:      map[string]Clone{},
+		Constraints: map[string]map[string]string{},
+	}}
+	p.parse(bag)
+	return p.r, errors.Join(p.errs...)
+}
+
+type reqParser struct {
+	r    Request
+	errs []error
+}
+
+func (p *reqParser) fail(key, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+}
+
+// legacyKeys are the un-prefixed keys old principals sent.
+func legacyKeys() []string {
+	return []string{
+		"resources", "resource_params", "groups", "clones", "init_services",
+		"delete_resources", "colocations", "locations", "orders", "ms",
+	}
+}
+
+func (p *reqParser) parse(bag map[string]string) {
+	known := map[string]bool{KeyBindIface: true, KeyMcastPort: true}
+	for _, k := range Keys() {
+		known[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(bag)) {
+		if strings.HasPrefix(k, "json_") && !known[k] {
+			p.fail(k, "unknown key")
+		}
+	}
+	for _, k := range legacyKeys() {
+		if _, ok := bag[k]; ok {
+			p.fail(k, "legacy key without the json_ prefix is not supported; send json_%s", k)
+		}
+	}
+
+	resources := p.object(bag, KeyResources)
+	params := p.object(bag, KeyResourceParams)
+	groups := p.object(bag, KeyGroups)
+	clones := p.object(bag, KeyClones)
+	for _, k := range []string{KeyMS, KeyOrders, KeyColocations, KeyLocations} {
+		if m := p.object(bag, k); len(m) > 0 {
+			p.r.Constraints[k] = m
+		}
+	}
+	p.list(bag, KeySystemdServices)
+	deletes := p.list(bag, KeyDeleteResources)
+
+	specs := agents()
+	for _, name := range slices.Sorted(maps.Keys(resources)) {
+		p.primitive(name, resources[name], params[name], specs)
+	}
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if _, ok := resources[name]; !ok {
+			p.fail(KeyResourceParams, "%s is not in %s", name, KeyResources)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(groups)) {
+		p.group(name, groups[name])
+	}
+	for _, name := range slices.Sorted(maps.Keys(clones)) {
+		p.clone(name, clones[name])
+	}
+	p.crossCheck()
+
+	for _, name := range deletes {
+		switch {
+		case !validID(name):
+			p.fail(KeyDeleteResources, "%q is not a valid resource id", name)
+		case p.defined(name):
+			p.fail(KeyDeleteResources, "%s is deleted and created by the same request", name)
+		case slices.Contains(p.r.Deletes, name):
+			p.fail(KeyDeleteResources, "%s is listed twice", name)
+		default:
+			p.r.Deletes = append(p.r.Deletes, name)
+		}
+	}
+	p.initServices(bag)
+
+	if v, ok := bag[KeyBindIface]; ok && v != "" {
+		if err := checkNIC(v); err != nil {
+			p.fail(KeyBindIface, "%q %v", v, err)
+		} else {
+			p.r.BindIface = v
+		}
+	}
+	if v, ok := bag[KeyMcastPort]; ok && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			p.fail(KeyMcastPort, "%q is not a port", v)
+		} else {
+			p.r.McastPort = n
+		}
+	}
+}
+
+// object decodes bag[key] as a JSON object of strings; absent or empty is
+// an empty object.
+func (p *reqParser) object(bag map[string]string, key string) map[string]string {
+	s, ok := bag[key]
+	if !ok || s == "" {
+		return map[string]string{}
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil || m == nil {
+		p.fail(key, "not a JSON object of strings")
+		return map[string]string{}
+	}
+	return m
+}
+
+// list decodes bag[key] as a JSON list of strings.
+func (p *reqParser) list(bag map[string]string, key string) []string {
+	s, ok := bag[key]
+	if !ok || s == "" {
+		return nil
+	}
+	var l []string
+	if err := json.Unmarshal([]byte(s), &l); err != nil || l == nil {
+		p.fail(key, "not a JSON list of strings")
+		return nil
+	}
+	return l
+}
+
+func (p *reqParser) defined(name string) bool {
+	_, r := p.r.Primitives[name]
+	_, g := p.r.Groups[name]
+	_, c := p.r.Clones[name]
+	return r || g || c
+}
+
+func (p *reqParser) primitive(name, agent, def string, specs map[string]agentSpec) {
+	if !validID(name) {
+		p.fail(KeyResources, "%q is not a valid resource id", name)
+		return
+	}
+	spec, ok := specs[agent]
+	if !ok {
+		p.fail(KeyResources, "%s: unknown resource agent %q", name, agent)
+		return
+	}
+	prim := Primitive{Name: name, Agent: agent}
+	where := KeyResourceParams + ": " + name
+	secs, err := parseSections(def, []string{"params", "meta", "utilization", "operations", "op"})
+	if err != nil {
+		p.fail(where, "%v", err)
+		return
+	}
+	metas, acts, oattrs := metaAttrs(), opActions(), opAttrs()
+	for _, s := range secs {
+		switch s.keyword {
+		case "params":
+			for _, a := range s.attrs {
+				check, known := spec.params[a.Name]
+				switch {
+				case !known:
+					p.fail(where, "%s has no parameter %q", agent, a.Name)
+				case check != nil && check(a.Value) != nil:
+					p.fail(where, "parameter %s %q %v", a.Name, a.Value, check(a.Value))
+				}
+			}
+			prim.Params = append(prim.Params, s.attrs...)
+		case "meta":
+			p.attrs(where, "meta attribute", s.attrs, metas)
+			prim.Meta = append(prim.Meta, s.attrs...)
+		case "op":
+			if !acts[s.arg] {
+				p.fail(where, "unknown operation %q", s.arg)
+			}
+			p.attrs(where, "op "+s.arg+" attribute", s.attrs, oattrs)
+			prim.Ops = append(prim.Ops, Op{Action: s.arg, Attrs: s.attrs})
+		default:
+			p.fail(where, "section %q is not supported", s.keyword)
+		}
+	}
+	for _, req := range spec.required {
+		if _, ok := prim.Param(req); !ok {
+			p.fail(where, "required parameter %s of %s is missing", req, agent)
+		}
+	}
+	p.checkVIP(where, prim)
+	p.r.Primitives[name] = prim
+}
+
+// checkVIP checks what the agents cannot tell from one value: an IPv4
+// address has at most a /32 netmask.
+func (p *reqParser) checkVIP(where string, prim Primitive) {
+	if prim.Agent != AgentIPaddr2 {
+		return
+	}
+	ip, _ := prim.Param("ip")
+	mask, ok := prim.Param("cidr_netmask")
+	if !ok || net.ParseIP(ip).To4() == nil {
+		return
+	}
+	if n, err := strconv.Atoi(mask); err == nil && n > 32 {
+		p.fail(where, "cidr_netmask %q is longer than an IPv4 netmask", mask)
+	}
+}
+
+func (p *reqParser) attrs(where, what string, attrs []Attr, known map[string]checkFunc) {
+	seen := map[string]bool{}
+	for _, a := range attrs {
+		check, ok := known[a.Name]
+		switch {
+		case !ok:
+			p.fail(where, "unknown %s %q", what, a.Name)
+		case seen[a.Name]:
+			p.fail(where, "%s %s is set twice", what, a.Name)
+		case check != nil && check(a.Value) != nil:
+			p.fail(where, "%s %s %q %v", what, a.Name, a.Value, check(a.Value))
+		}
+		seen[a.Name] = true
+	}
+}
+
+func (p *reqParser) group(name, def string) {
+	where := KeyGroups + ": " + name
+	if !validID(name) {
+		p.fail(KeyGroups, "%q is not a valid group id", name)
+		return
+	}
+	members, rest := leadingWords(def)
+	if len(members) == 0 {
+		p.fail(where, "has no members")
+		return
+	}
+	secs, err := parseSections(rest, []string{"meta"})
+	if err != nil {
+		p.fail(where, "%v", err)
+		return
+	}
+	g := Group{Name: name, Members: members}
+	for _, s := range secs {
+		p.attrs(where, "meta attribute", s.attrs, metaAttrs())
+		g.Meta = append(g.Meta, s.attrs...)
+	}
+	p.r.Groups[name] = g
+}
+
+func (p *reqParser) clone(name, def string) {
+	where := KeyClones + ": " + name
+	if !validID(name) {
+		p.fail(KeyClones, "%q is not a valid clone id", name)
+		return
+	}
+	words, rest := leadingWords(def)
+	if len(words) != 1 {
+		p.fail(where, "must name exactly one resource")
+		return
+	}
+	secs, err := parseSections(rest, []string{"meta"})
+	if err != nil {
+		p.fail(where, "%v", err)
+		return
+	}
+	c := Clone{Name: name, Resource: words[0]}
+	for _, s := range secs {
+		p.attrs(where, "meta attribute", s.attrs, metaAttrs())
+		c.Meta = append(c.Meta, s.attrs...)
+	}
+	p.r.Clones[name] = c
+}
+
+// crossCheck checks the references between resources, groups and clones.
+func (p *reqParser) crossCheck() {
+	owner := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(p.r.Groups)) {
+		if _, clash := p.r.Primitives[name]; clash {
+			p.fail(KeyGroups, "%s is also a resource", name)
+		}
+		for _, m := range p.r.Groups[name].Members {
+			if _, ok := p.r.Primitives[m]; !ok {
+				p.fail(KeyGroups+": "+name, "member %s is not a resource of %s", m, KeyResources)
+				continue
+			}
+			if other, dup := owner[m]; dup {
+				p.fail(KeyGroups+": "+name, "member %s is already in %s", m, other)
+				continue
+			}
+			owner[m] = name
+		}
+	}
+	cloned := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(p.r.Clones)) {
+		c := p.r.Clones[name]
+		_, isRes := p.r.Primitives[name]
+		_, isGrp := p.r.Groups[name]
+		if isRes || isGrp {
+			p.fail(KeyClones, "%s is also a resource or group", name)
+		}
+		_, res := p.r.Primitives[c.Resource]
+		_, grp := p.r.Groups[c.Resource]
+		switch {
+		case !res && !grp:
+			p.fail(KeyClones+": "+name, "%s is not a resource or group of this request", c.Resource)
+		case owner[c.Resource] != "":
+			p.fail(KeyClones+": "+name, "%s is in group %s and cannot be cloned itself", c.Resource, owner[c.Resource])
+		case cloned[c.Resource] != "":
+			p.fail(KeyClones+": "+name, "%s is already cloned by %s", c.Resource, cloned[c.Resource])
+		default:
+			cloned[c.Resource] = name
+		}
+	}
+}
+
+// initServices reads json_init_services, a list of service names or an
+// object resource -> service, and checks each against the resources.
+func (p *reqParser) initServices(bag map[string]string) {
+	s := bag[KeyInitServices]
+	if s == "" {
+		return
+	}
+	services := map[string]bool{}
+	for _, prim := range p.r.Primitives {
+		if class, svc, ok := strings.Cut(prim.Agent, ":"); ok && (class == "lsb" || class == "systemd") {
+			services[svc] = true
+		}
+	}
+	var list []string
+	var obj map[string]string
+	switch {
+	case json.Unmarshal([]byte(s), &list) == nil && list != nil:
+	case json.Unmarshal([]byte(s), &obj) == nil && obj != nil:
+		for _, res := range slices.Sorted(maps.Keys(obj)) {
+			if _, ok := p.r.Primitives[res]; !ok {
+				p.fail(KeyInitServices, "%s is not a resource of %s", res, KeyResources)
+				continue
+			}
+			list = append(list, obj[res])
+		}
+	default:
+		p.fail(KeyInitServices, "not a JSON list of strings or object of strings")
+		return
+	}
+	for _, svc := range list {
+		if !services[svc] {
+			p.fail(KeyInitServices, "%q is the service of no lsb: or systemd: resource", svc)
+			continue
+		}
+		p.r.InitServices = append(p.r.InitServices, svc)
+	}
+}
+
+// section is one "<keyword> [arg] name=value ..." part of a definition.
+type section struct {
+	keyword string
+	arg     string
+	attrs   []Attr
+}
+
+// parseSections parses crm definition sections. Values may be
+// double-quoted; keywords are those allowed. A leading description="..." is
+// accepted and dropped.
+func parseSections(def string, keywords []string) ([]section, error) {
+	toks, err := tokens(def)
+	if err != nil {
+		return nil, err
+	}
+	if len(toks) > 0 && strings.HasPrefix(toks[0], "description=") {
+		toks = toks[1:]
+	}
+	var out []section
+	for i := 0; i < len(toks); {
+		kw := toks[i]
+		if !slices.Contains(keywords, kw) {
+			return nil, fmt.Errorf("unexpected %q (want one of %s)", kw, strings.Join(keywords, ", "))
+		}
+		i++
+		s := section{keyword: kw}
+		if kw == "op" || kw == "operations" {
+			if i >= len(toks) || slices.Contains(keywords, toks[i]) || (kw == "op" && strings.Contains(toks[i], "=")) {
+				return nil, fmt.Errorf("%s without an action", kw)
+			}
+			s.arg = toks[i]
+			i++
+		}
+		for i < len(toks) && !slices.Contains(keywords, toks[i]) {
+			name, value, ok := strings.Cut(toks[i], "=")
+			if !ok || name == "" {
+				return nil, fmt.Errorf("%q in %s is not name=value", toks[i], kw)
+			}
+			s.attrs = append(s.attrs, Attr{Name: name, Value: value})
+			i++
+		}
+		if len(s.attrs) == 0 && kw != "op" && kw != "operations" {
+			return nil, fmt.Errorf("empty %s section", kw)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// tokens splits s at white space outside double quotes and removes the
+// quotes: `ip="10.0.0.1"  nic=eth0` gives ["ip=10.0.0.1", "nic=eth0"].
+func tokens(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inQuote, inTok := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+			inTok = true
+		case !inQuote && (r == ' ' || r == '\t' || r == '\n' || r == '\r'):
+			if inTok {
+				out = append(out, cur.String())
+				cur.Reset()
+				inTok = false
+			}
+		case r < ' ' || r == 0x7f:
+			return nil, errors.New("control character in definition")
+		default:
+			cur.WriteRune(r)
+			inTok = true
+		}
+	}
+	if inQuote {
+		return nil, errors.New("unterminated quote")
+	}
+	if inTok {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}
+
+// leadingWords returns the words of def before the first keyword or
+// name=value token, and the rest of def.
+func leadingWords(def string) ([]string, string) {
+	fields := strings.Fields(def)
+	var words []string
+	for i, f := range fields {
+		if strings.Contains(f, "=") || f == "meta" || f == "params" {
+			return words, strings.Join(fields[i:], " ")
+		}
+		words = append(words, f)
+	}
+	return words, ""
+}
+
+// Commands returns the crm configure commands hacluster runs for r, in its
+// order: deletions, primitives, groups, clones (each sorted by name), e.g.
+// `primitive res_panko_haproxy lsb:haproxy meta migration-threshold="INFINITY" failure-timeout="5s" op monitor interval="5s"`.
+func (r Request) Commands() []string {
+	var out []string
+	for _, d := range r.Deletes {
+		out = append(out, "delete "+d)
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Primitives)) {
+		out = append(out, r.Primitives[name].String())
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Groups)) {
+		out = append(out, r.Groups[name].String())
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Clones)) {
+		out = append(out, r.Clones[name].String())
+	}
+	return out
+}
+
+func writeAttrs(b *strings.Builder, kw string, attrs []Attr) {
+	if len(attrs) == 0 {
+		return
+	}
+	b.WriteString(" " + kw)
+	for _, a := range attrs {
+		b.WriteString(" " + a.Name + `="` + a.Value + `"`)
+	}
+}
+
+// String is the crm configure command defining p.
+func (p Primitive) String() string {
+	var b strings.Builder
+	b.WriteString("primitive " + p.Name + " " + p.Agent)
+	writeAttrs(&b, "params", p.Params)
+	writeAttrs(&b, "meta", p.Meta)
+	for _, op := range p.Ops {
+		b.WriteString(" op " + op.Action)
+		for _, a := range op.Attrs {
+			b.WriteString(" " + a.Name + `="` + a.Value + `"`)
+		}
+	}
+	return b.String()
+}
+
+// String is the crm configure command defining g.
+func (g Group) String() string {
+	var b strings.Builder
+	b.WriteString("group " + g.Name + " " + strings.Join(g.Members, " "))
+	writeAttrs(&b, "meta", g.Meta)
+	return b.String()
+}
+
+// String is the crm configure command defining c.
+func (c Clone) String() string {
+	var b strings.Builder
+	b.WriteString("clone " + c.Name + " " + c.Resource)
+	writeAttrs(&b, "meta", c.Meta)
+	return b.String()
+}

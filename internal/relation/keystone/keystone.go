@@ -1,0 +1,410 @@
+// Package keystone is the codec of the identity-service relation (interface
+// keystone): the endpoint registration Panko publishes, the service
+// credentials it reads back (classic keystone unit bags or the keystone-k8s
+// application bag), and the provider-side bags the local model's keystone
+// simulator publishes.
+//
+// The package is pure: it turns data bags into facts and never performs I/O.
+package keystone
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Registration keys (client side, unit bag, raw strings).
+const (
+	KeyService     = "service"
+	KeyRegion      = "region"
+	KeyPublicURL   = "public_url"
+	KeyInternalURL = "internal_url"
+	KeyAdminURL    = "admin_url"
+	// KeyRequestedRoles is optional: comma-separated roles keystone creates.
+	KeyRequestedRoles = "requested_roles"
+)
+
+// Reply keys (keystone leader's unit bag, raw strings).
+const (
+	KeyServiceHost      = "service_host"
+	KeyServicePort      = "service_port"
+	KeyServiceProtocol  = "service_protocol"
+	KeyAuthHost         = "auth_host"
+	KeyAuthPort         = "auth_port"
+	KeyAuthProtocol     = "auth_protocol"
+	KeyInternalHost     = "internal_host"
+	KeyInternalPort     = "internal_port"
+	KeyInternalProtocol = "internal_protocol"
+	KeyServiceTenant    = "service_tenant"
+	KeyServiceTenantID  = "service_tenant_id"
+	KeyServiceUsername  = "service_username"
+	KeyServicePassword  = "service_password"
+	KeyServiceUserID    = "service_user_id"
+	KeyServiceDomain    = "service_domain"
+	KeyServiceDomainID  = "service_domain_id"
+	KeyAdminDomainID    = "admin_domain_id"
+	KeyAdminProjectID   = "admin_project_id"
+	KeyAdminUserID      = "admin_user_id"
+	KeyAdminRole        = "admin_role"
+	KeyAPIVersion       = "api_version"
+	KeyServiceType      = "service_type"
+	KeyCreatedRoles     = "created_roles"
+	KeyAdminToken       = "admin_token"
+	// keystone-k8s only, application bag.
+	KeyPublicAuthURL   = "public_auth_url"
+	KeyInternalAuthURL = "internal_auth_url"
+)
+
+// Service is the name Panko registers; keystone catalogs it as ServiceType.
+const (
+	Service     = "panko"
+	ServiceType = "event"
+)
+
+// maxValue bounds every received value; longer ones are malformed.
+const maxValue = 4 << 10
+
+// Registration returns the bag Panko publishes to register its endpoints.
+func Registration(region, public, internal, admin string) map[string]string {
+	return map[string]string{
+		KeyService:     Service,
+		KeyRegion:      region,
+		KeyPublicURL:   public,
+		KeyInternalURL: internal,
+		KeyAdminURL:    admin,
+	}
+}
+
+// Credentials is what the client learns from keystone.
+type Credentials struct {
+	ServiceHost      string // keystone public address
+	ServicePort      int
+	ServiceProtocol  string // http or https
+	AuthHost         string // keystone admin address
+	AuthPort         int
+	AuthProtocol     string
+	InternalHost     string // empty when keystone did not send it
+	InternalPort     int
+	InternalProtocol string
+	ServiceTenant    string
+	ServiceTenantID  string
+	ServiceUsername  string
+	ServicePassword  string
+	ServiceUserID    string
+	ServiceDomain    string
+	ServiceDomainID  string
+	AdminDomainID    string
+	AdminProjectID   string
+	AdminUserID      string
+	AdminRole        string
+	APIVersion       string   // "3"; a leading "v" is stripped
+	ServiceType      string   // catalog type of the registered service ("event")
+	Region           string   // only echoed in the endpoint-information reply
+	PublicAuthURL    string   // keystone-k8s full URL, overrides service_*
+	InternalAuthURL  string   // keystone-k8s full URL, overrides auth_*
+	Missing          []string // required keys not yet received, in relations.md §2.3 order
+}
+
+// required are the ten keys a complete reply must hold.
+func required() []string {
+	return []string{
+		KeyServiceHost, KeyServiceProtocol, KeyServicePort,
+		KeyAuthHost, KeyAuthProtocol, KeyAuthPort,
+		KeyServiceTenant, KeyServiceUsername, KeyServicePassword, KeyServiceTenantID,
+	}
+}
+
+// appKey returns the keystone-k8s application-bag name of a unit-bag key.
+func appKey(k string) string {
+	switch k {
+	case KeyServiceUsername:
+		return "service-user-name"
+	case KeyServiceTenant:
+		return "service-project-name"
+	case KeyServiceTenantID:
+		return "service-project-id"
+	case KeyServiceDomain:
+		return "service-domain-name"
+	}
+	return strings.ReplaceAll(k, "_", "-")
+}
+
+// Parse reads keystone's reply. Each value is taken from the remote
+// application bag (keystone-k8s form) when present there, else from the
+// first unit bag that holds it (bags ordered by unit name). complete is true
+// when all ten required keys are present and valid; otherwise
+// Credentials.Missing lists the absent keys. A malformed value (a port that
+// is not a port, an unknown protocol, a bad host) gives an error; the error
+// never contains the password.
+func Parse(unitBags []map[string]string, appBag map[string]string) (Credentials, bool, error) {
+	get := func(k string) string {
+		if v := appBag[appKey(k)]; v != "" {
+			return v
+		}
+		for _, b := range unitBags {
+			if v := b[k]; v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	var c Credentials
+	for _, k := range required() {
+		if get(k) == "" {
+			c.Missing = append(c.Missing, k)
+		}
+	}
+	if err := c.decode(get); err != nil {
+		return c, false, fmt.Errorf("identity-service reply: %w", err)
+	}
+	return c, len(c.Missing) == 0, nil
+}
+
+// decode fills c from get, validating each value.
+func (c *Credentials) decode(get func(string) string) error {
+	strs := []struct {
+		key string
+		dst *string
+	}{
+		{KeyServiceTenant, &c.ServiceTenant}, {KeyServiceTenantID, &c.ServiceTenantID},
+		{KeyServiceUsername, &c.ServiceUsername}, {KeyServicePassword, &c.ServicePassword},
+		{KeyServiceUserID, &c.ServiceUserID}, {KeyServiceDomain, &c.ServiceDomain},
+		{KeyServiceDomainID, &c.ServiceDomainID}, {KeyAdminDomainID, &c.AdminDomainID},
+		{KeyAdminProjectID, &c.AdminProjectID}, {KeyAdminUserID, &c.AdminUserID},
+		{KeyAdminRole, &c.AdminRole}, {KeyAPIVersion, &c.APIVersion},
+		{KeyServiceType, &c.ServiceType}, {KeyRegion, &c.Region},
+		{KeyPublicAuthURL, &c.PublicAuthURL}, {KeyInternalAuthURL, &c.InternalAuthURL},
+	}
+	for _, s := range strs {
+		v := get(s.key)
+		if len(v) > maxValue {
+			return fmt.Errorf("%s is too long (%d bytes)", s.key, len(v))
+		}
+		if strings.ContainsAny(v, "\x00\r\n") {
+			return fmt.Errorf("%s contains control characters", s.key)
+		}
+		*s.dst = v
+	}
+	c.APIVersion = strings.TrimPrefix(c.APIVersion, "v")
+	for _, u := range []struct{ key, v string }{{KeyPublicAuthURL, c.PublicAuthURL}, {KeyInternalAuthURL, c.InternalAuthURL}} {
+		if u.v != "" && !urlRE.MatchString(u.v) {
+			return fmt.Errorf("%s %q is not an http(s) URL", u.key, clip(u.v))
+		}
+	}
+	endpoints := []struct {
+		host, port, proto string
+		h                 *string
+		p                 *int
+		pr                *string
+	}{
+		{KeyServiceHost, KeyServicePort, KeyServiceProtocol, &c.ServiceHost, &c.ServicePort, &c.ServiceProtocol},
+		{KeyAuthHost, KeyAuthPort, KeyAuthProtocol, &c.AuthHost, &c.AuthPort, &c.AuthProtocol},
+		{KeyInternalHost, KeyInternalPort, KeyInternalProtocol, &c.InternalHost, &c.InternalPort, &c.InternalProtocol},
+	}
+	for _, e := range endpoints {
+		h, p, pr := get(e.host), get(e.port), get(e.proto)
+		if h != "" {
+			if !ValidHost(h) {
+				return fmt.Errorf("%s %q is not an address or host name", e.host, clip(h))
+			}
+			*e.h = h
+		}
+		if p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("%s %q is not a TCP port", e.port, clip(p))
+			}
+			*e.p = n
+		}
+		if pr != "" {
+			if pr != "http" && pr != "https" {
+				return fmt.Errorf("%s %q is neither http nor https", e.proto, clip(pr))
+			}
+			*e.pr = pr
+		}
+	}
+	return nil
+}
+
+// PublicAuthURI is keystone's public endpoint without a version path, e.g.
+// https://keystone.example.com:5000 (www_authenticate_uri / auth_uri).
+func (c Credentials) PublicAuthURI() string {
+	if c.PublicAuthURL != "" {
+		return strings.TrimSuffix(c.PublicAuthURL, "/")
+	}
+	return endpointURL(c.ServiceProtocol, c.ServiceHost, c.ServicePort)
+}
+
+// AuthURL is keystone's admin endpoint without a version path, e.g.
+// https://10.20.0.120:35357 (auth_url).
+func (c Credentials) AuthURL() string {
+	if c.InternalAuthURL != "" {
+		return strings.TrimSuffix(c.InternalAuthURL, "/")
+	}
+	return endpointURL(c.AuthProtocol, c.AuthHost, c.AuthPort)
+}
+
+// InternalURL is keystone's internal endpoint without a version path, or ""
+// when keystone did not send it.
+func (c Credentials) InternalURL() string {
+	if c.InternalHost == "" || c.InternalPort == 0 {
+		return ""
+	}
+	return endpointURL(c.InternalProtocol, c.InternalHost, c.InternalPort)
+}
+
+// endpointURL joins scheme, host and port; IPv6 hosts get brackets.
+func endpointURL(proto, host string, port int) string {
+	if proto == "" {
+		proto = "http"
+	}
+	return proto + "://" + net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// Reply renders credentials as the classic keystone leader's unit bag.
+// Empty fields are left out.
+func Reply(c Credentials) map[string]string {
+	b := map[string]string{}
+	set := func(k, v string) {
+		if v != "" {
+			b[k] = v
+		}
+	}
+	port := func(k string, p int) {
+		if p != 0 {
+			b[k] = strconv.Itoa(p)
+		}
+	}
+	set(KeyServiceHost, c.ServiceHost)
+	port(KeyServicePort, c.ServicePort)
+	set(KeyServiceProtocol, c.ServiceProtocol)
+	set(KeyAuthHost, c.AuthHost)
+	port(KeyAuthPort, c.AuthPort)
+	set(KeyAuthProtocol, c.AuthProtocol)
+	set(KeyInternalHost, c.InternalHost)
+	port(KeyInternalPort, c.InternalPort)
+	set(KeyInternalProtocol, c.InternalProtocol)
+	set(KeyServiceTenant, c.ServiceTenant)
+	set(KeyServiceTenantID, c.ServiceTenantID)
+	set(KeyServiceUsername, c.ServiceUsername)
+	set(KeyServicePassword, c.ServicePassword)
+	set(KeyServiceUserID, c.ServiceUserID)
+	set(KeyServiceDomain, c.ServiceDomain)
+	set(KeyServiceDomainID, c.ServiceDomainID)
+	set(KeyAdminDomainID, c.AdminDomainID)
+	set(KeyAdminProjectID, c.AdminProjectID)
+	set(KeyAdminUserID, c.AdminUserID)
+	set(KeyAdminRole, c.AdminRole)
+	set(KeyAPIVersion, c.APIVersion)
+	set(KeyServiceType, c.ServiceType)
+	return b
+}
+
+// InfoReply renders keystone's answer to an endpoint-information request
+// (a registration whose values are "None"): hosts, ports and protocols,
+// region, api_version, admin_domain_id and no credentials.
+func InfoReply(c Credentials) map[string]string {
+	full := Reply(c)
+	b := map[string]string{}
+	for _, k := range []string{
+		KeyServiceHost, KeyServicePort, KeyServiceProtocol, KeyAuthHost, KeyAuthPort, KeyAuthProtocol,
+		KeyInternalHost, KeyInternalPort, KeyInternalProtocol, KeyAPIVersion, KeyAdminDomainID,
+	} {
+		if v := full[k]; v != "" {
+			b[k] = v
+		}
+	}
+	if c.Region != "" {
+		b[KeyRegion] = c.Region
+	}
+	return b
+}
+
+// ReplyKeys lists every key keystone writes on identity-service, so a
+// provider can delete stale ones.
+func ReplyKeys() []string {
+	keys := []string{
+		KeyServiceHost, KeyServicePort, KeyServiceProtocol, KeyAuthHost, KeyAuthPort, KeyAuthProtocol,
+		KeyInternalHost, KeyInternalPort, KeyInternalProtocol, KeyServiceTenant, KeyServiceTenantID,
+		KeyServiceUsername, KeyServicePassword, KeyServiceUserID, KeyServiceDomain, KeyServiceDomainID,
+		KeyAdminDomainID, KeyAdminProjectID, KeyAdminUserID, KeyAdminRole, KeyAPIVersion, KeyServiceType,
+		KeyCreatedRoles, KeyAdminToken, KeyRegion,
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Endpoints is one registration as keystone reads it from a client unit.
+type Endpoints struct {
+	Service, Region, PublicURL, InternalURL, AdminURL string
+}
+
+// InfoOnly reports whether the client asked only for endpoint information
+// (it sent the literal string "None").
+func (e Endpoints) InfoOnly() bool {
+	for _, v := range []string{e.Service, e.Region, e.PublicURL, e.InternalURL, e.AdminURL} {
+		if v == "None" {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseRegistration reads an unprefixed registration from a client unit's
+// bag. ok is false until all five keys are present; a URL that is not an
+// http(s) URL gives an error.
+func ParseRegistration(bag map[string]string) (e Endpoints, ok bool, err error) {
+	e = Endpoints{
+		Service: bag[KeyService], Region: bag[KeyRegion],
+		PublicURL: bag[KeyPublicURL], InternalURL: bag[KeyInternalURL], AdminURL: bag[KeyAdminURL],
+	}
+	for _, v := range []string{e.Service, e.Region, e.PublicURL, e.InternalURL, e.AdminURL} {
+		if v == "" {
+			return Endpoints{}, false, nil
+		}
+		if len(v) > maxValue {
+			return Endpoints{}, false, fmt.Errorf("registration value is too long (%d bytes)", len(v))
+		}
+	}
+	if e.InfoOnly() {
+		return e, true, nil
+	}
+	if !nameRE.MatchString(e.Service) || !nameRE.MatchString(e.Region) {
+		return Endpoints{}, false, fmt.Errorf("service %q or region %q is not a plain name", clip(e.Service), clip(e.Region))
+	}
+	for _, u := range []struct{ key, v string }{{KeyPublicURL, e.PublicURL}, {KeyInternalURL, e.InternalURL}, {KeyAdminURL, e.AdminURL}} {
+		if !urlRE.MatchString(u.v) {
+			return Endpoints{}, false, fmt.Errorf("%s %q is not an http(s) URL", u.key, clip(u.v))
+		}
+	}
+	return e, true, nil
+}
+
+var (
+	hostnameRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
+	nameRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,255}$`)
+	urlRE      = regexp.MustCompile(`^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:[0-9]{1,5})?(/[^\s]*)?$`)
+)
+
+// ValidHost reports whether s is an IP address or a DNS host name.
+func ValidHost(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	if net.ParseIP(s) != nil {
+		return true
+	}
+	return hostnameRE.MatchString(s) && !strings.Contains(s, "..")
+}
+
+// clip shortens s for use in messages.
+func clip(s string) string {
+	const n = 64
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,346 @@
+package keystone
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type bag = map[string]string
+
+// fixture is the part of keystone-identity-service.json these tests use.
+type fixture struct {
+	Local struct {
+		Units map[string]bag `json:"units"`
+	} `json:"local"`
+	Remote struct {
+		Units map[string]bag `json:"units"`
+	} `json:"remote"`
+	Variants map[string]struct {
+		LocalUnitData       bag `json:"local_unit_data"`
+		LocalUnitOverrides  bag `json:"local_unit_overrides"`
+		RemoteUnitData      bag `json:"remote_unit_data"`
+		RemoteUnitOverrides bag `json:"remote_unit_overrides"`
+	} `json:"variants"`
+	Layer map[string]string `json:"expected_keystone_authtoken_charms_openstack_layer"`
+	V3    map[string]string `json:"expected_keystone_authtoken_charm_helpers_v3only_stein_plus"`
+}
+
+func loadFixture(t testing.TB) fixture {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "keystone-identity-service.json"))
+	require.NoError(t, err)
+	var f fixture
+	require.NoError(t, json.Unmarshal(raw, &f))
+	return f
+}
+
+// remoteBags returns the keystone unit bags in unit order with a variant
+// applied to the leader (the unit that answers).
+func (f fixture) remoteBags(variant string) []bag {
+	names := make([]string, 0, len(f.Remote.Units))
+	for u := range f.Remote.Units {
+		names = append(names, u)
+	}
+	sort.Strings(names)
+	v := f.Variants[variant]
+	var out []bag
+	for _, u := range names {
+		b := copyBag(f.Remote.Units[u])
+		if b[KeyServiceHost] != "" {
+			if v.RemoteUnitData != nil {
+				b = copyBag(v.RemoteUnitData)
+			}
+			for k, val := range v.RemoteUnitOverrides {
+				b[k] = val
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func copyBag(b bag) bag {
+	out := bag{}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+func TestParseFixture(t *testing.T) {
+	f := loadFixture(t)
+	cases := []struct {
+		name      string
+		variant   string
+		reorder   bool // put the silent keystone units first
+		complete  bool
+		missing   []string
+		authURI   string
+		authURL   string
+		protocol  string
+		hasSecret bool
+	}{
+		{"full reply", "", false, true, nil, f.Layer["auth_uri"], f.Layer["auth_url"], "https", true},
+		{"leader bag last", "", true, true, nil, f.Layer["auth_uri"], f.Layer["auth_url"], "https", true},
+		{"requested roles", "requested_roles", false, true, nil, f.Layer["auth_uri"], f.Layer["auth_url"], "https", true},
+		{"plain http unclustered", "plain_http_unclustered", false, true, nil, "http://10.20.0.21:5000", "http://10.20.0.21:35357", "http", true},
+		{"endpoint info only", "endpoint_info_only", false, false,
+			[]string{KeyServiceTenant, KeyServiceUsername, KeyServicePassword, KeyServiceTenantID},
+			f.Layer["auth_uri"], f.Layer["auth_url"], "https", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bags := f.remoteBags(tc.variant)
+			if tc.reorder {
+				bags = append(bags[1:], bags[0])
+			}
+
+			c, complete, err := Parse(bags, nil)
+
+			require.NoError(t, err)
+			assert.Equal(t, tc.complete, complete)
+			assert.Equal(t, tc.missing, c.Missing)
+			assert.Equal(t, tc.authURI, c.PublicAuthURI())
+			assert.Equal(t, tc.authURL, c.AuthURL())
+			assert.Equal(t, tc.protocol, c.ServiceProtocol)
+			assert.Equal(t, "3", c.APIVersion)
+			if tc.hasSecret {
+				assert.True(t, c.ServicePassword == f.Layer["password"], "password differs from the fixture")
+				assert.Equal(t, f.Layer["username"], c.ServiceUsername)
+				assert.Equal(t, f.Layer["project_name"], c.ServiceTenant)
+				assert.Equal(t, f.Layer["project_domain_name"], c.ServiceDomain)
+				assert.Equal(t, f.Layer["service_type"], c.ServiceType)
+				if tc.authURI == f.Layer["auth_uri"] {
+					assert.Equal(t, f.V3["www_authenticate_uri"], c.PublicAuthURI()+"/v3")
+					assert.Equal(t, f.V3["auth_url"], c.AuthURL()+"/v3")
+				}
+			} else {
+				assert.True(t, c.ServicePassword == "", "unexpected password")
+				assert.Equal(t, "RegionOne", c.Region)
+			}
+		})
+	}
+}
+
+func TestParseKeystoneK8sAppBag(t *testing.T) {
+	app := bag{
+		"api-version": "v3", "auth-host": "10.1.0.5", "auth-port": "5000", "auth-protocol": "http",
+		"internal-host": "10.1.0.5", "internal-port": "5000", "internal-protocol": "http",
+		"service-host": "keystone.k8s.example", "service-port": "443", "service-protocol": "https",
+		"service-domain-name": "service_domain", "service-domain-id": "d1",
+		"service-project-name": "services", "service-project-id": "p1",
+		"service-user-name": "svc-panko", "service-password": "k8s-secret-value",
+		"public-auth-url": "https://keystone.k8s.example/", "internal-auth-url": "http://10.1.0.5:5000",
+	}
+	stale := bag{KeyServiceUsername: "old", KeyServiceHost: "10.9.9.9"}
+
+	c, complete, err := Parse([]bag{stale}, app)
+
+	require.NoError(t, err)
+	assert.True(t, complete, "missing %v", c.Missing)
+	assert.Equal(t, "3", c.APIVersion)
+	assert.Equal(t, "svc-panko", c.ServiceUsername)
+	assert.Equal(t, "services", c.ServiceTenant)
+	assert.Equal(t, "p1", c.ServiceTenantID)
+	assert.Equal(t, "service_domain", c.ServiceDomain)
+	assert.Equal(t, "keystone.k8s.example", c.ServiceHost)
+	assert.Equal(t, 443, c.ServicePort)
+	assert.Equal(t, "https://keystone.k8s.example", c.PublicAuthURI())
+	assert.Equal(t, "http://10.1.0.5:5000", c.AuthURL())
+	assert.True(t, c.ServicePassword == app["service-password"], "password not read from the app bag")
+}
+
+func TestParseIncomplete(t *testing.T) {
+	full := loadFixture(t).remoteBags("")[0]
+	for _, k := range required() {
+		t.Run("without "+k, func(t *testing.T) {
+			b := copyBag(full)
+			delete(b, k)
+
+			c, complete, err := Parse([]bag{b}, bag{})
+
+			require.NoError(t, err)
+			assert.False(t, complete)
+			assert.Equal(t, []string{k}, c.Missing)
+		})
+	}
+	c, complete, err := Parse(nil, nil)
+	require.NoError(t, err)
+	assert.False(t, complete)
+	assert.Equal(t, required(), c.Missing)
+}
+
+func TestParseMalformed(t *testing.T) {
+	full := loadFixture(t).remoteBags("")[0]
+	huge := strings.Repeat("y", 10<<20)
+	cases := []struct {
+		name     string
+		override bag
+		want     string
+	}{
+		{"port not a number", bag{KeyServicePort: "five"}, "service_port"},
+		{"port out of range", bag{KeyAuthPort: "99999"}, "auth_port"},
+		{"unknown protocol", bag{KeyAuthProtocol: "ftp"}, "auth_protocol"},
+		{"host with slash", bag{KeyServiceHost: "evil/host"}, "service_host"},
+		{"internal port bad", bag{KeyInternalPort: "-1"}, "internal_port"},
+		{"10 MB password", bag{KeyServicePassword: huge}, "service_password is too long"},
+		{"10 MB host", bag{KeyAuthHost: huge}, "auth_host"},
+		{"password with newline", bag{KeyServicePassword: "a\nb"}, "control characters"},
+		{"k8s url not a url", bag{KeyPublicAuthURL: "javascript:1"}, "public_auth_url"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := copyBag(full)
+			for k, v := range tc.override {
+				b[k] = v
+			}
+
+			_, complete, err := Parse([]bag{b}, nil)
+
+			require.Error(t, err)
+			assert.False(t, complete)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Less(t, len(err.Error()), 200)
+			assert.False(t, strings.Contains(err.Error(), full[KeyServicePassword]), "error leaks the password")
+		})
+	}
+}
+
+func TestURLsBracketIPv6(t *testing.T) {
+	c := Credentials{ServiceProtocol: "https", ServiceHost: "2001:db8::10", ServicePort: 5000,
+		AuthProtocol: "http", AuthHost: "2001:db8::11", AuthPort: 35357,
+		InternalProtocol: "http", InternalHost: "2001:db8::12", InternalPort: 5000}
+	assert.Equal(t, "https://[2001:db8::10]:5000", c.PublicAuthURI())
+	assert.Equal(t, "http://[2001:db8::11]:35357", c.AuthURL())
+	assert.Equal(t, "http://[2001:db8::12]:5000", c.InternalURL())
+	assert.Equal(t, "", Credentials{}.InternalURL())
+}
+
+func TestReplyMatchesFixture(t *testing.T) {
+	f := loadFixture(t)
+	leader := f.remoteBags("")[0]
+	c, complete, err := Parse([]bag{leader}, nil)
+	require.NoError(t, err)
+	require.True(t, complete)
+
+	got := Reply(c)
+
+	want := copyBag(leader)
+	for _, k := range []string{"private-address", "ingress-address", "egress-subnets"} {
+		delete(want, k)
+	}
+	assert.Equal(t, sortedKeys(want), sortedKeys(got))
+	for k, v := range want {
+		assert.True(t, got[k] == v, "key %s differs", k)
+	}
+	for k := range got {
+		assert.Contains(t, ReplyKeys(), k)
+	}
+}
+
+func TestInfoReplyMatchesFixture(t *testing.T) {
+	f := loadFixture(t)
+	want := copyBag(f.Variants["endpoint_info_only"].RemoteUnitData)
+	for _, k := range []string{"private-address", "ingress-address", "egress-subnets"} {
+		delete(want, k)
+	}
+	c, _, err := Parse(f.remoteBags(""), nil)
+	require.NoError(t, err)
+	c.Region = "RegionOne"
+
+	got := InfoReply(c)
+
+	assert.Equal(t, want, got)
+}
+
+func TestRegistration(t *testing.T) {
+	f := loadFixture(t)
+	panko0 := f.Local.Units["panko/0"]
+	cases := []struct {
+		name     string
+		bag      bag
+		ok       bool
+		infoOnly bool
+		wantErr  string
+	}{
+		{"fixture registration", panko0, true, false, ""},
+		{"built by Registration", Registration(panko0[KeyRegion], panko0[KeyPublicURL], panko0[KeyInternalURL], panko0[KeyAdminURL]), true, false, ""},
+		{"ipv6 urls", Registration("RegionOne", "http://[2001:db8::1]:8977", "http://[2001:db8::1]:8977", "http://[2001:db8::1]:8977"), true, false, ""},
+		{"endpoint info only", f.Variants["endpoint_info_only"].LocalUnitData, true, true, ""},
+		{"prefixed form is not read", f.Variants["multi_endpoint_prefixed"].LocalUnitData, false, false, ""},
+		{"missing admin url", bag{KeyService: "panko", KeyRegion: "RegionOne", KeyPublicURL: "http://a:1", KeyInternalURL: "http://a:1"}, false, false, ""},
+		{"not a url", Registration("RegionOne", "ftp://x", "http://a:1", "http://a:1"), false, false, "public_url"},
+		{"region with space", Registration("Region One", "http://a:1", "http://a:1", "http://a:1"), false, false, "region"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, ok, err := ParseRegistration(tc.bag)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.ok, ok)
+			assert.Equal(t, tc.infoOnly, e.InfoOnly())
+			if ok && !tc.infoOnly {
+				assert.Equal(t, tc.bag[KeyService], e.Service)
+				assert.Equal(t, tc.bag[KeyPublicURL], e.PublicURL)
+				assert.Equal(t, tc.bag[KeyInternalURL], e.InternalURL)
+				assert.Equal(t, tc.bag[KeyAdminURL], e.AdminURL)
+			}
+		})
+	}
+	assert.Equal(t, "panko", Registration("r", "p", "i", "a")[KeyService])
+}
+
+func FuzzParse(f *testing.F) {
+	leader := loadFixture(f).remoteBags("")[0]
+	f.Add(leader[KeyServiceHost], leader[KeyServicePort], leader[KeyServiceProtocol], leader[KeyAuthHost],
+		leader[KeyAuthPort], leader[KeyServicePassword], leader[KeyAPIVersion], "")
+	f.Add("2001:db8::1", "0", "gopher", "", "65536", "pw", "v3", "v3")
+	f.Add("", "", "", "", "", "", "", "http://x")
+	f.Fuzz(func(t *testing.T, host, port, proto, authHost, authPort, password, apiVersion, appURL string) {
+		unit := copyBag(leader)
+		unit[KeyServiceHost], unit[KeyServicePort], unit[KeyServiceProtocol] = host, port, proto
+		unit[KeyAuthHost], unit[KeyAuthPort], unit[KeyServicePassword] = authHost, authPort, password
+		app := bag{"api-version": apiVersion, "public-auth-url": appURL}
+
+		c, complete, err := Parse([]bag{unit, {}}, app)
+
+		if complete {
+			if err != nil || len(c.Missing) != 0 || c.ServicePort < 1 || c.AuthPort < 1 {
+				t.Fatalf("complete but inconsistent: err=%v missing=%v", err, c.Missing)
+			}
+			_ = c.PublicAuthURI()
+			_ = c.AuthURL()
+		}
+		if err != nil && len(password) >= 8 && strings.Contains(err.Error(), password) {
+			leaks := true
+			for _, v := range []string{host, port, proto, authHost, authPort, appURL, apiVersion} {
+				if strings.Contains(v, password) {
+					leaks = false
+				}
+			}
+			if leaks {
+				t.Fatal("error contains the password")
+			}
+		}
+	})
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
