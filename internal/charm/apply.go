@@ -167,6 +167,9 @@ func converge(ctx context.Context, svc host.Service, run, changed bool) error {
 		}
 		return nil
 	}
+	if active && !changed {
+		return nil
+	}
 	if masked, err := svc.Masked(ctx); err == nil && masked {
 		if err := svc.Unmask(ctx); err != nil {
 			return fmt.Errorf("unmask %s: %w", svc.Name(), err)

@@ -233,7 +233,6 @@ func readRelations(d Deps, endpoint string, withApp bool) ([]Relation, error) {
 // readInstalled records the installed version of every package the charm
 // may install or purge (both Python generations).
 func readInstalled(ctx context.Context, in *Inputs, d Deps) error {
-	in.Installed = map[string]string{}
 	seen := map[string]bool{}
 	var pkgs []string
 	for _, r := range []string{openstack.FirstSupported, openstack.LastSupported} {
@@ -245,13 +244,11 @@ func readInstalled(ctx context.Context, in *Inputs, d Deps) error {
 			}
 		}
 	}
-	for _, p := range pkgs {
-		v, err := d.Host.InstalledVersion(ctx, p)
-		if err != nil {
-			return fmt.Errorf("read version of %s: %w", p, err)
-		}
-		in.Installed[p] = v
+	versions, err := d.Host.InstalledVersions(ctx, pkgs)
+	if err != nil {
+		return fmt.Errorf("read installed packages: %w", err)
 	}
+	in.Installed = versions
 	return nil
 }
 

@@ -96,6 +96,36 @@ func (r *Real) InstalledVersion(ctx context.Context, pkg string) (string, error)
 	return string(bytes.TrimSpace(res.Stdout)), nil
 }
 
+// InstalledVersions returns the installed version of every package in pkgs
+// ("" for those not installed) with one dpkg-query call.
+func (r *Real) InstalledVersions(ctx context.Context, pkgs []string) (map[string]string, error) {
+	out := make(map[string]string, len(pkgs))
+	if len(pkgs) == 0 {
+		return out, nil
+	}
+	argv := append([]string{"dpkg-query", "-W", `-f=${Package}\t${db:Status-Abbrev}\t${Version}\n`}, pkgs...)
+	res, err := r.exec(ctx, argv, dpkgTimeout, nil)
+	var ce *CommandError
+	if err != nil && !(errors.As(err, &ce) && ce.ExitCode == 1 && strings.Contains(ce.Stderr, "no packages found matching")) {
+		return nil, fmt.Errorf("query installed versions: %w", err)
+	}
+	for _, p := range pkgs {
+		out[p] = ""
+	}
+	for _, line := range strings.Split(string(res.Stdout), "\n") {
+		fields := strings.Split(line, "\t")
+		if len(fields) != 3 || !strings.HasPrefix(strings.TrimSpace(fields[1]), "i") || len(strings.TrimSpace(fields[1])) < 2 || fields[1][1] != 'i' {
+			continue // not installed (e.g. removed with its config files left)
+		}
+		name, version := fields[0], fields[2]
+		name, _, _ = strings.Cut(name, ":") // multi-arch "pkg:amd64"
+		if _, wanted := out[name]; wanted {
+			out[name] = strings.TrimSpace(version)
+		}
+	}
+	return out, nil
+}
+
 // apt runs apt-get args noninteractively, retrying with backoff while the dpkg lock is held.
 func (r *Real) apt(ctx context.Context, args ...string) error {
 	argv := append([]string{"apt-get"}, args...)

@@ -40,6 +40,10 @@ type Host interface {
 	AddSource(ctx context.Context, source string) error
 	// InstalledVersion returns the installed version of pkg, or "" when it is not installed.
 	InstalledVersion(ctx context.Context, pkg string) (string, error)
+	// InstalledVersions returns the installed version of each of pkgs ("" when
+	// not installed) in one query. A package that is known but not installed
+	// (removed, config files left) has an empty version.
+	InstalledVersions(ctx context.Context, pkgs []string) (map[string]string, error)
 
 	// WriteFile atomically writes data to path with mode and ownership. It writes nothing and
 	// returns changed=false when content, mode and ownership already match; when only the mode

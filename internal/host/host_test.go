@@ -411,3 +411,37 @@ func TestCommandErrorMessage(t *testing.T) {
 func TestCPUCount(t *testing.T) {
 	assert.GreaterOrEqual(t, New("/").CPUCount(), 1)
 }
+
+func TestInstalledVersions(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		want    map[string]string
+		wantErr string
+	}{
+		{"all installed",
+			`[ "$2" = '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n' ] || exit 9; printf 'apache2\tii \t2.4.41-4ubuntu3\npanko-api\tii \t1:8.0.0-0ubuntu1\n'`,
+			map[string]string{"apache2": "2.4.41-4ubuntu3", "panko-api": "1:8.0.0-0ubuntu1"}, ""},
+		{"one missing, one removed with config left",
+			`printf 'apache2\trc \t2.4.41-4ubuntu3\n'; echo "dpkg-query: no packages found matching panko-api" >&2; exit 1`,
+			map[string]string{"apache2": "", "panko-api": ""}, ""},
+		{"multi-arch name", `printf 'apache2:amd64\tii \t2.4\npanko-api\tii \t1\n'`,
+			map[string]string{"apache2": "2.4", "panko-api": "1"}, ""},
+		{"dpkg broken", `echo "dpkg-query: error: parsing file" >&2; exit 2`, nil,
+			"query installed versions: dpkg-query exited with status 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := testRoot(t)
+			script(t, root, "dpkg-query", tt.body)
+			got, err := New(root).InstalledVersions(context.Background(), []string{"apache2", "panko-api"})
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}

@@ -466,6 +466,20 @@ func (f *Fake) InstalledVersion(_ context.Context, pkg string) (string, error) {
 	return f.packages[pkg], nil
 }
 
+// InstalledVersions returns the installed version of each of pkgs ("" when absent).
+func (f *Fake) InstalledVersions(_ context.Context, pkgs []string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin("installed-versions "+strings.Join(pkgs, " "), false); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(pkgs))
+	for _, p := range pkgs {
+		out[p] = f.packages[p]
+	}
+	return out, nil
+}
+
 // clean checks that p is absolute and cleans it.
 func clean(p string) (string, error) {
 	if !path.IsAbs(p) {
