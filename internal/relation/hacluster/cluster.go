@@ -8,9 +8,12 @@ import (
 // Cluster is the Pacemaker configuration a hacluster unit builds from the
 // requests it applies; a simulator can keep it and show it.
 type Cluster struct {
+	// Primitives are the configured resources, by name.
 	Primitives map[string]Primitive
-	Groups     map[string]Group
-	Clones     map[string]Clone
+	// Groups are the configured groups, by name.
+	Groups map[string]Group
+	// Clones are the configured clones, by name.
+	Clones map[string]Clone
 }
 
 // Apply returns c after r, the way the hacluster charm applies a request:

@@ -60,19 +60,32 @@ const (
 
 // Keys of the principal's unit bag.
 const (
-	KeyResources       = "json_resources"
-	KeyResourceParams  = "json_resource_params"
-	KeyGroups          = "json_groups"
-	KeyClones          = "json_clones"
-	KeyInitServices    = "json_init_services"
+	// KeyResources maps resource name to agent.
+	KeyResources = "json_resources"
+	// KeyResourceParams maps resource name to its crm params/meta/op text.
+	KeyResourceParams = "json_resource_params"
+	// KeyGroups maps group name to its space-separated members.
+	KeyGroups = "json_groups"
+	// KeyClones maps clone name to the cloned resource.
+	KeyClones = "json_clones"
+	// KeyInitServices lists the init services hacluster takes over.
+	KeyInitServices = "json_init_services"
+	// KeyDeleteResources lists the resources hacluster must delete.
 	KeyDeleteResources = "json_delete_resources"
-	KeyColocations     = "json_colocations"
-	KeyLocations       = "json_locations"
-	KeyOrders          = "json_orders"
-	KeyMS              = "json_ms"
+	// KeyColocations holds colocation constraints (Panko sends none).
+	KeyColocations = "json_colocations"
+	// KeyLocations holds location constraints (Panko sends none).
+	KeyLocations = "json_locations"
+	// KeyOrders holds ordering constraints (Panko sends none).
+	KeyOrders = "json_orders"
+	// KeyMS holds master/slave resources (Panko sends none).
+	KeyMS = "json_ms"
+	// KeySystemdServices lists systemd services (hacluster ignores it).
 	KeySystemdServices = "json_systemd_services"
-	KeyBindIface       = "corosync_bindiface"
-	KeyMcastPort       = "corosync_mcastport"
+	// KeyBindIface is the interface corosync binds to (multicast only).
+	KeyBindIface = "corosync_bindiface"
+	// KeyMcastPort is corosync's multicast port (multicast only).
+	KeyMcastPort = "corosync_mcastport"
 )
 
 // KeyClustered is the key hacluster sets in its unit bag once Pacemaker is

@@ -51,7 +51,8 @@ func pyList(l []string) string {
 
 // pyString writes s as a JSON string with Python's escapes: the short forms
 // for quote, backslash and \b \f \n \r \t, \u00XX for other control
-// characters, and \uXXXX (UTF-16, lower-case hex) for every non-ASCII rune.
+// characters and DEL, and \uXXXX (UTF-16, lower-case hex) for every
+// non-ASCII rune.
 // Invalid UTF-8 is written as U+FFFD.
 func pyString(b *strings.Builder, s string) {
 	b.WriteByte('"')
@@ -73,7 +74,7 @@ func pyString(b *strings.Builder, s string) {
 			b.WriteString(`\t`)
 		default:
 			switch {
-			case r < 0x20:
+			case r < 0x20 || r == 0x7f:
 				fmt.Fprintf(b, `\u%04x`, r)
 			case r < utf8.RuneSelf:
 				b.WriteRune(r)

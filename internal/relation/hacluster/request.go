@@ -13,6 +13,7 @@ import (
 
 // Attr is one name="value" attribute of a crm definition.
 type Attr struct {
+	// Name is the attribute name and Value its value, unquoted.
 	Name, Value string
 }
 
@@ -48,16 +49,22 @@ func (p Primitive) Param(name string) (string, bool) {
 
 // Group is a resource group: members start in order on one node.
 type Group struct {
-	Name    string
+	// Name is the group id.
+	Name string
+	// Members are the grouped resources, in start order.
 	Members []string
-	Meta    []Attr
+	// Meta are the group's meta attributes.
+	Meta []Attr
 }
 
 // Clone runs a resource (or group) on every node.
 type Clone struct {
-	Name     string
+	// Name is the clone id.
+	Name string
+	// Resource is the cloned resource or group.
 	Resource string
-	Meta     []Attr
+	// Meta are the clone's meta attributes.
+	Meta []Attr
 }
 
 // Request is a principal's ha bag as a hacluster unit reads it.

@@ -15,6 +15,12 @@ func TestParseRequestFixture(t *testing.T) {
 	for _, variant := range []string{"", "vip_fallback_config", "ipv6_vip", "dns_ha", "classic_charm_helpers_form"} {
 		t.Run("variant "+variant, func(t *testing.T) {
 			bag := f.principalBag(t, variant)
+			if variant == "ipv6_vip" {
+				// The variant only overrides the resources; its group and
+				// deletions come from the IPv4 base bag.
+				bag[KeyGroups] = `{"grp_panko_vips": "res_panko_None_ipv6addr_vip"}`
+				bag[KeyDeleteResources] = "[]"
+			}
 
 			r, err := ParseRequest(bag)
 
@@ -23,6 +29,18 @@ func TestParseRequestFixture(t *testing.T) {
 			assert.Equal(t, []string{HAProxyService}, r.InitServices)
 		})
 	}
+}
+
+// TestParseRequestInconsistentFixture parses the IPv6 variant as given:
+// its group still names the IPv4 VIP of the base bag, which hacluster
+// could not create.
+func TestParseRequestInconsistentFixture(t *testing.T) {
+	bag := loadFixture(t).principalBag(t, "ipv6_vip")
+
+	_, err := ParseRequest(bag)
+
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "member res_panko_c461f31_vip is not a resource of json_resources")
 }
 
 func TestParseRequestDecodes(t *testing.T) {

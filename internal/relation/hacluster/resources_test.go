@@ -194,7 +194,7 @@ func TestResourcesBehaviour(t *testing.T) {
 		check func(t *testing.T, d decoded)
 	}{
 		{
-			name: "VIP removed is deleted and leaves the group",
+			name:  "VIP removed is deleted and leaves the group",
 			state: with(vipA, vipB), now: with(vipB),
 			check: func(t *testing.T, d decoded) {
 				assert.Contains(t, d.deletes, nameA)
@@ -203,7 +203,7 @@ func TestResourcesBehaviour(t *testing.T) {
 			},
 		},
 		{
-			name: "VIP added back is no longer deleted",
+			name:  "VIP added back is no longer deleted",
 			state: with(vipB), now: with(vipA, vipB),
 			check: func(t *testing.T, d decoded) {
 				assert.NotContains(t, d.deletes, nameA)
@@ -211,7 +211,7 @@ func TestResourcesBehaviour(t *testing.T) {
 			},
 		},
 		{
-			name: "all VIPs removed deletes them and the group",
+			name:  "all VIPs removed deletes them and the group",
 			state: with(vipA), now: with(),
 			check: func(t *testing.T, d decoded) {
 				assert.Subset(t, d.deletes, []string{nameA, VIPGroup})
@@ -220,7 +220,7 @@ func TestResourcesBehaviour(t *testing.T) {
 			},
 		},
 		{
-			name: "dns-ha switched off deletes the records and their group",
+			name:  "dns-ha switched off deletes the records and their group",
 			state: Input{DNSHA: true, Hostnames: []Hostname{{Binding: openstack.Admin, FQDN: "a.example.com", Address: "10.20.0.11"}}},
 			now:   with(vipA),
 			check: func(t *testing.T, d decoded) {
