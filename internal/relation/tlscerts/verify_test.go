@@ -144,7 +144,7 @@ func TestVerifyConfig(t *testing.T) {
 				assert.Equal(t, tt.reason, ce.Reason)
 			}
 			assert.Equal(t, tt.option+" "+ce.Reason, err.Error())
-			assert.Empty(t, kp.Key)
+			assert.True(t, len(kp.Key) == 0, "a key is returned with an error")
 			assertNoKeyMaterial(t, err.Error(), keyPEMs)
 		})
 	}
