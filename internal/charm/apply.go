@@ -55,15 +55,24 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		}
 	}
 
-	restart := map[string]bool{}
+	restart, reload := map[string]bool{}, map[string]bool{}
 	for _, f := range p.Files {
 		changed, err := d.Host.WriteFile(f.Path, f.Data, f.Mode, f.Owner, f.Group)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", f.Path, err)
 		}
-		if changed {
-			for _, s := range f.Restarts {
-				restart[s] = true
+		if !changed {
+			continue
+		}
+		for _, s := range f.Restarts {
+			restart[s] = true
+		}
+		for _, s := range f.Reloads {
+			reload[s] = true
+		}
+		if len(f.OnChange) > 0 {
+			if _, err := d.Host.Run(ctx, f.OnChange, 5*time.Minute); err != nil {
+				return fmt.Errorf("%s after writing %s: %w", f.OnChange[0], f.Path, err)
 			}
 		}
 	}
@@ -74,7 +83,21 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		}
 		if changed {
 			restart["apache2"] = true
+			if path == CACertFile {
+				if _, err := d.Host.Run(ctx, []string{"update-ca-certificates", "--fresh"}, 5*time.Minute); err != nil {
+					return fmt.Errorf("update-ca-certificates: %w", err)
+				}
+			}
 		}
+	}
+	for _, mod := range p.Modules {
+		if d.Host.Exists("/etc/apache2/mods-enabled/" + mod + ".load") {
+			continue
+		}
+		if _, err := d.Host.Run(ctx, []string{"a2enmod", mod}, time.Minute); err != nil {
+			return fmt.Errorf("enable apache module %s: %w", mod, err)
+		}
+		restart["apache2"] = true
 	}
 	for _, site := range p.Sites {
 		if d.Host.Exists("/etc/apache2/sites-enabled/" + site + ".conf") {
@@ -85,10 +108,19 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		}
 		restart["apache2"] = true
 	}
+	for _, site := range p.DisableSites {
+		if !d.Host.Exists("/etc/apache2/sites-enabled/" + site + ".conf") {
+			continue
+		}
+		if _, err := d.Host.Run(ctx, []string{"a2dissite", site}, time.Minute); err != nil {
+			return fmt.Errorf("disable site %s: %w", site, err)
+		}
+		restart["apache2"] = true
+	}
 
 	var errs []error
 	for _, name := range managedServices {
-		if err := converge(ctx, d.Host.Service(name), p.Run, restart[name]); err != nil {
+		if err := converge(ctx, d.Host.Service(name), p.Run, restart[name], reload[name]); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -154,7 +186,7 @@ func installPackages(ctx context.Context, p Plan, d Deps) error {
 
 // converge brings one service to its desired state: running and enabled
 // (restarted if one of its files changed) or stopped.
-func converge(ctx context.Context, svc host.Service, run, changed bool) error {
+func converge(ctx context.Context, svc host.Service, run, changed, reload bool) error {
 	active, err := svc.Active(ctx)
 	if err != nil {
 		return fmt.Errorf("check %s: %w", svc.Name(), err)
@@ -168,6 +200,11 @@ func converge(ctx context.Context, svc host.Service, run, changed bool) error {
 		return nil
 	}
 	if active && !changed {
+		if reload {
+			if err := svc.Reload(ctx); err != nil {
+				return fmt.Errorf("reload %s: %w", svc.Name(), err)
+			}
+		}
 		return nil
 	}
 	if masked, err := svc.Masked(ctx); err == nil && masked {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/host"
@@ -30,6 +31,9 @@ type Deps struct {
 	DB Database
 	// HTTP probes URLs (diagnose); nil uses net/http.
 	HTTP HTTPProbe
+	// LookupAddr is reverse DNS for the certificate name; nil uses the
+	// system resolver with a short timeout.
+	LookupAddr func(addr string) ([]string, error)
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
 	// Random returns n random bytes; nil uses crypto/rand.
@@ -44,6 +48,13 @@ func (d *Deps) defaults() {
 	}
 	if d.HTTP == nil {
 		d.HTTP = httpProbe{}
+	}
+	if d.LookupAddr == nil {
+		d.LookupAddr = func(addr string) ([]string, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return net.DefaultResolver.LookupAddr(ctx, addr)
+		}
 	}
 	if d.Now == nil {
 		d.Now = time.Now

@@ -2,9 +2,11 @@ package charm
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,6 +42,23 @@ type world struct {
 	juju jujutest.State
 	host hosttest.State
 	db   fakeDB
+	now  time.Time
+}
+
+func netInfoCIDR(addr, cidr string) juju.NetworkInfo {
+	return juju.NetworkInfo{
+		BindAddresses:    []juju.BindAddress{{MACAddress: "00:16:3e:00:00:02", InterfaceName: "eth1", Addresses: []juju.Address{{Value: addr, CIDR: cidr}}}},
+		IngressAddresses: []string{addr},
+	}
+}
+
+// pemDecode returns the DER bytes of the first PEM block.
+func pemDecode(b []byte) ([]byte, []byte) {
+	block, rest := pem.Decode(b)
+	if block == nil {
+		return nil, rest
+	}
+	return block.Bytes, rest
 }
 
 func netInfo(addr string) juju.NetworkInfo {
@@ -116,6 +135,13 @@ func (w *world) run(t *testing.T, ev juju.Event) (*jujutest.Backend, *hosttest.F
 		Env:    juju.Env{Unit: w.juju.Unit, App: "panko"},
 		DB:     &w.db,
 		Random: func(n int) []byte { return make([]byte, n) },
+		Now: func() time.Time {
+			if w.now.IsZero() {
+				return time.Now()
+			}
+			return w.now
+		},
+		LookupAddr: func(string) ([]string, error) { return nil, errors.New("no reverse DNS in tests") },
 	})
 	return tools, h, err
 }

@@ -5,16 +5,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/config"
 	"github.com/openstack-charmers/charm-panko/internal/juju"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
 )
 
 // Endpoints of the charm (metadata.yaml).
@@ -107,6 +110,16 @@ type Inputs struct {
 	DBReachable error
 	// DBChecked says whether DBReachable was probed.
 	DBChecked bool
+	// Networks is network-get's answer per binding read.
+	Networks map[string]juju.NetworkInfo
+	// Now is the time of the hook (certificate checks).
+	Now time.Time
+	// Hostname is the reverse-DNS name of the unit's address ("" unknown).
+	Hostname string
+	// SSLConfig is the valid ssl_* config material (nil when unset).
+	SSLConfig *certSet
+	// InstalledTLS is the TLS material already on disk (nil when none).
+	InstalledTLS *certSet
 }
 
 // readInputs gathers the inputs with as few hook-tool calls as it can.
@@ -136,7 +149,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		}
 	}
 	in.Relations = map[string][]Relation{}
-	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService} {
+	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates} {
 		rels, err := readRelations(d, ep, ep == IdentityService)
 		if err != nil {
 			return in, err
@@ -144,12 +157,12 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		in.Relations[ep] = rels
 	}
 	probeDatabase(ctx, &in, d)
-	in.Addresses, in.CIDRs = map[string]string{}, map[string][]string{}
+	in.Addresses, in.CIDRs, in.Networks = map[string]string{}, map[string][]string{}, map[string]juju.NetworkInfo{}
 	need := []string{}
 	if len(in.Relations[SharedDB]) > 0 {
 		need = append(need, SharedDB)
 	}
-	if len(in.Relations[IdentityService]) > 0 {
+	if len(in.Relations[IdentityService])+len(in.Relations[HA])+len(in.Relations[Certificates])+len(in.Relations[EventService]) > 0 || in.Config.VIP != "" {
 		need = append(need, string(openstack.Public), string(openstack.Internal), string(openstack.Admin))
 	}
 	need = append(need, Cluster) // haproxy backend address of this unit
@@ -158,6 +171,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		if err != nil {
 			return in, fmt.Errorf("read network of %s: %w", b, err)
 		}
+		in.Networks[b] = info
 		in.Addresses[b] = info.IngressAddress()
 		for _, ba := range info.BindAddresses {
 			for _, a := range ba.Addresses {
@@ -167,11 +181,43 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 			}
 		}
 	}
+	in.Now = d.Now()
+	readTLSInputs(&in, d)
 	in.StatsPassword = readStatsPassword(d)
 	if in.StatsPassword == "" {
 		in.StatsPassword = hex.EncodeToString(d.Random(statsPasswordSz))
 	}
 	return in, nil
+}
+
+// readTLSInputs checks ssl_* config and reads the installed TLS material.
+func readTLSInputs(in *Inputs, d Deps) {
+	c := in.Config
+	if c.SSLCert != "" || c.SSLKey != "" {
+		kp, info, err := tlscerts.VerifyConfig(c.SSLCert, c.SSLKey, c.SSLCA, in.Now)
+		if err != nil {
+			p := config.Problem{Option: "ssl_cert", Reason: err.Error()}
+			var ce *tlscerts.ConfigError
+			if errors.As(err, &ce) {
+				p = config.Problem{Option: ce.Option, Reason: ce.Reason}
+			}
+			in.Problems = append(in.Problems, p)
+			return
+		}
+		ca, _ := base64.StdEncoding.DecodeString(c.SSLCA)
+		cert, chain := splitFirstPEM(kp.Cert)
+		in.SSLConfig = &certSet{Source: "ssl_* config", CA: ca, Chain: chain, Expires: info.NotAfter, Pairs: map[string]tlscerts.KeyPair{}}
+		main, extra := certRequests(*in)
+		for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
+			in.SSLConfig.Pairs[r.CN] = tlscerts.KeyPair{Cert: cert, Key: kp.Key}
+		}
+		return
+	}
+	if len(in.Relations[Certificates]) == 0 {
+		return
+	}
+	in.Hostname = lookupHostname(d.LookupAddr, in.Addresses[Cluster])
+	in.InstalledTLS = installedTLS(*in, d.Host.ReadFile)
 }
 
 // probeDatabase checks that a ready database answers before anything uses it.

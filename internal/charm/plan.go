@@ -7,6 +7,7 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/config"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/relation/hacluster"
 	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
 	"github.com/openstack-charmers/charm-panko/internal/relation/peers"
 	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
@@ -25,6 +26,10 @@ type File struct {
 	Mode         fs.FileMode
 	Owner, Group string
 	Restarts     []string
+	// Reloads are services reloaded (gracefully) when the file changes.
+	Reloads []string
+	// OnChange is a command run when the file changes.
+	OnChange []string
 	// Secret marks files holding credentials (never logged).
 	Secret bool
 }
@@ -49,10 +54,13 @@ type Plan struct {
 	Purge   []string
 	// Mask lists distro services to stop, disable and mask (panko-api).
 	Mask []string
-	// Files to write, RemoveFiles to delete, Sites to enable with a2ensite.
-	Files       []File
-	RemoveFiles []string
-	Sites       []string
+	// Files to write, RemoveFiles to delete, Sites to enable with a2ensite
+	// (DisableSites with a2dissite) and Apache Modules to enable.
+	Files        []File
+	RemoveFiles  []string
+	Sites        []string
+	DisableSites []string
+	Modules      []string
 	// Run says whether the managed services should run; restarts follow
 	// changed files.
 	Run bool
@@ -80,6 +88,11 @@ func plan(in Inputs) Plan {
 	if len(in.Problems) > 0 {
 		p.Halt = true
 		p.Status = status.Status{Name: status.Blocked, Message: "Invalid config: " + config.Join(in.Problems)}
+		return p
+	}
+	if probs := haProblems(in); len(probs) > 0 {
+		p.Halt = true
+		p.Status = status.Status{Name: status.Blocked, Message: "Invalid config: " + config.Join(probs)}
 		return p
 	}
 	if in.OriginErr != nil {
@@ -117,6 +130,12 @@ func plan(in Inputs) Plan {
 
 	// Relations.
 	data := renderData(in, release)
+	planHA(in, &p, &st)
+	tlsSet := planTLS(in, &p, &st, &data)
+	scheme := "http"
+	if tlsSet != nil {
+		scheme = "https"
+	}
 	db, dbReady := planSharedDB(in, &p, &st)
 	if dbReady {
 		data.DB = &render.Database{User: shareddb.Username, Password: db.Password, Host: db.Host, Port: db.Port, Name: shareddb.Database}
@@ -127,7 +146,7 @@ func plan(in Inputs) Plan {
 			p.RemoveFiles = append(p.RemoveFiles, DBCAFile)
 		}
 	}
-	creds, ksReady := planKeystone(in, &p, &st)
+	creds, ksReady := planKeystone(in, &p, &st, scheme)
 	if ksReady {
 		data.Keystone = &render.Keystone{
 			AuthURI:         creds.PublicAuthURI(),
@@ -142,7 +161,7 @@ func plan(in Inputs) Plan {
 		}
 	}
 	planPeers(in, &p, &data)
-	planEventService(in, &p, release)
+	planEventService(in, &p, release, scheme)
 
 	// Files.
 	files, err := renderFiles(data)
@@ -151,6 +170,18 @@ func plan(in Inputs) Plan {
 	}
 	p.Files = append(p.Files, files...)
 	p.Sites = []string{"panko-api"}
+	if data.TLS != nil {
+		out, err := data.Render(render.HTTPSFrontend)
+		if err != nil {
+			p.Err = fmt.Errorf("render %s: %w", HTTPSSiteFile, err)
+		}
+		p.Files = append(p.Files, File{Path: HTTPSSiteFile, Data: out, Mode: 0o644, Owner: "root", Group: "root", Restarts: []string{"apache2"}})
+		p.Sites = append(p.Sites, HTTPSSite)
+		p.Modules = tlsModules
+	} else {
+		p.DisableSites = []string{HTTPSSite}
+		p.RemoveFiles = append(p.RemoveFiles, HTTPSSiteFile, CACertFile)
+	}
 
 	// Database sync and service state.
 	ready := dbReady && ksReady
@@ -176,6 +207,9 @@ func plan(in Inputs) Plan {
 		p.Run = false
 	}
 	p.Status = st.Result()
+	if p.Status.Name == status.Active {
+		p.Status.Message = expiryNote(tlsSet, in.Now)
+	}
 	return p
 }
 
@@ -246,7 +280,7 @@ func planSharedDB(in Inputs, p *Plan, st *status.Collector) (shareddb.Reply, boo
 }
 
 // planKeystone registers the endpoints and reads the credentials.
-func planKeystone(in Inputs, p *Plan, st *status.Collector) (keystone.Credentials, bool) {
+func planKeystone(in Inputs, p *Plan, st *status.Collector, scheme string) (keystone.Credentials, bool) {
 	rels := in.Relations[IdentityService]
 	if len(rels) == 0 {
 		st.Missing(IdentityService)
@@ -256,7 +290,7 @@ func planKeystone(in Inputs, p *Plan, st *status.Collector) (keystone.Credential
 	urls := map[openstack.Binding]string{}
 	for _, b := range openstack.Bindings() {
 		addr := endpointAddress(in, b)
-		urls[b] = openstack.URL("http", addr, openstack.APIPort)
+		urls[b] = openstack.URL(scheme, addr, openstack.APIPort)
 	}
 	publish(p, rel, keystone.Registration(in.Config.Region, urls[openstack.Public], urls[openstack.Internal], urls[openstack.Admin]))
 	creds, complete, err := keystone.Parse(rel.UnitBags(), rel.App)
@@ -275,6 +309,8 @@ func planKeystone(in Inputs, p *Plan, st *status.Collector) (keystone.Credential
 func endpointAddress(in Inputs, b openstack.Binding) string {
 	addr, err := openstack.ResolveAddress(openstack.AddressInput{
 		Hostname:       in.Config.Hostname(b, "panko"),
+		VIPs:           in.Config.VIPs(),
+		Clustered:      clustered(in),
 		Networks:       in.Config.Networks(b),
 		BindingAddress: in.Addresses[string(b)],
 		BindingCIDRs:   in.CIDRs[string(b)],
@@ -286,9 +322,19 @@ func endpointAddress(in Inputs, b openstack.Binding) string {
 	return addr
 }
 
+// clustered reports whether hacluster says the cluster is up.
+func clustered(in Inputs) bool {
+	rels := in.Relations[HA]
+	return len(rels) > 0 && hacluster.Clustered(rels[0].UnitBags())
+}
+
 // planPeers publishes this unit's addresses and builds the haproxy backends.
 func planPeers(in Inputs, p *Plan, data *render.Data) {
-	self := render.Backend{Name: render.BackendName(in.Unit), Addr: in.Addresses[Cluster], Port: data.WSGI.Port}
+	port := openstack.BackendPort(data.TLS != nil)
+	if data.TLS == nil {
+		port = data.WSGI.Port
+	}
+	self := render.Backend{Name: render.BackendName(in.Unit), Addr: in.Addresses[Cluster], Port: port}
 	backends := []render.Backend{self}
 	for _, rel := range in.Relations[Cluster] {
 		addrs := map[string]string{"private": in.Addresses[Cluster]}
@@ -300,7 +346,7 @@ func planPeers(in Inputs, p *Plan, data *render.Data) {
 		publish(p, rel, peers.Publish(addrs))
 		for _, peer := range peers.Parse(rel.Bags) {
 			if addr := peer.Address("private"); addr != "" {
-				backends = append(backends, render.Backend{Name: render.BackendName(peer.Unit), Addr: addr, Port: data.WSGI.Port})
+				backends = append(backends, render.Backend{Name: render.BackendName(peer.Unit), Addr: addr, Port: port})
 			}
 		}
 	}
@@ -309,11 +355,11 @@ func planPeers(in Inputs, p *Plan, data *render.Data) {
 }
 
 // planEventService tells every related ceilometer where to publish events.
-func planEventService(in Inputs, p *Plan, release string) {
+func planEventService(in Inputs, p *Plan, release, scheme string) {
 	for _, rel := range in.Relations[EventService] {
 		publish(p, rel, map[string]string{
 			"publisher": openstack.PublisherURL(release),
-			"panko_url": openstack.URL("http", endpointAddress(in, openstack.Public), openstack.APIPort),
+			"panko_url": openstack.URL(scheme, endpointAddress(in, openstack.Public), openstack.APIPort),
 		})
 	}
 }

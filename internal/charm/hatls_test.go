@@ -1,0 +1,180 @@
+package charm
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/vault"
+)
+
+func haRelation(clustered bool) jujutest.Relation {
+	bag := map[string]string{}
+	if clustered {
+		bag["clustered"] = "yes"
+	}
+	return jujutest.Relation{ID: "ha:5", RemoteUnits: map[string]map[string]string{"hacluster/0": bag}}
+}
+
+func TestHAResourcesAndCanonicalURLs(t *testing.T) {
+	for _, clustered := range []bool{false, true} {
+		w := ready(t, true)
+		w.juju.Relations = append(w.juju.Relations, haRelation(clustered))
+		w.juju.Config = map[string]any{"vip": "10.5.0.100"}
+		tools, _, err := w.run(t, hook("ha-relation-changed"))
+		require.NoError(t, err)
+		ha, _ := tools.RelationData("ha:5")
+		assert.Contains(t, ha["json_resources"], "res_panko_")
+		assert.Contains(t, ha["json_resource_params"], "10.5.0.100")
+		ks, _ := tools.RelationData("identity-service:2")
+		st, msg := tools.Status()
+		if clustered {
+			assert.Equal(t, "http://10.5.0.100:8977", ks["public_url"], "VIP once clustered")
+			assert.Equal(t, "active", st, msg)
+		} else {
+			assert.Equal(t, "http://10.5.0.10:8977", ks["public_url"], "own address until clustered")
+			assert.Equal(t, "waiting", st)
+			assert.Equal(t, "Waiting for hacluster to report clustered", msg)
+		}
+	}
+}
+
+func TestHAConfigProblems(t *testing.T) {
+	tests := []struct {
+		name   string
+		config map[string]any
+		want   string
+	}{
+		{"ha without vip or dns-ha", nil, "vip"},
+		{"vip in no network of several", map[string]any{"vip": "192.168.77.1"}, "192.168.77.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := ready(t, true)
+			w.juju.Relations = append(w.juju.Relations, haRelation(false))
+			w.juju.Networks["public"] = netInfoCIDR("172.16.5.10", "172.16.5.0/24")
+			w.juju.Config = tt.config
+			tools, h, err := w.run(t, hook("config-changed"))
+			require.NoError(t, err)
+			st, msg := tools.Status()
+			assert.Equal(t, "blocked", st)
+			assert.Contains(t, msg, tt.want)
+			assert.Zero(t, h.Writes())
+		})
+	}
+}
+
+// tlsWorld is a ready leader related to a simulated vault.
+func tlsWorld(t *testing.T) (*world, *vault.CA) {
+	w := ready(t, true)
+	w.juju.Relations = append(w.juju.Relations, jujutest.Relation{ID: "certificates:7", RemoteUnits: map[string]map[string]string{"vault/0": {}}})
+	ca, err := vault.NewCA(t.TempDir())
+	require.NoError(t, err)
+	// First hook: the unit asks; vault answers.
+	tools, h, err := w.run(t, hook("certificates-relation-joined"))
+	require.NoError(t, err)
+	req, _ := tools.RelationData("certificates:7")
+	require.NotEmpty(t, req["common_name"])
+	answer, err := ca.Answer(vault.RequestBag{Unit: "panko/0", Data: req})
+	require.NoError(t, err)
+	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.juju.Relations[2].LocalUnit = req
+	w.juju.Relations[2].RemoteUnits["vault/0"] = answer
+	return w, ca
+}
+
+func TestTLSFromVault(t *testing.T) {
+	w, ca := tlsWorld(t)
+	tools, h, err := w.run(t, hook("certificates-relation-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "active", st, msg)
+	ks, _ := tools.RelationData("identity-service:2")
+	assert.Equal(t, "https://10.5.0.10:8977", ks["public_url"])
+	cn := "10.5.0.10"
+	cert, ok := h.File(certPath(cn))
+	require.True(t, ok, "certificate written: %v", h.Calls())
+	assert.EqualValues(t, 0o640, cert.Mode)
+	assert.Equal(t, "panko", cert.Group)
+	key, ok := h.File(keyPath(cn))
+	require.True(t, ok)
+	_, err = tls.X509KeyPair(cert.Data, key.Data)
+	require.NoError(t, err, "key matches certificate")
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(ca.CertPEM()))
+	leaf, _ := splitFirstPEM(cert.Data)
+	block, _ := pemDecode(leaf)
+	parsed, err := x509.ParseCertificate(block)
+	require.NoError(t, err)
+	inter := x509.NewCertPool()
+	inter.AppendCertsFromPEM(ca.ChainPEM())
+	_, err = parsed.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter})
+	assert.NoError(t, err, "the served chain verifies to the vault CA")
+	site, ok := h.File(HTTPSSiteFile)
+	require.True(t, ok)
+	assert.Contains(t, string(site.Data), "SSLCertificateFile "+certPath(cn))
+	assert.True(t, h.Exists(APISiteLink))
+	assert.True(t, h.Exists("/etc/apache2/sites-enabled/openstack_https_frontend.conf"))
+	for _, m := range tlsModules {
+		assert.True(t, h.Exists("/etc/apache2/mods-enabled/"+m+".load"), m)
+	}
+	hap, _ := h.File(HAProxyCfg)
+	assert.Contains(t, string(hap.Data), "check-ssl verify none")
+	api, _ := h.File(APISiteFile)
+	assert.Contains(t, string(api.Data), "Listen 127.0.0.1:8957")
+	_, ok = h.File(CACertFile)
+	assert.True(t, ok)
+	assert.Equal(t, 1, h.Runs("update-ca-certificates"))
+
+	// Invalid new material keeps the working setup.
+	w.host = h.State()
+	w.juju.Relations[2].RemoteUnits["vault/0"]["ca"] = strings.Repeat("x", 10)
+	tools, h, err = w.run(t, hook("certificates-relation-changed"))
+	require.NoError(t, err)
+	st, msg = tools.Status()
+	assert.Equal(t, "waiting", st)
+	assert.True(t, strings.HasPrefix(msg, "Certificates from vault are invalid: "), msg)
+	assert.Zero(t, h.Writes(), "previous TLS files untouched: %v", h.Calls())
+	ks, _ = tools.RelationData("identity-service:2")
+	assert.Equal(t, "https://10.5.0.10:8977", ks["public_url"])
+
+	// Removing the relation turns TLS off.
+	w.host = h.State()
+	w.juju.Relations = w.juju.Relations[:2]
+	tools, h, err = w.run(t, hook("certificates-relation-broken"))
+	require.NoError(t, err)
+	ks, _ = tools.RelationData("identity-service:2")
+	assert.Equal(t, "http://10.5.0.10:8977", ks["public_url"])
+	assert.False(t, h.Exists(HTTPSSiteFile))
+	assert.False(t, h.Exists("/etc/apache2/sites-enabled/openstack_https_frontend.conf"))
+}
+
+func TestTLSExpiryNote(t *testing.T) {
+	w, _ := tlsWorld(t)
+	tools, h, err := w.run(t, hook("certificates-relation-changed"))
+	require.NoError(t, err)
+	w.host = h.State()
+	w.now = time.Now().Add(vault.DefaultTTL - 10*24*time.Hour)
+	tools, _, err = w.run(t, hook("update-status"))
+	require.NoError(t, err)
+	_, msg := tools.Status()
+	assert.Regexp(t, `^Unit is ready \(TLS certificate expires in (9|10) days\)$`, msg)
+}
+
+func TestBadSSLConfigBlocks(t *testing.T) {
+	w := ready(t, true)
+	w.juju.Config = map[string]any{"ssl_cert": base64.StdEncoding.EncodeToString([]byte("not a certificate")), "ssl_key": base64.StdEncoding.EncodeToString([]byte("nope"))}
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Contains(t, msg, "ssl_cert")
+	assert.Zero(t, h.Writes())
+}

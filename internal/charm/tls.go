@@ -1,0 +1,255 @@
+package charm
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"sort"
+	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
+	"github.com/openstack-charmers/charm-panko/internal/render"
+	"github.com/openstack-charmers/charm-panko/internal/status"
+)
+
+// TLS files on the unit.
+const (
+	SSLDir        = "/etc/apache2/ssl/panko"
+	CACertFile    = "/usr/local/share/ca-certificates/panko.crt"
+	HTTPSSiteFile = "/etc/apache2/sites-available/openstack_https_frontend.conf"
+	HTTPSSite     = "openstack_https_frontend"
+	expiryWarning = 30 // days
+)
+
+// tlsModules are the Apache modules the TLS frontend needs.
+var tlsModules = []string{"ssl", "proxy", "proxy_http", "headers"}
+
+// certSet is the TLS material the unit serves: one key pair per CN.
+type certSet struct {
+	// Source names where it comes from ("ssl_* config" or the vault app).
+	Source string
+	CA     []byte
+	Chain  []byte
+	Pairs  map[string]tlscerts.KeyPair
+	// Expires is the earliest NotAfter.
+	Expires time.Time
+}
+
+// certRequests chooses the certificates this unit asks for.
+func certRequests(in Inputs) (tlscerts.CertRequest, []tlscerts.CertRequest) {
+	var eps []tlscerts.Endpoint
+	for _, b := range openstack.Bindings() {
+		eps = append(eps, tlscerts.Endpoint{
+			Binding:  b,
+			Hostname: in.Config.Hostname(b, "panko"),
+			Resolved: endpointAddress(in, b),
+			Address:  bindingAddress(in, b),
+			CIDRs:    in.CIDRs[string(b)],
+		})
+	}
+	return tlscerts.Plan(tlscerts.RequestInput{
+		Hostname:  in.Hostname,
+		Address:   in.Addresses[Cluster],
+		CIDRs:     in.CIDRs[Cluster],
+		VIPs:      in.Config.VIPs(),
+		Endpoints: eps,
+	})
+}
+
+// planTLS requests certificates, picks the material to serve (ssl_* config
+// first, then the certificates relation, else what is already installed
+// when the new material is not usable) and fills data.TLS.
+func planTLS(in Inputs, p *Plan, st *status.Collector, data *render.Data) *certSet {
+	main, extra := certRequests(in)
+	want := append([]tlscerts.CertRequest{main}, extra...)
+	for _, rel := range in.Relations[Certificates] {
+		bag := tlscerts.Request(in.Unit, main, extra)
+		for _, k := range tlscerts.RequestKeys() {
+			if _, ok := bag[k]; !ok && rel.Local[k] != "" {
+				bag[k] = "" // a key the new request no longer sets
+			}
+		}
+		publish(p, rel, bag)
+	}
+	var set *certSet
+	switch {
+	case in.SSLConfig != nil:
+		set = in.SSLConfig
+	case len(in.Relations[Certificates]) > 0:
+		rel := in.Relations[Certificates][0]
+		s, problem, pending := relationCerts(in, rel, want)
+		switch {
+		case problem != "":
+			st.Add(status.Waiting, fmt.Sprintf("Certificates from %s are invalid: %s", rel.RemoteApp, problem))
+			set = in.InstalledTLS
+		case pending:
+			st.Incomplete(Certificates)
+			set = in.InstalledTLS
+		default:
+			set = s
+		}
+	}
+	if set == nil {
+		return nil
+	}
+	data.TLS = &render.TLS{ListenPort: openstack.TLSFrontendPort}
+	data.WSGI.Addr = "127.0.0.1"
+	data.WSGI.Port = openstack.WSGIListenPort(true)
+	data.HAProxy.BackendTLS = true
+	// One virtual host per local address: the hostname certificate first
+	// (the default for clients without SNI), then each override name.
+	var addrs []string
+	for _, a := range in.Addresses {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	addrs = uniq(addrs)
+	cns := sortedCNs(set.Pairs, main.CN)
+	for _, addr := range addrs {
+		for _, cn := range cns {
+			data.TLS.Endpoints = append(data.TLS.Endpoints, render.TLSEndpoint{
+				Addr: addr, ServerName: cn, CertFile: certPath(cn), KeyFile: keyPath(cn),
+			})
+		}
+	}
+	for _, cn := range cns {
+		kp := set.Pairs[cn]
+		certChain := pemJoin(kp.Cert, set.Chain)
+		p.Files = append(p.Files,
+			File{Path: certPath(cn), Data: certChain, Mode: 0o640, Owner: "root", Group: "panko", Reloads: []string{"apache2"}},
+			File{Path: keyPath(cn), Data: pemJoin(kp.Key), Mode: 0o640, Owner: "root", Group: "panko", Reloads: []string{"apache2"}, Secret: true},
+		)
+	}
+	if len(set.CA) > 0 {
+		p.Files = append(p.Files, File{Path: CACertFile, Data: pemJoin(set.CA), Mode: 0o644, Owner: "root", Group: "root", OnChange: []string{"update-ca-certificates"}})
+	}
+	return set
+}
+
+// relationCerts checks the certificates relation's answer for every
+// requested CN: a problem makes it unusable, pending means not all answered.
+func relationCerts(in Inputs, rel Relation, want []tlscerts.CertRequest) (*certSet, string, bool) {
+	reply, err := tlscerts.Parse(in.Unit, rel.UnitBags())
+	if err != nil {
+		return nil, err.Error(), false
+	}
+	var cns []string
+	for _, r := range want {
+		cns = append(cns, r.CN)
+	}
+	if len(reply.Missing(cns)) > 0 || len(reply.CA) == 0 {
+		return nil, "", true
+	}
+	set := &certSet{Source: rel.RemoteApp, CA: reply.CA, Chain: reply.Chain, Pairs: map[string]tlscerts.KeyPair{}}
+	for _, cn := range cns {
+		kp := reply.Certs[cn]
+		info, err := tlscerts.Verify(kp, reply.CA, reply.Chain, in.Now)
+		if err != nil {
+			return nil, fmt.Sprintf("%s: %v", cn, err), false
+		}
+		set.Pairs[cn] = kp
+		if set.Expires.IsZero() || info.NotAfter.Before(set.Expires) {
+			set.Expires = info.NotAfter
+		}
+	}
+	return set, "", false
+}
+
+// sortedCNs orders the CNs: first, then the rest by name.
+func sortedCNs(pairs map[string]tlscerts.KeyPair, first string) []string {
+	var rest []string
+	for cn := range pairs {
+		if cn != first {
+			rest = append(rest, cn)
+		}
+	}
+	sort.Strings(rest)
+	if _, ok := pairs[first]; ok {
+		return append([]string{first}, rest...)
+	}
+	return rest
+}
+
+func certPath(cn string) string { return SSLDir + "/cert_" + cn }
+func keyPath(cn string) string  { return SSLDir + "/key_" + cn }
+
+// expiryNote is the active message with the certificate expiry when near.
+func expiryNote(set *certSet, now time.Time) string {
+	if set == nil || set.Expires.IsZero() {
+		return status.ReadyMessage
+	}
+	days := int(set.Expires.Sub(now).Hours() / 24)
+	if days < expiryWarning {
+		return fmt.Sprintf("%s (TLS certificate expires in %d days)", status.ReadyMessage, days)
+	}
+	return status.ReadyMessage
+}
+
+// installedTLS reads the TLS material already on disk for the CNs of the
+// current request, so a bad new answer does not tear down a working setup.
+func installedTLS(in Inputs, read func(string) ([]byte, error)) *certSet {
+	main, extra := certRequests(in)
+	set := &certSet{Source: "installed files", Pairs: map[string]tlscerts.KeyPair{}}
+	for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
+		chain, err1 := read(certPath(r.CN))
+		key, err2 := read(keyPath(r.CN))
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		cert, rest := splitFirstPEM(chain)
+		set.Pairs[r.CN] = tlscerts.KeyPair{Cert: cert, Key: key}
+		set.Chain = rest
+	}
+	if len(set.Pairs) == 0 {
+		return nil
+	}
+	if ca, err := read(CACertFile); err == nil {
+		set.CA = ca
+	}
+	return set
+}
+
+// splitFirstPEM splits a PEM bundle after its first block.
+func splitFirstPEM(b []byte) ([]byte, []byte) {
+	const end = "-----END CERTIFICATE-----\n"
+	i := bytes.Index(b, []byte(end))
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i+len(end)], b[i+len(end):]
+}
+
+// pemJoin concatenates PEM texts, each ending with a newline.
+func pemJoin(parts ...[]byte) []byte {
+	var out []byte
+	for _, p := range parts {
+		p = bytes.TrimSpace(p)
+		if len(p) > 0 {
+			out = append(append(out, p...), '\n')
+		}
+	}
+	return out
+}
+
+func uniq(sorted []string) []string {
+	var out []string
+	for i, s := range sorted {
+		if s != "" && (i == 0 || s != sorted[i-1]) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// lookupHostname returns the reverse-DNS name of addr, or "".
+func lookupHostname(lookup func(string) ([]string, error), addr string) string {
+	if lookup == nil || net.ParseIP(addr) == nil {
+		return ""
+	}
+	names, err := lookup(addr)
+	if err != nil || len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
