@@ -20,6 +20,7 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 )
 
 // JujuVersion is the Juju version the model emulates.
@@ -51,6 +52,9 @@ type Options struct {
 	MaxHooks int
 	// Progress, if set, receives one line per hook run.
 	Progress io.Writer
+	// NewSim builds simulated applications (default sim.New); tests may
+	// supply their own simulators.
+	NewSim func(charm string, config map[string]string, env sim.Env) (sim.App, error)
 }
 
 // Model is an open model directory. It holds an exclusive lock on the
@@ -87,6 +91,9 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 	}
 	if opts.HookTimeout <= 0 {
 		opts.HookTimeout = defaultHookTimeout
+	}
+	if opts.NewSim == nil {
+		opts.NewSim = sim.New
 	}
 	if opts.MaxHooks <= 0 {
 		opts.MaxHooks = defaultMaxHooks
@@ -150,7 +157,10 @@ func (m *Model) unitDir(unit string) string {
 func (m *Model) unitCharmDir(unit string) string { return filepath.Join(m.unitDir(unit), "charm") }
 func (m *Model) unitRoot(unit string) string     { return filepath.Join(m.unitDir(unit), "root") }
 func (m *Model) simStateDir(app string) string   { return filepath.Join(m.dir, "sims", app) }
-func (m *Model) mariadbDir() string              { return filepath.Join(m.dir, "mariadb") }
+func (m *Model) removedUnitDir(unit string) string {
+	return filepath.Join(m.dir, "removed", unitFileName(unit))
+}
+func (m *Model) mariadbDir() string { return filepath.Join(m.dir, "mariadb") }
 
 // unitFileName turns "panko/0" into "panko-0".
 func unitFileName(unit string) string {
@@ -271,7 +281,7 @@ func newHex(n int) string {
 // removes the model directory. The model is closed afterwards.
 func (m *Model) Destroy(ctx context.Context) error {
 	var errs []error
-	if _, err := os.Stat(m.mariadbDir()); err == nil {
+	if _, err := os.Stat(filepath.Join(m.mariadbDir(), "mysqld.pid")); err == nil {
 		if err := m.stopMariaDB(ctx); err != nil {
 			errs = append(errs, err)
 		}

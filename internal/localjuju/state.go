@@ -98,7 +98,9 @@ type Hook struct {
 	Version int64 `json:"version,omitempty"`
 	// Hash is the config hash a config-changed hook reacts to.
 	Hash string `json:"hash,omitempty"`
-	// Fired marks a hook queued by `fire`.
+	// Queued marks a hook taken from the unit's queue (popped on commit).
+	Queued bool `json:"queued,omitempty"`
+	// Fired marks a hook queued by `fire`: its commit changes no agent state.
 	Fired bool `json:"fired,omitempty"`
 }
 
@@ -116,32 +118,33 @@ type UnitRelation struct {
 
 // Unit is one unit of an application.
 type Unit struct {
-	Name               string                `json:"name"`
-	App                string                `json:"app"`
-	Number             int                   `json:"number"`
-	Machine            string                `json:"machine"`
-	Address            string                `json:"address"`
-	Principal          string                `json:"principal,omitempty"`
-	Life               string                `json:"life"`
-	Installed          bool                  `json:"installed,omitempty"`
-	Started            bool                  `json:"started,omitempty"`
-	Stopped            bool                  `json:"stopped,omitempty"`
-	Leader             bool                  `json:"leader-local,omitempty"`
-	LeaderSeen         int64                 `json:"leader-settings-seen"`
-	ConfigHash         string                `json:"config-hash,omitempty"`
-	CharmSetStatus     bool                  `json:"charm-set-status,omitempty"`
-	Queue              []Hook                `json:"queue,omitempty"`
-	Failed             *Hook                 `json:"failed,omitempty"`
-	Workload           StatusInfo            `json:"workload-status"`
-	Agent              StatusInfo            `json:"agent-status"`
-	History            []StatusInfo          `json:"status-history,omitempty"`
-	WorkloadVersion    string                `json:"workload-version,omitempty"`
-	OpenedPorts        map[string][]string   `json:"opened-ports,omitempty"`
-	CharmState         map[string]string     `json:"charm-state,omitempty"`
-	Relations          map[int]*UnitRelation `json:"relations,omitempty"`
-	ToolCalls          map[string]int        `json:"tool-calls,omitempty"`
-	HooksRun           int                   `json:"hooks-run"`
-	LastHook           string                `json:"last-hook,omitempty"`
+	Name            string                `json:"name"`
+	App             string                `json:"app"`
+	Number          int                   `json:"number"`
+	Machine         string                `json:"machine"`
+	Address         string                `json:"address"`
+	Principal       string                `json:"principal,omitempty"`
+	Life            string                `json:"life"`
+	Installed       bool                  `json:"installed,omitempty"`
+	Started         bool                  `json:"started,omitempty"`
+	Stopped         bool                  `json:"stopped,omitempty"`
+	Leader          bool                  `json:"leader-local,omitempty"`
+	LeaderSeen      int64                 `json:"leader-settings-seen"`
+	ConfigHash      string                `json:"config-hash,omitempty"`
+	CharmSetStatus  bool                  `json:"charm-set-status,omitempty"`
+	Queue           []Hook                `json:"queue,omitempty"`
+	Failed          *Hook                 `json:"failed,omitempty"`
+	Retry           bool                  `json:"retry,omitempty"`
+	Workload        StatusInfo            `json:"workload-status"`
+	Agent           StatusInfo            `json:"agent-status"`
+	History         []StatusInfo          `json:"status-history,omitempty"`
+	WorkloadVersion string                `json:"workload-version,omitempty"`
+	OpenedPorts     map[string][]string   `json:"opened-ports,omitempty"`
+	CharmState      map[string]string     `json:"charm-state,omitempty"`
+	Relations       map[int]*UnitRelation `json:"relations,omitempty"`
+	ToolCalls       map[string]int        `json:"tool-calls,omitempty"`
+	HooksRun        int                   `json:"hooks-run"`
+	LastHook        string                `json:"last-hook,omitempty"`
 }
 
 // RelationEndpoint is one side of a relation.

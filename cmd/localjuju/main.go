@@ -1,0 +1,15 @@
+// Command localjuju is the local Juju model: invoked under a hook tool's
+// name it is that hook tool (talking to the running hook's context), under
+// a machine command's name it is the unit's stand-in for that command, and
+// otherwise it is the model's command line.
+package main
+
+import (
+	"os"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju"
+)
+
+func main() {
+	os.Exit(localjuju.Main(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}

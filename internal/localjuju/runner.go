@@ -1,0 +1,416 @@
+package localjuju
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
+)
+
+// execResult is how a charm process ended.
+type execResult struct {
+	exit     int
+	stdout   []byte
+	stderr   []byte
+	missing  bool   // no dispatch and no hooks/<name> or actions/<name>
+	problem  string // why it could not run or was killed
+	duration time.Duration
+}
+
+// hookName returns the hook's name as the unit sees it
+// ("shared-db-relation-changed").
+func (m *Model) hookName(a *Application, h Hook) string {
+	if !h.IsRelation() {
+		return h.Kind
+	}
+	if r := m.st.relation(h.RelationID); r != nil {
+		if e, ok := r.endpointOf(a.Name); ok {
+			return e.Name + "-" + h.Kind
+		}
+	}
+	return h.Kind
+}
+
+// baseEnv is the environment every hook and action gets (Juju 3.6 HookVars
+// order), before the context-specific variables.
+func (m *Model) baseEnv(a *Application, u *Unit, contextID, hookName, socket string) []string {
+	charmDir := m.unitCharmDir(u.Name)
+	return []string{
+		"CHARM_DIR=" + charmDir,
+		"JUJU_CHARM_DIR=" + charmDir,
+		"JUJU_CONTEXT_ID=" + contextID,
+		"JUJU_HOOK_NAME=" + hookName,
+		"JUJU_AGENT_SOCKET_ADDRESS=" + socket,
+		"JUJU_AGENT_SOCKET_NETWORK=unix",
+		"JUJU_UNIT_NAME=" + u.Name,
+		"JUJU_MODEL_UUID=" + m.st.UUID,
+		"JUJU_MODEL_NAME=" + m.st.Name,
+		"JUJU_API_ADDRESSES=",
+		"JUJU_SLA=unsupported",
+		"JUJU_MACHINE_ID=" + u.Machine,
+		"JUJU_PRINCIPAL_UNIT=" + u.Principal,
+		"JUJU_AVAILABILITY_ZONE=",
+		"JUJU_VERSION=" + JujuVersion,
+		"CLOUD_API_VERSION=",
+		"JUJU_CHARM_HTTP_PROXY=",
+		"JUJU_CHARM_HTTPS_PROXY=",
+		"JUJU_CHARM_FTP_PROXY=",
+		"JUJU_CHARM_NO_PROXY=",
+	}
+}
+
+// tailEnv closes the environment: Ubuntu host variables, PATH, the unit's
+// root for the charm's host boundary, and JUJU_DISPATCH_PATH last.
+func (m *Model) tailEnv(u *Unit, dispatchPath string) []string {
+	root := m.unitRoot(u.Name)
+	return []string{
+		"APT_LISTCHANGES_FRONTEND=none",
+		"DEBIAN_FRONTEND=noninteractive",
+		"LANG=C.UTF-8",
+		"TERM=tmux-256color",
+		"PATH=" + strings.Join([]string{m.toolsDir(), filepath.Join(root, "usr/bin"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"}, ":"),
+		"PANKO_HOST_ROOT=" + root,
+		"JUJU_DISPATCH_PATH=" + dispatchPath,
+	}
+}
+
+func envMap(env []string) map[string]string {
+	out := make(map[string]string, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		out[k] = v
+	}
+	return out
+}
+
+// newSocketPath returns a fresh socket path in a new temporary directory
+// (short enough for a unix socket).
+func newSocketPath() (string, error) {
+	dir, err := os.MkdirTemp("", "localjuju-")
+	if err != nil {
+		return "", fmt.Errorf("hook socket: %w", err)
+	}
+	return filepath.Join(dir, "agent.socket"), nil
+}
+
+// handler finds what Juju would run: dispatch, else hooks/<name> or
+// actions/<name>. A missing handler is reported as "", nil.
+func handler(charmDir, location, name string) (string, error) {
+	for _, p := range []string{filepath.Join(charmDir, "dispatch"), filepath.Join(charmDir, location, name)} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return "", fmt.Errorf("exec: %q: permission denied", p)
+		}
+		return p, nil
+	}
+	return "", nil
+}
+
+// execCharm runs the unit's handler with a hook-tool server for hctx.
+// The socket (in its own temporary directory, removed afterwards) must be
+// the one named in env.
+func (m *Model) execCharm(ctx context.Context, u *Unit, hctx *hooktools.Context, contextID, socket string, env []string, location, name string) (execResult, error) {
+	defer os.RemoveAll(filepath.Dir(socket))
+	charmDir := m.unitCharmDir(u.Name)
+	path, err := handler(charmDir, location, name)
+	if err != nil {
+		return execResult{exit: 1, problem: err.Error()}, nil
+	}
+	if path == "" {
+		return execResult{missing: true}, nil
+	}
+	ln, err := net.Listen("unix", socket)
+	if err != nil {
+		return execResult{}, fmt.Errorf("hook socket: %w", err)
+	}
+	stop := hooktools.Serve(ln, contextID, hctx)
+	defer stop()
+
+	runCtx, cancel := context.WithTimeout(ctx, m.opts.HookTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, path)
+	cmd.Dir = charmDir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	err = cmd.Run()
+	res := execResult{stdout: stdout.Bytes(), stderr: stderr.Bytes(), duration: time.Since(start)}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case runCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil:
+		res.exit, res.problem = 1, fmt.Sprintf("killed after the %s hook timeout", m.opts.HookTimeout)
+	case ctx.Err() != nil:
+		return res, fmt.Errorf("run %s: %w", name, ctx.Err())
+	case errors.As(err, &exitErr):
+		res.exit = exitErr.ExitCode()
+		if res.exit < 0 {
+			res.exit, res.problem = 1, exitErr.String()
+		}
+	default:
+		res.exit, res.problem = 1, err.Error()
+	}
+	return res, nil
+}
+
+// runHook runs one hook on a unit and records its effects.
+func (m *Model) runHook(ctx context.Context, a *Application, u *Unit, h Hook) error {
+	name := m.hookName(a, h)
+	r := m.st.relation(h.RelationID)
+	if !h.IsRelation() {
+		r = nil
+	}
+	if h.Kind == hookRelationCreated && r != nil && u.Relations[r.ID] == nil {
+		u.Relations[r.ID] = &UnitRelation{}
+	}
+	m.beforeHook(u, h, name)
+	w, err := m.buildWireState(a, u)
+	if err != nil {
+		return fmt.Errorf("hook %s on %s: %w", name, u.Name, err)
+	}
+	adjustForHook(&w, h, r)
+	st, err := toHookState(w)
+	if err != nil {
+		return fmt.Errorf("hook %s on %s: %w", name, u.Name, err)
+	}
+	ch, err := hooktools.LoadCharm(m.unitCharmDir(u.Name))
+	if err != nil {
+		return fmt.Errorf("hook %s on %s: load charm: %w", name, u.Name, err)
+	}
+	contextID := fmt.Sprintf("%s-%s-%s", u.Name, name, newHex(16))
+	socket, err := newSocketPath()
+	if err != nil {
+		return err
+	}
+	env := m.baseEnv(a, u, contextID, name, socket)
+	if h.IsRelation() && r != nil {
+		local, _ := r.endpointOf(a.Name)
+		env = append(env,
+			"JUJU_RELATION="+local.Name,
+			"JUJU_RELATION_ID="+local.Name+":"+strconv.Itoa(r.ID),
+			"JUJU_REMOTE_UNIT="+h.RemoteUnit,
+			"JUJU_REMOTE_APP="+h.RemoteApp,
+		)
+		if h.Kind == hookRelationDeparted {
+			env = append(env, "JUJU_DEPARTING_UNIT="+h.DepartingUnit)
+		}
+	}
+	env = append(env, m.tailEnv(u, "hooks/"+name)...)
+	hctx := hooktools.NewContext(ch, st, envMap(env))
+	res, err := m.execCharm(ctx, u, hctx, contextID, socket, env, "hooks", name)
+	if err != nil {
+		return err
+	}
+	after, err := fromHookState(hctx.Finish(res.exit))
+	if err != nil {
+		return fmt.Errorf("hook %s on %s: %w", name, u.Name, err)
+	}
+	m.writeBack(a, u, after, hctx, name)
+	m.logOutput(u, name, res)
+	u.HooksRun++
+	u.LastHook = name
+	if m.opts.Progress != nil {
+		fmt.Fprintf(m.opts.Progress, "%s: %s%s\n", u.Name, name, hookSuffix(h, res))
+	}
+	if res.exit != 0 {
+		m.failHook(u, h, name, res)
+		return nil
+	}
+	if u.Failed != nil {
+		u.Failed, u.Retry = nil, false
+	}
+	m.commitHook(a, u, h)
+	m.afterHook(u, h)
+	return nil
+}
+
+func hookSuffix(h Hook, res execResult) string {
+	var s string
+	if h.RemoteUnit != "" {
+		s = " (" + h.RemoteUnit + ")"
+	}
+	switch {
+	case res.missing:
+		s += " [skipped: no handler]"
+	case res.exit != 0:
+		s += fmt.Sprintf(" [failed: exit %d]", res.exit)
+	}
+	return s
+}
+
+// beforeHook sets the statuses the uniter sets before a hook runs.
+func (m *Model) beforeHook(u *Unit, h Hook, name string) {
+	msg := "running " + name + " hook"
+	if h.RemoteUnit != "" {
+		msg += " for " + h.RemoteUnit
+	}
+	if h.Kind != hookUpdateStatus {
+		m.setAgent(u, "executing", msg, nil)
+	}
+	switch h.Kind {
+	case hookInstall:
+		if !u.CharmSetStatus {
+			m.setWorkload(u, "maintenance", "installing charm software", nil)
+		}
+	case hookStop:
+		m.setWorkload(u, "maintenance", "stopping charm software", nil)
+	case hookRemove:
+		m.setWorkload(u, "maintenance", "cleaning up prior to charm deletion", nil)
+	}
+}
+
+// afterHook sets the statuses the uniter sets after a successful hook.
+func (m *Model) afterHook(u *Unit, h Hook) {
+	switch h.Kind {
+	case hookStart:
+		if !u.CharmSetStatus {
+			m.setWorkload(u, "unknown", "", nil)
+		}
+	case hookStop:
+		m.setWorkload(u, "maintenance", "", nil)
+	case hookRemove:
+		m.setWorkload(u, "terminated", "", nil)
+	}
+	m.setAgent(u, "idle", "", nil)
+}
+
+func (m *Model) failHook(u *Unit, h Hook, name string, res execResult) {
+	hh := h
+	u.Failed, u.Retry = &hh, false
+	data := map[string]any{"hook": name}
+	if h.IsRelation() {
+		data["relation-id"] = h.RelationID
+		data["remote-unit"] = h.RemoteUnit
+	}
+	m.setAgent(u, "error", fmt.Sprintf("hook failed: %q", name), data)
+	why := fmt.Sprintf("exit status %d", res.exit)
+	if res.problem != "" {
+		why = res.problem
+	}
+	m.logf(u.Name, "hook", "ERROR", "hook %q failed: %s", name, why)
+}
+
+func (m *Model) setWorkload(u *Unit, status, message string, data map[string]any) {
+	if u.Workload.Status == status && u.Workload.Message == message {
+		return
+	}
+	u.Workload = StatusInfo{Kind: "workload", Status: status, Message: message, Data: data, Since: m.now()}
+	m.addHistory(u, u.Workload)
+}
+
+func (m *Model) setAgent(u *Unit, status, message string, data map[string]any) {
+	if u.Agent.Status == status && u.Agent.Message == message {
+		return
+	}
+	u.Agent = StatusInfo{Kind: "juju-unit", Status: status, Message: message, Data: data, Since: m.now()}
+	if status != "executing" {
+		m.addHistory(u, u.Agent)
+	}
+}
+
+func (m *Model) addHistory(u *Unit, s StatusInfo) {
+	u.History = append(u.History, s)
+	if len(u.History) > maxStatusHistory {
+		u.History = append([]StatusInfo(nil), u.History[len(u.History)-maxStatusHistory:]...)
+	}
+}
+
+// writeBack stores what a hook or action left behind: statuses, version and
+// leader settings always; relation data, ports and charm state as the
+// emulator committed them (only on exit 0).
+func (m *Model) writeBack(a *Application, u *Unit, after wireState, hctx *hooktools.Context, name string) {
+	for _, c := range hctx.Calls() {
+		if len(c.Argv) == 0 {
+			continue
+		}
+		if u.ToolCalls == nil {
+			u.ToolCalls = map[string]int{}
+		}
+		u.ToolCalls[c.Argv[0]]++
+		if c.Argv[0] == "status-set" && c.Exit == 0 {
+			u.CharmSetStatus = true
+		}
+	}
+	for _, l := range hctx.Logs() {
+		m.st.Log = append(m.st.Log, LogEntry{Time: m.now(), Unit: u.Name, Hook: name, Source: "juju-log", Level: l.Level, Message: l.Message})
+	}
+	if s := after.UnitStatus; s != nil {
+		m.setWorkload(u, s.Status, s.Message, s.Data)
+	}
+	if s := after.AppStatus; s != nil && a.Leader == u.Name {
+		if a.Status == nil || a.Status.Status != s.Status || a.Status.Message != s.Message {
+			if !(a.Status == nil && s.Status == "unknown" && s.Message == "") {
+				a.Status = &StatusInfo{Kind: "application", Status: s.Status, Message: s.Message, Data: s.Data, Since: m.now()}
+			}
+		}
+	}
+	u.WorkloadVersion = after.WorkloadVersion
+	if !bagsEqual(a.LeaderSettings, after.LeaderSettings) {
+		a.LeaderSettings = copyBag(after.LeaderSettings)
+		a.LeaderVersion++
+		if a.Leader == u.Name {
+			u.LeaderSeen = a.LeaderVersion
+		}
+	}
+	u.CharmState = copyBag(after.CharmState)
+	if !portsEqual(u.OpenedPorts, after.OpenedPorts) {
+		u.OpenedPorts = map[string][]string{}
+		for ep, ports := range after.OpenedPorts {
+			if len(ports) > 0 {
+				u.OpenedPorts[ep] = append([]string(nil), ports...)
+			}
+		}
+	}
+	for _, wr := range after.Relations {
+		r := m.st.relation(wr.ID)
+		if r == nil {
+			continue
+		}
+		if r.setUnitBag(u.Name, wr.LocalUnitData) {
+			r.SimDirty = true
+		}
+		if a.Leader == u.Name && r.setAppBag(a.Name, wr.LocalAppData) {
+			r.SimDirty = true
+		}
+	}
+}
+
+// logOutput records the charm's stdout (DEBUG) and stderr (WARNING) lines.
+func (m *Model) logOutput(u *Unit, name string, res execResult) {
+	add := func(data []byte, source, level string) {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 0, 4096), 1<<20)
+		for sc.Scan() {
+			m.st.Log = append(m.st.Log, LogEntry{Time: m.now(), Unit: u.Name, Hook: name, Source: source, Level: level, Message: sc.Text()})
+		}
+	}
+	add(res.stdout, "stdout", "DEBUG")
+	add(res.stderr, "stderr", "WARNING")
+	switch {
+	case res.missing:
+		m.logf(u.Name, "hook", "INFO", "skipped %q hook (missing)", name)
+	case res.exit == 0:
+		m.st.Log = append(m.st.Log, LogEntry{Time: m.now(), Unit: u.Name, Hook: name, Source: "hook", Level: "INFO", Message: fmt.Sprintf("ran %q hook (%s)", name, res.duration.Round(time.Millisecond))})
+	}
+}
