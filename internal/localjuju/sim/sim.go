@@ -1,8 +1,9 @@
 // Package sim simulates the applications Panko relates to (a MySQL-family
-// database and keystone) for the local model. Each simulator speaks the real
-// wire format from the other side of the relation, through the relation
-// codecs in internal/relation, and does real work where it matters: the
-// mysql simulator creates databases, users and grants in a real MariaDB.
+// database, keystone, hacluster, vault and ceilometer) for the local model.
+// Each simulator speaks the real wire format from the other side of the
+// relation, through the relation codecs in internal/relation, and does real
+// work where it matters: the mysql simulator creates databases, users and
+// grants in a real MariaDB, vault issues certificates from a real CA.
 //
 // Simulators keep their own state (passwords, ids, the keystone catalog) in
 // Env.StateDir, so answers are stable across calls and processes.
@@ -80,16 +81,23 @@ type App interface {
 	Departed(ctx context.Context, rel Relation) error
 }
 
-// New builds the simulator of charm ("mysql" or "keystone") from its
-// configuration. Unknown options are rejected.
+// New builds the simulator of charm ("mysql", "keystone", "hacluster",
+// "vault" or "ceilometer") from its configuration. Unknown options are
+// rejected.
 func New(charm string, config map[string]string, env Env) (App, error) {
 	switch charm {
 	case "mysql":
 		return newMySQL(config, env)
 	case "keystone":
 		return newKeystone(config, env)
+	case "hacluster":
+		return newHACluster(config, env)
+	case "vault":
+		return newVault(config, env)
+	case "ceilometer":
+		return newCeilometer(config, env)
 	}
-	return nil, fmt.Errorf("no simulator for charm %q (have mysql, keystone)", charm)
+	return nil, fmt.Errorf("no simulator for charm %q (have mysql, keystone, hacluster, vault, ceilometer)", charm)
 }
 
 // checkOptions rejects configuration keys not in known.

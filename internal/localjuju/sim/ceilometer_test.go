@@ -1,0 +1,281 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/eventservice"
+)
+
+// ceilometerFixture is testdata/ceilometer-event-service.json.
+type ceilometerFixture struct {
+	Local struct {
+		Units bags `json:"units"`
+	} `json:"local"`
+	Remote struct {
+		Units bags `json:"units"`
+	} `json:"remote"`
+	WhatCeilometerWouldNeed bags `json:"what_ceilometer_would_need"`
+}
+
+func loadCeilometerFixture(t *testing.T) ceilometerFixture {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "ceilometer-event-service.json"))
+	require.NoError(t, err)
+	var f ceilometerFixture
+	require.NoError(t, json.Unmarshal(raw, &f))
+	return f
+}
+
+// pipelineDoc is the part of event_pipeline.yaml the tests read.
+type pipelineDoc struct {
+	Sources []struct {
+		Name  string   `yaml:"name"`
+		Sinks []string `yaml:"sinks"`
+	} `yaml:"sources"`
+	Sinks []struct {
+		Name       string   `yaml:"name"`
+		Publishers []string `yaml:"publishers"`
+	} `yaml:"sinks"`
+}
+
+// sinkPublishers maps each sink the event source feeds to its publishers.
+func sinkPublishers(t *testing.T, raw []byte) map[string][]string {
+	t.Helper()
+	var doc pipelineDoc
+	require.NoError(t, yaml.Unmarshal(raw, &doc))
+	require.Len(t, doc.Sources, 1)
+	all := map[string][]string{}
+	for _, s := range doc.Sinks {
+		all[s.Name] = s.Publishers
+	}
+	out := map[string][]string{}
+	for _, name := range doc.Sources[0].Sinks {
+		p, ok := all[name]
+		require.True(t, ok, "source feeds undefined sink %s", name)
+		out[name] = p
+	}
+	require.Len(t, out, len(all), "every sink is fed")
+	return out
+}
+
+func newCeilometerSim(t *testing.T, dir string, config map[string]string) App {
+	t.Helper()
+	app, err := New("ceilometer", config, Env{StateDir: dir})
+	require.NoError(t, err)
+	return app
+}
+
+func eventServiceRelation(id int, remoteApp string, remote bags) Relation {
+	return Relation{ID: id, Endpoint: "event-service", RemoteApp: remoteApp, RemoteUnits: remote,
+		Units: ownBags(map[string]string{"ceilometer/0": "10.20.0.61"})}
+}
+
+func TestCeilometerRendersPankoSink(t *testing.T) {
+	f := loadCeilometerFixture(t)
+	pankoBag := func(release string) map[string]string {
+		b := maps.Clone(f.Local.Units["panko/0"])
+		maps.Copy(b, eventservice.Publish(release, b[eventservice.KeyPankoURL]))
+		return b
+	}
+	cases := []struct {
+		name    string
+		config  map[string]string
+		remote  bags
+		want    []string // the panko sink's publishers; nil = no panko sink
+		release string
+	}{
+		{"wallaby (default)", nil, bags{"panko/0": pankoBag("wallaby")}, []string{"panko://"}, "wallaby"},
+		{"ocata", map[string]string{"release": "ocata"}, bags{"panko/0": pankoBag("ocata")}, []string{"direct://?dispatcher=panko"}, "ocata"},
+		{"pike", map[string]string{"release": "pike"}, bags{"panko/0": pankoBag("pike")}, []string{"panko://"}, "pike"},
+		{"fixture's ceilometer expectation", nil, bags{"panko/0": f.WhatCeilometerWouldNeed["panko/0"]}, []string{"panko://"}, "wallaby"},
+		{"old panko charm: panko_url only", nil, bags{"panko/0": f.Local.Units["panko/0"]}, nil, "wallaby"},
+		{"last unit with a publisher wins", nil, bags{"panko/0": pankoBag("ocata"), "panko/1": pankoBag("wallaby"), "panko/2": f.Local.Units["panko/0"]}, []string{"panko://"}, "wallaby"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			app := newCeilometerSim(t, dir, tc.config)
+
+			resp, err := app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", eventServiceRelation(12, "panko", copyBags(tc.remote)))
+
+			require.NoError(t, err)
+			assert.Empty(t, resp.Units, "ceilometer publishes nothing on event-service")
+			assert.Nil(t, resp.AppData)
+			raw, err := CeilometerPipeline(dir, "ceilometer")
+			require.NoError(t, err)
+			sinks := sinkPublishers(t, raw)
+			assert.Equal(t, tc.want, sinks["panko"])
+			assert.Contains(t, sinks, eventservice.EventSinkName, "the charm's own event_sink stays")
+			status, ok, err := Ceilometer(dir, "ceilometer")
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, tc.release, status.Release)
+			assert.Equal(t, string(raw), status.Pipeline)
+		})
+	}
+}
+
+func TestCeilometerSinksFollowRelations(t *testing.T) {
+	dir := t.TempDir()
+	app := newCeilometerSim(t, dir, nil)
+	panko := eventServiceRelation(12, "panko", bags{"panko/0": eventservice.Publish("wallaby", "http://10.5.0.10:8977")})
+	other := eventServiceRelation(7, "panko-legacy", bags{"panko-legacy/0": {eventservice.KeyPublisher: "direct://?dispatcher=panko"}})
+	_, err := app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", panko)
+	require.NoError(t, err)
+	_, err = app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", other)
+	require.NoError(t, err)
+	both, err := CeilometerPipeline(dir, "ceilometer")
+	require.NoError(t, err)
+	status, _, err := Ceilometer(dir, "ceilometer")
+	require.NoError(t, err)
+
+	require.NoError(t, app.Departed(context.Background(), panko))
+	after, err := CeilometerPipeline(dir, "ceilometer")
+	require.NoError(t, err)
+
+	assert.Equal(t, map[string][]string{
+		"panko": {"panko://"}, "panko-legacy": {"direct://?dispatcher=panko"}, eventservice.EventSinkName: {eventservice.AlarmNotifierPublisher},
+	}, sinkPublishers(t, both))
+	require.Len(t, status.Sinks, 2)
+	assert.Equal(t, []string{"panko-legacy", "panko"}, []string{status.Sinks[0].Application, status.Sinks[1].Application}, "relation order")
+	assert.Equal(t, "http://10.5.0.10:8977", status.Sinks[1].PankoURL)
+	assert.Equal(t, map[string][]string{
+		"panko-legacy": {"direct://?dispatcher=panko"}, eventservice.EventSinkName: {eventservice.AlarmNotifierPublisher},
+	}, sinkPublishers(t, after), "the departed relation's sink is gone")
+}
+
+func TestCeilometerConfig(t *testing.T) {
+	cases := []struct {
+		name    string
+		config  map[string]string
+		wantErr string
+	}{
+		{"defaults", nil, ""},
+		{"queens with gnocchi publisher", map[string]string{"release": "queens", "events-publisher": "gnocchi"}, ""},
+		{"release before mitaka", map[string]string{"release": "liberty"}, "liberty"},
+		{"unknown release", map[string]string{"release": "folsomx"}, "folsomx"},
+		{"unknown events-publisher", map[string]string{"events-publisher": "kafka"}, "kafka"},
+		{"unknown option", map[string]string{"openstack-origin": "cloud:focal-wallaby"}, "unknown option(s) openstack-origin"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			app, err := New("ceilometer", tc.config, Env{StateDir: t.TempDir()})
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "ceilometer", app.Charm())
+			assert.False(t, app.Subordinate())
+			assert.Equal(t, map[string]Endpoint{"event-service": {Interface: "event-service", Role: RoleRequires, Scope: ScopeGlobal}}, app.Endpoints())
+		})
+	}
+}
+
+func TestCeilometerBeforeAnyRelation(t *testing.T) {
+	dir := t.TempDir()
+	app := newCeilometerSim(t, dir, nil)
+
+	_, errPipeline := CeilometerPipeline(dir, "ceilometer")
+	_, ok, errStatus := Ceilometer(dir, "ceilometer")
+	_, errEndpoint := app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", Relation{ID: 1, Endpoint: "metric-service"})
+
+	assert.True(t, errors.Is(errPipeline, os.ErrNotExist), "got %v", errPipeline)
+	require.NoError(t, errStatus)
+	assert.False(t, ok)
+	require.Error(t, errEndpoint)
+	assert.Contains(t, errEndpoint.Error(), `no endpoint "metric-service"`)
+}
+
+func TestShowPicksTheSimulator(t *testing.T) {
+	dir := t.TempDir()
+	ceilometer := newCeilometerSim(t, filepath.Join(dir, "ceilometer"), nil)
+	_, err := ceilometer.Respond(context.Background(), []string{"ceilometer/0"}, "", eventServiceRelation(12, "panko", bags{"panko/0": eventservice.Publish("wallaby", "")}))
+	require.NoError(t, err)
+	vault := newVaultSim(t, filepath.Join(dir, "vault"))
+	_, err = vault.Respond(context.Background(), vaultUnits(), "vault/0", certificatesRelation(31, "panko", copyBags(loadVaultFixture(t).Local.Units)))
+	require.NoError(t, err)
+	ha := newHAModel(t, filepath.Join(dir, "hacluster"), nil, 1, loadHAFixture(t).principalBag(t, ""))
+	ha.round(t)
+
+	cases := []struct {
+		app  string
+		want string
+	}{
+		{"ceilometer", "ceilometer"},
+		{"vault", "vault"},
+		{"hacluster", "hacluster"},
+		{"keystone", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.app, func(t *testing.T) {
+			shown, err := Show(filepath.Join(dir, tc.app), tc.app)
+
+			require.NoError(t, err)
+			if tc.want == "" {
+				assert.Empty(t, shown)
+				return
+			}
+			assert.Equal(t, []string{tc.want}, keysOfAny(shown))
+			raw, err := json.Marshal(shown)
+			require.NoError(t, err)
+			assert.NotContains(t, string(raw), "PRIVATE KEY", "show never holds keys")
+		})
+	}
+}
+
+func keysOfAny(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestCeilometerWithoutEventSink(t *testing.T) {
+	config := map[string]string{"release": "queens", "events-publisher": "gnocchi"} // no metric-service
+	cases := []struct {
+		name      string
+		remote    bags
+		wantSinks map[string][]string
+		wantErr   string
+	}{
+		{"panko publishes", bags{"panko/0": eventservice.Publish("queens", "")}, map[string][]string{"panko": {"panko://"}}, ""},
+		{"nothing publishes", bags{"panko/0": {eventservice.KeyPankoURL: "http://10.5.0.10:8977"}}, nil, "no sink has a publisher"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			app := newCeilometerSim(t, dir, config)
+
+			_, err := app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", eventServiceRelation(12, "panko", tc.remote))
+
+			require.NoError(t, err, "a pipeline problem does not fail the relation")
+			raw, errPipeline := CeilometerPipeline(dir, "ceilometer")
+			status, ok, errStatus := Ceilometer(dir, "ceilometer")
+			require.NoError(t, errStatus)
+			require.True(t, ok)
+			if tc.wantErr == "" {
+				require.NoError(t, errPipeline)
+				assert.Equal(t, tc.wantSinks, sinkPublishers(t, raw))
+				assert.Empty(t, status.Error)
+				return
+			}
+			require.Error(t, errPipeline)
+			assert.Contains(t, errPipeline.Error(), tc.wantErr)
+			assert.Contains(t, status.Error, tc.wantErr)
+			assert.Empty(t, status.Pipeline)
+		})
+	}
+}

@@ -1,0 +1,323 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
+)
+
+// vaultFixture is testdata/vault-certificates.json.
+type vaultFixture struct {
+	Local struct {
+		Units bags `json:"units"`
+	} `json:"local"`
+	Variants map[string]struct {
+		LocalUnitData map[string]string `json:"local_unit_data"`
+	} `json:"variants"`
+}
+
+func loadVaultFixture(t *testing.T) vaultFixture {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "vault-certificates.json"))
+	require.NoError(t, err)
+	var f vaultFixture
+	require.NoError(t, json.Unmarshal(raw, &f))
+	return f
+}
+
+func vaultAddrs() map[string]string {
+	return map[string]string{"vault/0": "10.5.0.50", "vault/1": "10.5.0.51", "vault/2": "10.5.0.52"}
+}
+
+func vaultUnits() []string { return []string{"vault/0", "vault/1", "vault/2"} }
+
+func newVaultSim(t *testing.T, dir string) App {
+	t.Helper()
+	app, err := New("vault", nil, Env{StateDir: dir, UnitAddress: addressOf(vaultAddrs())})
+	require.NoError(t, err)
+	return app
+}
+
+func certificatesRelation(id int, remoteApp string, remote bags) Relation {
+	return Relation{ID: id, Endpoint: "certificates", RemoteApp: remoteApp, RemoteUnits: remote, Units: ownBags(vaultAddrs())}
+}
+
+// wantedCerts is what a requester bag asks for: CN -> SANs, and whether the
+// first request is the top-level one.
+func wantedCerts(t *testing.T, bag map[string]string) (map[string][]string, string) {
+	t.Helper()
+	_, reqs, err := tlscerts.ParseRequest(bag)
+	require.NoError(t, err)
+	out := map[string][]string{}
+	for _, r := range reqs {
+		out[r.CN] = r.SANs
+	}
+	top := ""
+	if bag[tlscerts.KeyCommonName] != "" {
+		top = reqs[0].CN
+	}
+	return out, top
+}
+
+// certPEMs returns the certificate (not key) PEM per CN vault answered unit.
+func certPEMs(t *testing.T, unit string, bag map[string]string) map[string]string {
+	t.Helper()
+	reply, err := tlscerts.Parse(unit, []map[string]string{bag})
+	require.NoError(t, err)
+	out := map[string]string{}
+	for cn, kp := range reply.Certs {
+		out[cn] = string(kp.Cert)
+	}
+	return out
+}
+
+// checkReply verifies vault's answer to unit the way Panko does.
+func checkReply(t *testing.T, dir, unit string, request, answer map[string]string) {
+	t.Helper()
+	want, _ := wantedCerts(t, request)
+	reply, err := tlscerts.Parse(unit, []map[string]string{answer})
+	require.NoError(t, err)
+	ca, err := VaultCA(dir, "vault")
+	require.NoError(t, err)
+	assert.True(t, string(ca) == string(reply.CA), "ca is the simulator's root")
+	assert.NotEmpty(t, reply.Chain)
+	cns := make([]string, 0, len(want))
+	for cn := range want {
+		cns = append(cns, cn)
+	}
+	sort.Strings(cns)
+	assert.Empty(t, reply.Missing(cns), "certificates missing for %s", unit)
+	assert.Len(t, reply.Certs, len(want), "no certificate nobody asked for")
+	for _, cn := range cns {
+		kp, ok := reply.Certs[cn]
+		if !assert.True(t, ok, "no certificate for %s", cn) {
+			continue
+		}
+		info, err := tlscerts.Verify(kp, reply.CA, reply.Chain, time.Now())
+		require.NoError(t, err, "certificate %s of %s", cn, unit)
+		assert.Equal(t, cn, info.CommonName)
+		assert.Empty(t, info.Missing(want[cn]), "SANs of %s", cn)
+	}
+}
+
+func TestVaultAnswersRequests(t *testing.T) {
+	f := loadVaultFixture(t)
+	cases := []struct {
+		name   string
+		remote bags
+	}{
+		{"common_name and cert_requests", copyBags(f.Local.Units)},
+		{"common_name only", bags{"panko/0": f.Variants["no_hostname_override"].LocalUnitData}},
+		{"classic cert_requests only", bags{"panko/0": f.Variants["classic_charm_helpers_request"].LocalUnitData}},
+		{"no unit_name: the Juju name is used", bags{"panko/3": withoutKey(f.Local.Units["panko/0"], tlscerts.KeyUnitName)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			app := newVaultSim(t, dir)
+
+			resp, err := app.Respond(context.Background(), vaultUnits(), "vault/1", certificatesRelation(31, "panko", copyBags(tc.remote)))
+
+			require.NoError(t, err)
+			assert.Nil(t, resp.AppData)
+			require.Len(t, resp.Units, len(vaultUnits()), "every vault unit publishes")
+			first := resp.Units["vault/0"]
+			for _, u := range vaultUnits() {
+				bag := resp.Units[u]
+				assert.Equal(t, vaultAddrs()[u], bag["private-address"], "Juju's key is kept")
+				assert.True(t, equalBags(bags{"v": withoutJujuKeys(first)}, bags{"v": withoutJujuKeys(bag)}), "%s differs from vault/0", u)
+			}
+			wantKeys := []string{tlscerts.KeyCA, tlscerts.KeyChain, tlscerts.KeyClientCert, tlscerts.KeyClientKey}
+			for u, req := range tc.remote {
+				name := requesterName(u, req)
+				want, top := wantedCerts(t, req)
+				if top != "" {
+					wantKeys = append(wantKeys, tlscerts.ServerCertKey(name), tlscerts.ServerKeyKey(name))
+				}
+				if len(want) > 1 || (top == "" && len(want) > 0) {
+					wantKeys = append(wantKeys, tlscerts.ProcessedRequestsKey(name))
+				}
+				checkReply(t, dir, u, req, first)
+			}
+			sort.Strings(wantKeys)
+			assert.Equal(t, wantKeys, keysOf(withoutJujuKeys(first)))
+		})
+	}
+}
+
+func withoutKey(b map[string]string, key string) map[string]string {
+	out := maps.Clone(b)
+	delete(out, key)
+	return out
+}
+
+func TestVaultKeepsCertificatesUntilRenewed(t *testing.T) {
+	f := loadVaultFixture(t)
+	dir := t.TempDir()
+	app := newVaultSim(t, dir)
+	rel := certificatesRelation(31, "panko", copyBags(f.Local.Units))
+	first, err := app.Respond(context.Background(), vaultUnits(), "vault/0", rel)
+	require.NoError(t, err)
+	before := certPEMs(t, "panko/0", first.Units["vault/0"])
+	caBefore, err := VaultCA(dir, "vault")
+	require.NoError(t, err)
+
+	again, err := newVaultSim(t, dir).Respond(context.Background(), vaultUnits(), "vault/0", rel)
+	require.NoError(t, err)
+	require.NoError(t, RenewVault(dir, "vault"))
+	renewed, err := newVaultSim(t, dir).Respond(context.Background(), vaultUnits(), "vault/0", rel)
+	require.NoError(t, err)
+
+	assert.Equal(t, before, certPEMs(t, "panko/0", again.Units["vault/0"]), "answering again reissues nothing")
+	after := certPEMs(t, "panko/0", renewed.Units["vault/0"])
+	require.Len(t, after, len(before))
+	for cn := range before {
+		assert.NotEqual(t, before[cn], after[cn], "certificate %s was not renewed", cn)
+	}
+	for u, req := range f.Local.Units {
+		checkReply(t, dir, u, req, renewed.Units["vault/2"])
+	}
+	caAfter, err := VaultCA(dir, "vault")
+	require.NoError(t, err)
+	assert.Equal(t, string(caBefore), string(caAfter), "renewal keeps the CA")
+	status, ok, err := Vault(dir, "vault")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Len(t, status.Certificates, 4, "two certificates for each of two units")
+}
+
+func TestVaultSANChangeReissuesOnlyThatCertificate(t *testing.T) {
+	f := loadVaultFixture(t)
+	dir := t.TempDir()
+	app := newVaultSim(t, dir)
+	remote := copyBags(f.Local.Units)
+	first, err := app.Respond(context.Background(), vaultUnits(), "vault/0", certificatesRelation(31, "panko", remote))
+	require.NoError(t, err)
+	before := certPEMs(t, "panko/0", first.Units["vault/0"])
+
+	remote["panko/0"][tlscerts.KeySANs] = `["10.20.0.100", "10.20.0.11", "10.20.0.200", "panko.example.com"]`
+	second, err := app.Respond(context.Background(), vaultUnits(), "vault/0", certificatesRelation(31, "panko", remote))
+	require.NoError(t, err)
+
+	after := certPEMs(t, "panko/0", second.Units["vault/0"])
+	assert.NotEqual(t, before["panko.example.com"], after["panko.example.com"], "new SANs, new certificate")
+	assert.Equal(t, before["juju-4f2a1c-3.maas"], after["juju-4f2a1c-3.maas"], "unchanged request keeps its certificate")
+	checkReply(t, dir, "panko/0", remote["panko/0"], second.Units["vault/0"])
+}
+
+func TestVaultRelationsGetTheirOwnUnits(t *testing.T) {
+	f := loadVaultFixture(t)
+	dir := t.TempDir()
+	app := newVaultSim(t, dir)
+	panko := certificatesRelation(31, "panko", bags{"panko/0": f.Local.Units["panko/0"]})
+	aodh := certificatesRelation(40, "aodh", bags{"aodh/0": {
+		tlscerts.KeyUnitName: "aodh_0", tlscerts.KeyCommonName: "aodh.example.com", tlscerts.KeySANs: `["10.20.0.31"]`,
+	}})
+
+	p1, err := app.Respond(context.Background(), vaultUnits(), "vault/0", panko)
+	require.NoError(t, err)
+	a1, err := app.Respond(context.Background(), vaultUnits(), "vault/0", aodh)
+	require.NoError(t, err)
+	p2, err := app.Respond(context.Background(), vaultUnits(), "vault/0", panko)
+	require.NoError(t, err)
+
+	pankoKeys, aodhKeys := keysOf(withoutJujuKeys(p2.Units["vault/0"])), keysOf(withoutJujuKeys(a1.Units["vault/0"]))
+	assert.NotContains(t, pankoKeys, tlscerts.ServerCertKey("aodh_0"))
+	assert.Contains(t, aodhKeys, tlscerts.ServerCertKey("aodh_0"))
+	assert.NotContains(t, aodhKeys, tlscerts.ServerCertKey("panko_0"))
+	assert.Equal(t, certPEMs(t, "panko/0", p1.Units["vault/0"]), certPEMs(t, "panko/0", p2.Units["vault/0"]),
+		"answering another relation reissued panko's certificates")
+	checkReply(t, dir, "aodh/0", aodh.RemoteUnits["aodh/0"], a1.Units["vault/1"])
+	status, _, err := Vault(dir, "vault")
+	require.NoError(t, err)
+	assert.Equal(t, map[int]string{31: "panko", 40: "aodh"}, status.Relations)
+}
+
+func TestVaultForgetsDepartedUnitsAndRelations(t *testing.T) {
+	f := loadVaultFixture(t)
+	dir := t.TempDir()
+	app := newVaultSim(t, dir)
+	remote := copyBags(f.Local.Units)
+	_, err := app.Respond(context.Background(), vaultUnits(), "vault/0", certificatesRelation(31, "panko", remote))
+	require.NoError(t, err)
+
+	delete(remote, "panko/1")
+	rel := certificatesRelation(31, "panko", remote)
+	resp, err := app.Respond(context.Background(), vaultUnits(), "vault/0", rel)
+	require.NoError(t, err)
+	keys := keysOf(withoutJujuKeys(resp.Units["vault/0"]))
+	statusBefore, _, err := Vault(dir, "vault")
+	require.NoError(t, err)
+	lastGone, err := app.Respond(context.Background(), vaultUnits(), "vault/0", certificatesRelation(31, "panko", bags{}))
+	require.NoError(t, err)
+	require.NoError(t, app.Departed(context.Background(), rel))
+	statusAfter, ok, err := Vault(dir, "vault")
+	require.NoError(t, err)
+
+	assert.NotContains(t, keys, tlscerts.ServerCertKey("panko_1"))
+	assert.NotContains(t, keys, tlscerts.ProcessedRequestsKey("panko_1"))
+	assert.Contains(t, keys, tlscerts.ServerCertKey("panko_0"))
+	assert.Len(t, statusBefore.Certificates, 2, "panko_0's two certificates")
+	assert.Equal(t, []string{tlscerts.KeyCA, tlscerts.KeyChain, tlscerts.KeyClientCert, tlscerts.KeyClientKey},
+		keysOf(withoutJujuKeys(lastGone.Units["vault/0"])), "the last requester left")
+	require.True(t, ok, "the CA stays")
+	assert.Empty(t, statusAfter.Relations)
+	assert.Empty(t, statusAfter.Certificates)
+}
+
+func TestVaultWaitsAndRefuses(t *testing.T) {
+	f := loadVaultFixture(t)
+	cases := []struct {
+		name    string
+		leader  string
+		rel     Relation
+		wantErr string
+	}{
+		{"no leader", "", certificatesRelation(31, "panko", copyBags(f.Local.Units)), ""},
+		{"leader not among the units", "vault/7", certificatesRelation(31, "panko", copyBags(f.Local.Units)), ""},
+		{"no requester yet", "vault/0", certificatesRelation(31, "panko", bags{}), ""},
+		{"malformed request", "vault/0", certificatesRelation(31, "panko", bags{"panko/0": {tlscerts.KeyCertRequests: "{"}}), "certificate request of panko/0"},
+		{"wrong endpoint", "vault/0", Relation{ID: 2, Endpoint: "secrets"}, `no endpoint "secrets"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+
+			resp, err := newVaultSim(t, dir).Respond(context.Background(), vaultUnits(), tc.leader, tc.rel)
+
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Empty(t, resp.Units)
+			}
+			_, caErr := VaultCA(dir, "vault")
+			assert.True(t, errors.Is(caErr, os.ErrNotExist), "no CA before an answer: %v", caErr)
+			assert.Error(t, RenewVault(dir, "vault"), "nothing to renew")
+		})
+	}
+}
+
+func TestVaultConfigAndEndpoints(t *testing.T) {
+	app, err := New("vault", nil, Env{StateDir: t.TempDir()})
+	require.NoError(t, err)
+	_, errOpt := New("vault", map[string]string{"totally-unsecure-auto-unlock": "true"}, Env{StateDir: t.TempDir()})
+
+	assert.Equal(t, "vault", app.Charm())
+	assert.False(t, app.Subordinate())
+	assert.Equal(t, map[string]Endpoint{"certificates": {Interface: "tls-certificates", Role: RoleProvides, Scope: ScopeGlobal}}, app.Endpoints())
+	require.Error(t, errOpt)
+	assert.Contains(t, errOpt.Error(), "unknown option(s) totally-unsecure-auto-unlock")
+}
