@@ -66,7 +66,7 @@ fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
 functional:
-	$(GO) test -tags functional -count=1 -v ./tests/functional/...
+	$(GO) test -tags functional -count=1 -timeout 180m -v ./tests/functional/...
 
 clean:
 	rm -rf bin build panko.charm .localjuju

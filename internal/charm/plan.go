@@ -7,6 +7,7 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/config"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/relation/eventservice"
 	"github.com/openstack-charmers/charm-panko/internal/relation/hacluster"
 	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
 	"github.com/openstack-charmers/charm-panko/internal/relation/peers"
@@ -161,7 +162,6 @@ func plan(in Inputs) Plan {
 		}
 	}
 	planPeers(in, &p, &data)
-	planEventService(in, &p, release, scheme)
 
 	// Files.
 	files, err := renderFiles(data)
@@ -198,6 +198,7 @@ func plan(in Inputs) Plan {
 			ready = false
 		}
 	}
+	planEventService(in, &p, release, scheme)
 	p.Run = ready && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)
@@ -354,13 +355,15 @@ func planPeers(in Inputs, p *Plan, data *render.Data) {
 	data.HAProxy.Backends = backends
 }
 
-// planEventService tells every related ceilometer where to publish events.
+// planEventService tells every related ceilometer where to publish events,
+// once the schema the publisher writes to exists.
 func planEventService(in Inputs, p *Plan, release, scheme string) {
+	if in.LeaderData[leaderDBSynced] != release && !p.DBSync {
+		return
+	}
+	url := openstack.URL(scheme, endpointAddress(in, openstack.Public), openstack.APIPort)
 	for _, rel := range in.Relations[EventService] {
-		publish(p, rel, map[string]string{
-			"publisher": openstack.PublisherURL(release),
-			"panko_url": openstack.URL(scheme, endpointAddress(in, openstack.Public), openstack.APIPort),
-		})
+		publish(p, rel, eventservice.Publish(release, url))
 	}
 }
 

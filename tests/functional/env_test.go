@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,6 +40,16 @@ func readSettings(t *testing.T) settings {
 		Bundle:      os.Getenv("PANKO_BUNDLE"),
 		VIP:         os.Getenv("PANKO_VIP"),
 		WaitTimeout: 90 * time.Minute,
+	}
+	// JUJU_MODEL may also be given as "<controller>:<model>", as juju accepts.
+	if c, m, ok := strings.Cut(s.Model, ":"); ok {
+		if s.Controller == "" {
+			s.Controller = c
+		}
+		if c != s.Controller {
+			t.Fatalf("JUJU_MODEL=%q names controller %s, JUJU_CONTROLLER=%s", s.Model, c, s.Controller)
+		}
+		s.Model = m
 	}
 	if s.Controller == "" || s.Model == "" {
 		t.Skip(howToRun)
