@@ -43,6 +43,7 @@ type world struct {
 	host hosttest.State
 	db   fakeDB
 	now  time.Time
+	http fakeHTTP
 }
 
 func netInfoCIDR(addr, cidr string) juju.NetworkInfo {
@@ -142,6 +143,7 @@ func (w *world) run(t *testing.T, ev juju.Event) (*jujutest.Backend, *hosttest.F
 			return w.now
 		},
 		LookupAddr: func(string) ([]string, error) { return nil, errors.New("no reverse DNS in tests") },
+		HTTP:       w.http,
 	})
 	return tools, h, err
 }

@@ -1,0 +1,115 @@
+package charm
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/vault"
+)
+
+// fakeHTTP answers URL probes from a table.
+type fakeHTTP map[string]int
+
+func (f fakeHTTP) Get(_ context.Context, url string) (int, error) {
+	if code, ok := f[url]; ok {
+		return code, nil
+	}
+	return 0, errors.New("connection refused")
+}
+
+func action(name string) juju.Event { return juju.Event{Kind: juju.Action, Name: name} }
+
+// readyUnit runs config-changed on a ready leader and carries the result.
+func readyUnit(t *testing.T) *world {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	return w
+}
+
+func TestDiagnose(t *testing.T) {
+	tests := []struct {
+		name    string
+		http    fakeHTTP
+		stop    string
+		want    map[string]string // key -> prefix of the value
+		overall string
+	}{
+		{"healthy", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/healthcheck": 200, "http://127.0.0.1:8977/": 200}, "",
+			map[string]string{"database": "ok: 10.5.0.2:3306 reachable", "schema": "ok: ", "keystone": "ok: http://10.5.0.3:35357 answered 300",
+				"api-healthcheck": "ok: ", "api-root": "ok: ", "services": "ok: running: memcached, apache2, haproxy", "release": "ok: ussuri installed"}, "ok"},
+		{"api down and a service stopped", fakeHTTP{"http://10.5.0.3:35357": 300}, "haproxy",
+			map[string]string{"api-healthcheck": "fail: GET http://127.0.0.1:8977/healthcheck failed", "services": "fail: not running: haproxy"}, "degraded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := readyUnit(t)
+			if tt.stop != "" {
+				s := w.host.Services[tt.stop]
+				s.Active = false
+				w.host.Services[tt.stop] = s
+			}
+			w.http = tt.http
+			w.juju.Action = "diagnose"
+			tools, h, err := w.run(t, action("diagnose"))
+			require.NoError(t, err)
+			failed, msg := tools.ActionFailed()
+			require.False(t, failed, msg)
+			res := tools.ActionResults()
+			assert.Equal(t, tt.overall, res["status"])
+			for k, prefix := range tt.want {
+				v, _ := res[k].(string)
+				assert.True(t, strings.HasPrefix(v, prefix), "%s = %q, want prefix %q", k, v, prefix)
+			}
+			assert.Zero(t, h.Writes(), "diagnose is read-only")
+			assert.Zero(t, h.Restarts())
+			for _, v := range res {
+				assert.NotContains(t, v, dbPassword)
+				assert.NotContains(t, v, ksPassword)
+			}
+		})
+	}
+}
+
+func TestRestartServices(t *testing.T) {
+	w := readyUnit(t)
+	w.juju.Action = "restart-services"
+	tools, h, err := w.run(t, action("restart-services"))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"restarted": "memcached,apache2,haproxy"}, tools.ActionResults())
+	for _, s := range managedServices {
+		assert.Equal(t, 1, h.RestartsOf(s), s)
+	}
+}
+
+func TestUnknownActionFails(t *testing.T) {
+	w := readyUnit(t)
+	w.juju.Action = "pause"
+	tools, _, err := w.run(t, action("frobnicate"))
+	require.NoError(t, err)
+	failed, msg := tools.ActionFailed()
+	assert.True(t, failed)
+	assert.Contains(t, msg, "frobnicate")
+}
+
+func TestCertificateRenewalReloadsApache(t *testing.T) {
+	w, ca := tlsWorld(t)
+	tools, h, err := w.run(t, hook("certificates-relation-changed"))
+	require.NoError(t, err)
+	w.host = h.State()
+	req, _ := tools.RelationData("certificates:7")
+	renewed, err := ca.Renew(vault.RequestBag{Unit: "panko/0", Data: req})
+	require.NoError(t, err)
+	w.juju.Relations[2].RemoteUnits["vault/0"] = renewed
+	_, h, err = w.run(t, hook("certificates-relation-changed"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, h.ReloadsOf("apache2"), "renewal reloads apache: %v", h.Calls())
+	assert.Zero(t, h.RestartsOf("apache2"), "renewal does not restart apache")
+}
