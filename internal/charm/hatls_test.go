@@ -158,11 +158,11 @@ func TestTLSFromVault(t *testing.T) {
 
 func TestTLSExpiryNote(t *testing.T) {
 	w, _ := tlsWorld(t)
-	tools, h, err := w.run(t, hook("certificates-relation-changed"))
+	_, h, err := w.run(t, hook("certificates-relation-changed"))
 	require.NoError(t, err)
 	w.host = h.State()
 	w.now = time.Now().Add(vault.DefaultTTL - 10*24*time.Hour)
-	tools, _, err = w.run(t, hook("update-status"))
+	tools, _, err := w.run(t, hook("update-status"))
 	require.NoError(t, err)
 	_, msg := tools.Status()
 	assert.Regexp(t, `^Unit is ready \(TLS certificate expires in (9|10) days\)$`, msg)
