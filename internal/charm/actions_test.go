@@ -25,8 +25,8 @@ func (f fakeHTTP) Get(_ context.Context, url string) (int, error) {
 
 func action(name string) juju.Event { return juju.Event{Kind: juju.Action, Name: name} }
 
-// readyUnit runs config-changed on a ready leader and carries the result.
-func readyUnit(t *testing.T) *world {
+// readyLeader runs config-changed on a ready leader and carries the result.
+func readyLeader(t *testing.T) *world {
 	w := ready(t, true)
 	tools, h, err := w.run(t, hook("config-changed"))
 	require.NoError(t, err)
@@ -50,7 +50,7 @@ func TestDiagnose(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := readyUnit(t)
+			w := readyLeader(t)
 			if tt.stop != "" {
 				s := w.host.Services[tt.stop]
 				s.Active = false
@@ -79,7 +79,7 @@ func TestDiagnose(t *testing.T) {
 }
 
 func TestRestartServices(t *testing.T) {
-	w := readyUnit(t)
+	w := readyLeader(t)
 	w.juju.Action = "restart-services"
 	tools, h, err := w.run(t, action("restart-services"))
 	require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestRestartServices(t *testing.T) {
 }
 
 func TestUnknownActionFails(t *testing.T) {
-	w := readyUnit(t)
+	w := readyLeader(t)
 	w.juju.Action = "pause"
 	tools, _, err := w.run(t, action("frobnicate"))
 	require.NoError(t, err)

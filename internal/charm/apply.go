@@ -120,6 +120,9 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 
 	var errs []error
 	for _, name := range managedServices {
+		if p.Hold {
+			break
+		}
 		if err := converge(ctx, d.Host.Service(name), p.Run, restart[name], reload[name]); err != nil {
 			errs = append(errs, err)
 		}

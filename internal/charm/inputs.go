@@ -120,6 +120,8 @@ type Inputs struct {
 	SSLConfig *certSet
 	// InstalledTLS is the TLS material already on disk (nil when none).
 	InstalledTLS *certSet
+	// PreviousConf is panko.conf as it is on disk (nil when absent).
+	PreviousConf []byte
 }
 
 // readInputs gathers the inputs with as few hook-tool calls as it can.
@@ -183,6 +185,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	}
 	in.Now = d.Now()
 	readTLSInputs(&in, d)
+	in.PreviousConf, _ = d.Host.ReadFile(PankoConf)
 	in.StatsPassword = readStatsPassword(d)
 	if in.StatsPassword == "" {
 		in.StatsPassword = hex.EncodeToString(d.Random(statsPasswordSz))

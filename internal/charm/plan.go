@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 
 	"github.com/openstack-charmers/charm-panko/internal/config"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
@@ -63,8 +64,9 @@ type Plan struct {
 	DisableSites []string
 	Modules      []string
 	// Run says whether the managed services should run; restarts follow
-	// changed files.
-	Run bool
+	// changed files. Hold leaves the services as they are.
+	Run  bool
+	Hold bool
 	// DBSync is set when this unit (the leader) must run panko-dbsync for
 	// Release, with DB the database to check afterwards.
 	DBSync  bool
@@ -181,6 +183,21 @@ func plan(in Inputs) Plan {
 	} else {
 		p.DisableSites = []string{HTTPSSite}
 		p.RemoveFiles = append(p.RemoveFiles, HTTPSSiteFile, CACertFile)
+	}
+
+	// A relation that is still there but whose data went bad or incomplete
+	// keeps the working panko.conf and services until it is fixed or gone.
+	holdDB := len(in.Relations[SharedDB]) > 0 && !dbReady && confHas(in.PreviousConf, "connection = ")
+	holdKS := len(in.Relations[IdentityService]) > 0 && !ksReady && confHas(in.PreviousConf, "auth_url = ")
+	if holdDB || holdKS {
+		p.Hold = true
+		kept := p.Files[:0]
+		for _, f := range p.Files {
+			if f.Path != PankoConf {
+				kept = append(kept, f)
+			}
+		}
+		p.Files = kept
 	}
 
 	// Database sync and service state.
@@ -433,6 +450,16 @@ func renderFiles(data render.Data) ([]File, error) {
 		files = append(files, File{Path: s.path, Data: out, Mode: s.mode, Owner: s.owner, Group: s.group, Restarts: s.restarts, Secret: s.secret})
 	}
 	return files, nil
+}
+
+// confHas reports whether a rendered panko.conf has a line starting with prefix.
+func confHas(conf []byte, prefix string) bool {
+	for _, line := range strings.Split(string(conf), "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func orDefault(s, def string) string {

@@ -97,8 +97,9 @@ func planTLS(in Inputs, p *Plan, st *status.Collector, data *render.Data) *certS
 	data.WSGI.Addr = "127.0.0.1"
 	data.WSGI.Port = openstack.WSGIListenPort(true)
 	data.HAProxy.BackendTLS = true
-	// One virtual host per local address: the hostname certificate first
-	// (the default for clients without SNI), then each override name.
+	// Virtual hosts per local address: first the certificate whose SANs hold
+	// that address (the default for clients without SNI, e.g. by IP), then
+	// the other names for SNI.
 	var addrs []string
 	for _, a := range in.Addresses {
 		addrs = append(addrs, a)
@@ -107,7 +108,7 @@ func planTLS(in Inputs, p *Plan, st *status.Collector, data *render.Data) *certS
 	addrs = uniq(addrs)
 	cns := sortedCNs(set.Pairs, main.CN)
 	for _, addr := range addrs {
-		for _, cn := range cns {
+		for _, cn := range cnsFor(addr, cns, want) {
 			data.TLS.Endpoints = append(data.TLS.Endpoints, render.TLSEndpoint{
 				Addr: addr, ServerName: cn, CertFile: certPath(cn), KeyFile: keyPath(cn),
 			})
@@ -154,6 +155,33 @@ func relationCerts(in Inputs, rel Relation, want []tlscerts.CertRequest) (*certS
 		}
 	}
 	return set, "", false
+}
+
+// cnsFor orders cns so that the first one's requested SANs contain addr.
+func cnsFor(addr string, cns []string, want []tlscerts.CertRequest) []string {
+	covers := map[string]bool{}
+	for _, r := range want {
+		for _, san := range r.SANs {
+			if san == addr {
+				covers[r.CN] = true
+			}
+		}
+		if r.CN == addr {
+			covers[r.CN] = true
+		}
+	}
+	out := make([]string, 0, len(cns))
+	for _, cn := range cns {
+		if covers[cn] {
+			out = append(out, cn)
+		}
+	}
+	for _, cn := range cns {
+		if !covers[cn] {
+			out = append(out, cn)
+		}
+	}
+	return out
 }
 
 // sortedCNs orders the CNs: first, then the rest by name.

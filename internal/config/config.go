@@ -347,7 +347,14 @@ func (c Config) Hostname(b openstack.Binding, app string) string {
 
 // HAProxyTimeouts are haproxy's timeouts in milliseconds.
 type HAProxyTimeouts struct {
-	Server, Client, Queue, Connect int
+	// Server is "timeout server".
+	Server int
+	// Client is "timeout client".
+	Client int
+	// Queue is "timeout queue".
+	Queue int
+	// Connect is "timeout connect".
+	Connect int
 }
 
 // HAProxyTimeouts returns the configured timeouts, defaults filled in

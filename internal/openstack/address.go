@@ -14,9 +14,12 @@ type Binding string
 
 // The three endpoint types registered in keystone.
 const (
-	Public   Binding = "public"
+	// Public is the public endpoint and the "public" extra-binding.
+	Public Binding = "public"
+	// Internal is the internal endpoint and the "internal" extra-binding.
 	Internal Binding = "internal"
-	Admin    Binding = "admin"
+	// Admin is the admin endpoint and the "admin" extra-binding.
+	Admin Binding = "admin"
 )
 
 // Bindings returns the endpoint bindings in the order URLs are usually

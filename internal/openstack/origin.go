@@ -42,9 +42,12 @@ const (
 
 // Pockets of a distro or cloud origin.
 const (
-	PocketUpdates  = "updates"
+	// PocketUpdates is the Cloud Archive's stable pocket (<series>-updates/<release>).
+	PocketUpdates = "updates"
+	// PocketProposed is the pre-release pocket of the archive or Cloud Archive.
 	PocketProposed = "proposed"
-	PocketStaging  = "staging"
+	// PocketStaging is the Cloud Archive's staging PPA.
+	PocketStaging = "staging"
 )
 
 // Origin is a parsed openstack-origin.
@@ -72,7 +75,8 @@ type AptSource struct {
 	// Packages must be installed before the source is used.
 	Packages []string
 	// File, when set, is an apt sources file to write with Content.
-	File    string
+	File string
+	// Content is the text of File.
 	Content string
 	// Repository, when set, is the argument to "add-apt-repository --yes".
 	Repository string
