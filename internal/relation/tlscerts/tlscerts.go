@@ -10,7 +10,6 @@
 package tlscerts
 
 import (
-	"bytes"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/json"
@@ -19,6 +18,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/pyjson"
 )
 
 // Requester keys (the requesting unit's bag). unit_name, common_name and
@@ -127,14 +128,14 @@ func Request(unit string, main CertRequest, extra []CertRequest) map[string]stri
 		return bag
 	}
 	bag[KeyCommonName] = reqs[0].CN
-	bag[KeySANs] = pyJSON(reqs[0].SANs)
+	bag[KeySANs] = pyjson.Encode(reqs[0].SANs)
 	bag[KeyCertificateName] = CertificateName(unit)
 	if len(reqs) > 1 {
 		m := make(map[string]any, len(reqs)-1)
 		for _, r := range reqs[1:] {
 			m[r.CN] = map[string]any{"sans": r.SANs}
 		}
-		bag[KeyCertRequests] = pyJSON(m)
+		bag[KeyCertRequests] = pyjson.Encode(m)
 	}
 	return bag
 }
@@ -290,7 +291,7 @@ func ReplyBag(unit string, server *KeyPair, processed map[string]KeyPair) map[st
 		for cn, kp := range processed {
 			m[cn] = map[string]any{"cert": string(kp.Cert), "key": string(kp.Key)}
 		}
-		bag[ProcessedRequestsKey(unit)] = pyJSON(m)
+		bag[ProcessedRequestsKey(unit)] = pyjson.Encode(m)
 	}
 	return bag
 }
@@ -411,83 +412,6 @@ func leafCN(pemData []byte) (string, error) {
 		return "", fmt.Errorf("certificate has no common name")
 	}
 	return c.Subject.CommonName, nil
-}
-
-// pyJSON encodes v as Python's json.dumps(v, sort_keys=True) does: ", " and
-// ": " separators, object keys sorted, non-ASCII escaped. v holds strings,
-// []string and map[string]any (recursively).
-func pyJSON(v any) string {
-	var b bytes.Buffer
-	writePy(&b, v)
-	return b.String()
-}
-
-func writePy(b *bytes.Buffer, v any) {
-	switch x := v.(type) {
-	case string:
-		writePyString(b, x)
-	case []string:
-		b.WriteByte('[')
-		for i, s := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyString(b, s)
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writePyString(b, k)
-			b.WriteString(": ")
-			writePy(b, x[k])
-		}
-		b.WriteByte('}')
-	default:
-		panic(fmt.Sprintf("pyJSON: unsupported type %T", v))
-	}
-}
-
-// writePyString writes s as a JSON string with Python's ensure_ascii escaping.
-func writePyString(b *bytes.Buffer, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		default:
-			switch {
-			case r < 0x20 || r >= 0x7f && r <= 0xffff:
-				fmt.Fprintf(b, `\u%04x`, r)
-			case r > 0xffff:
-				r -= 0x10000
-				fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
-			default:
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
 }
 
 // clip shortens s for use in messages.

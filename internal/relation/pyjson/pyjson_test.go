@@ -1,4 +1,4 @@
-package hacluster
+package pyjson
 
 import (
 	"bytes"
@@ -27,14 +27,14 @@ func pyJSONSamples() []map[string]string {
 func TestPyJSONRoundTrip(t *testing.T) {
 	for _, m := range pyJSONSamples() {
 		var got map[string]string
-		require.NoError(t, json.Unmarshal([]byte(pyObject(m)), &got))
+		require.NoError(t, json.Unmarshal([]byte(Encode(m)), &got))
 		assert.Equal(t, m, got)
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)
 		}
 		var list []string
-		require.NoError(t, json.Unmarshal([]byte(pyList(keys)), &list))
+		require.NoError(t, json.Unmarshal([]byte(Encode(keys)), &list))
 		assert.Equal(t, keys, list)
 	}
 }
@@ -58,7 +58,7 @@ for line in sys.stdin:
 		raw, err := json.Marshal(m)
 		require.NoError(t, err)
 		in.Write(append(raw, '\n'))
-		want = append(want, pyObject(m))
+		want = append(want, Encode(m))
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)
@@ -66,7 +66,7 @@ for line in sys.stdin:
 		raw, err = json.Marshal(keys)
 		require.NoError(t, err)
 		in.Write(append(raw, '\n'))
-		want = append(want, pyList(keys))
+		want = append(want, Encode(keys))
 	}
 	cmd := exec.Command(python, "-c", script)
 	cmd.Stdin = &in
@@ -76,4 +76,9 @@ for line in sys.stdin:
 	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 
 	assert.Equal(t, want, got)
+}
+
+func TestEncodeNested(t *testing.T) {
+	got := Encode(map[string]any{"b": map[string]any{"sans": []string{"10.0.0.1", "é"}}, "a": "x"})
+	assert.Equal(t, `{"a": "x", "b": {"sans": ["10.0.0.1", "\u00e9"]}}`, got)
 }
