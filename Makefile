@@ -15,8 +15,9 @@ all: charm
 build: ## static charm binary
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/panko-charm
 
-localjuju: ## the local model CLI
+localjuju: ## the local model CLI and its hook-tool/machine-command binary
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCALJUJU) ./cmd/localjuju
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/localjuju-tools ./cmd/localjuju-tools
 
 hooks: ## regenerate hooks/ and actions/ symlinks from the metadata
 	$(GO) run ./cmd/charmpack links

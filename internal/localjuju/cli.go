@@ -36,7 +36,9 @@ Commands:
   run UNIT ACTION [k=v ...] [--string-args] [--format plain|yaml|json]
   fire UNIT HOOK [-r ID] [--remote-unit UNIT]    queue and run a hook (e.g. update-status)
   resolve UNIT [--no-retry]                      clear a hook error (retrying the hook by default)
-  refresh APP --path PATH                        upgrade a real charm (upgrade-charm, config-changed)
+  refresh APP --path PATH                        upgrade a real charm (upgrade-charm, config-changed; alias: upgrade-charm)
+  remove-application APP...                      tear down every unit and relation, then remove the application
+  renew APP                                      reissue every certificate of a vault simulator
   status [--format tabular|json]
   show-unit UNIT [--format yaml|json]
   root UNIT                                      print the unit's filesystem root
@@ -164,25 +166,28 @@ func (c *cli) run(ctx context.Context, verb string, args []string) error {
 		return c.destroy(ctx, args)
 	}
 	cmds := map[string]func(context.Context, *Model, []string) error{
-		"deploy":          c.deploy,
-		"relate":          c.relate,
-		"integrate":       c.relate,
-		"remove-relation": c.removeRelation,
-		"add-unit":        c.addUnit,
-		"remove-unit":     c.removeUnit,
-		"config":          c.config,
-		"run":             c.runAction,
-		"fire":            c.fire,
-		"resolve":         c.resolve,
-		"resolved":        c.resolve,
-		"refresh":         c.refresh,
-		"status":          c.status,
-		"show-unit":       c.showUnit,
-		"root":            c.root,
-		"log":             c.log,
-		"debug-log":       c.log,
-		"catalog":         c.catalog,
-		"settle":          c.settleCmd,
+		"deploy":             c.deploy,
+		"relate":             c.relate,
+		"integrate":          c.relate,
+		"remove-relation":    c.removeRelation,
+		"add-unit":           c.addUnit,
+		"remove-unit":        c.removeUnit,
+		"config":             c.config,
+		"run":                c.runAction,
+		"fire":               c.fire,
+		"resolve":            c.resolve,
+		"resolved":           c.resolve,
+		"refresh":            c.refresh,
+		"upgrade-charm":      c.refresh,
+		"remove-application": c.removeApplication,
+		"renew":              c.renew,
+		"status":             c.status,
+		"show-unit":          c.showUnit,
+		"root":               c.root,
+		"log":                c.log,
+		"debug-log":          c.log,
+		"catalog":            c.catalog,
+		"settle":             c.settleCmd,
 	}
 	fn, ok := cmds[verb]
 	if !ok {
@@ -606,9 +611,40 @@ func (c *cli) refresh(ctx context.Context, m *Model, args []string) error {
 		return err
 	}
 	if len(pos) != 1 || *path == "" {
-		return usageErr("usage: localjuju refresh APP --path PATH")
+		return usageErr("usage: localjuju refresh|upgrade-charm APP --path PATH")
 	}
 	if err := m.Refresh(ctx, pos[0], *path); err != nil {
+		return err
+	}
+	return c.settle(ctx, m)
+}
+
+func (c *cli) removeApplication(ctx context.Context, m *Model, args []string) error {
+	pos, err := parseArgs(newFlagSet("remove-application"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageErr("usage: localjuju remove-application APP...")
+	}
+	for _, app := range pos {
+		if err := m.RemoveApplication(ctx, app); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, "will remove application %s\n", app)
+	}
+	return c.settle(ctx, m)
+}
+
+func (c *cli) renew(ctx context.Context, m *Model, args []string) error {
+	pos, err := parseArgs(newFlagSet("renew"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("usage: localjuju renew APP")
+	}
+	if err := m.Renew(ctx, pos[0]); err != nil {
 		return err
 	}
 	return c.settle(ctx, m)

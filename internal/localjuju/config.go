@@ -24,6 +24,9 @@ func (m *Model) Config(ctx context.Context, app string, set map[string]string, r
 	if err != nil {
 		return err
 	}
+	if err := checkAlive(a); err != nil {
+		return fmt.Errorf("config %s: %w", app, err)
+	}
 	next := copyBag(a.Config)
 	for k, v := range set {
 		next[k] = v

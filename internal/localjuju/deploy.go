@@ -188,6 +188,9 @@ func (m *Model) AddUnit(ctx context.Context, app string, n int) ([]string, error
 	if a.Subordinate {
 		return nil, fmt.Errorf("cannot add unit to %q: it is a subordinate application (units follow its principals)", app)
 	}
+	if err := checkAlive(a); err != nil {
+		return nil, fmt.Errorf("cannot add unit to %q: %w", app, err)
+	}
 	if n <= 0 {
 		n = 1
 	}
@@ -237,7 +240,7 @@ func (m *Model) addUnit(a *Application, principal string) (*Unit, error) {
 		if err := os.MkdirAll(m.unitRoot(u.Name), 0o755); err != nil {
 			return nil, fmt.Errorf("create root of %s: %w", u.Name, err)
 		}
-		if err := machine.Install(m.unitRoot(u.Name), m.binLink(), a.Series); err != nil {
+		if err := machine.Install(m.unitRoot(u.Name), m.toolsLink(), a.Series); err != nil {
 			return nil, fmt.Errorf("prepare root of %s: %w", u.Name, err)
 		}
 	} else {
@@ -397,6 +400,83 @@ func (m *Model) dropUnit(a *Application, u *Unit) {
 	m.logf(u.Name, "model", "INFO", "unit %s removed", u.Name)
 }
 
+// RemoveApplication starts the removal of an application, as `juju
+// remove-application` does: every relation of the application dies (the
+// units on the other side run relation-departed and relation-broken),
+// every unit runs its teardown (relation-departed, relation-broken, stop,
+// remove) and takes its subordinate units along, and the application
+// leaves the model on a later Settle once all of that is done. Simulated
+// units go at once; the simulator's state directory goes with the
+// application.
+func (m *Model) RemoveApplication(ctx context.Context, app string) error {
+	a, err := m.st.app(app)
+	if err != nil {
+		return err
+	}
+	if a.Life == lifeDying {
+		return nil
+	}
+	a.Life = lifeDying
+	for _, r := range m.st.Relations {
+		if _, ok := r.endpointOf(a.Name); !ok || r.Peer() || r.Life != lifeAlive {
+			continue
+		}
+		r.Life = lifeDying
+		r.SimDirty = true
+		m.logf("", "model", "INFO", "relation %d (%s) is dying", r.ID, r.Key())
+	}
+	for _, u := range append([]*Unit(nil), a.Units...) {
+		if u.Life == lifeAlive {
+			m.killUnit(a, u)
+		}
+	}
+	m.logf("", "model", "INFO", "application %s is dying", a.Name)
+	return m.save()
+}
+
+// checkAlive refuses changes to an application that is being removed.
+func checkAlive(a *Application) error {
+	if a.Life == lifeDying {
+		return fmt.Errorf("application %q is being removed", a.Name)
+	}
+	return nil
+}
+
+// reapApplications deletes dying applications that have no units and no
+// relation other than their own peer relations left.
+func (m *Model) reapApplications() {
+	for _, name := range m.st.sortedAppNames() {
+		a := m.st.Applications[name]
+		if a.Life != lifeDying || len(a.Units) > 0 {
+			continue
+		}
+		held := false
+		for _, r := range m.st.Relations {
+			if _, ok := r.endpointOf(a.Name); ok && !r.Peer() {
+				held = true
+				break
+			}
+		}
+		if held {
+			continue
+		}
+		var keep []*Relation
+		for _, r := range m.st.Relations {
+			if _, ok := r.endpointOf(a.Name); !ok {
+				keep = append(keep, r)
+			}
+		}
+		m.st.Relations = keep
+		if a.Kind == KindSim {
+			if err := os.RemoveAll(m.simStateDir(a.Name)); err != nil {
+				m.logf("", "model", "WARNING", "remove the simulator state of %s: %v", a.Name, err)
+			}
+		}
+		delete(m.st.Applications, a.Name)
+		m.logf("", "model", "INFO", "application %s removed", a.Name)
+	}
+}
+
 func (m *Model) markRelationsDirty(app string) {
 	for _, r := range m.st.Relations {
 		if _, ok := r.endpointOf(app); ok {
@@ -489,6 +569,11 @@ func (m *Model) resolveRelation(a, b string) ([]RelationEndpoint, error) {
 	}
 	if appA == appB {
 		return nil, fmt.Errorf("cannot relate %s and %s: an application cannot be related to itself (peer relations are created at deploy)", a, b)
+	}
+	for _, x := range []*Application{A, B} {
+		if err := checkAlive(x); err != nil {
+			return nil, fmt.Errorf("cannot relate %s and %s: %w", a, b, err)
+		}
 	}
 	for _, x := range []struct {
 		app *Application

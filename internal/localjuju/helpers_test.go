@@ -3,7 +3,9 @@ package localjuju
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,13 +18,36 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 )
 
+// testToolsEnv names the cmd/localjuju-tools binary TestMain built for the
+// test models ("" when it could not: the test binary serves instead).
+const testToolsEnv = "LOCALJUJU_TEST_TOOLS"
+
 // TestMain lets the test binary serve as the hook tools and machine
-// commands the model links to it.
+// commands the model links to it, and builds cmd/localjuju-tools, which
+// the test models link to instead because it starts faster.
 func TestMain(m *testing.M) {
 	if code, ok := Multicall(os.Args, os.Stdin, os.Stdout, os.Stderr); ok {
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "localjuju-tools-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "no temporary directory: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "localjuju-tools")
+	cmd := exec.Command("go", "build", "-o", out, "../../cmd/localjuju-tools")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "cannot build cmd/localjuju-tools (the test binary serves the hook tools): %v\n%s", err, msg)
+		out = ""
+	}
+	os.Setenv(testToolsEnv, out)
+	return m.Run()
 }
 
 // tinyCharm is the scripted test charm (testdata/tiny).
@@ -103,7 +128,7 @@ func (s *fakeSim) Departed(ctx context.Context, rel sim.Relation) error {
 func newTestModel(t *testing.T, tune ...func(*Options)) (*Model, *fakeSims) {
 	t.Helper()
 	fs := &fakeSims{}
-	opts := Options{HookTimeout: 30 * time.Second, NewSim: fs.newSim}
+	opts := Options{HookTimeout: 30 * time.Second, NewSim: fs.newSim, ToolsBinary: os.Getenv(testToolsEnv)}
 	for _, f := range tune {
 		f(&opts)
 	}

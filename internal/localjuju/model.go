@@ -42,6 +42,12 @@ type Options struct {
 	// Binary is the localjuju multi-call binary the hook tools and machine
 	// commands are linked to (default: the running executable).
 	Binary string
+	// ToolsBinary, if set, is linked for the hook tools and machine
+	// commands instead of Binary: a binary that answers to those names
+	// only and starts faster (cmd/localjuju-tools). When empty and Binary
+	// is the default, the model uses the localjuju-tools file next to the
+	// running executable if there is one, else Binary.
+	ToolsBinary string
 	// MySQLDSN is the root DSN of an existing MySQL/MariaDB server. When
 	// empty (and none was recorded in the model) a private server is started
 	// under <dir>/mariadb the first time a mysql simulator needs it.
@@ -85,8 +91,17 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 			return nil, fmt.Errorf("open model %s: find own executable: %w", dir, err)
 		}
 		opts.Binary = exe
+		if opts.ToolsBinary == "" {
+			opts.ToolsBinary = toolsBinaryNextTo(exe)
+		}
 	}
 	if opts.Binary, err = filepath.Abs(opts.Binary); err != nil {
+		return nil, fmt.Errorf("open model %s: %w", dir, err)
+	}
+	if opts.ToolsBinary == "" {
+		opts.ToolsBinary = opts.Binary
+	}
+	if opts.ToolsBinary, err = filepath.Abs(opts.ToolsBinary); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", dir, err)
 	}
 	if opts.HookTimeout <= 0 {
@@ -148,8 +163,28 @@ func (m *Model) Dir() string { return m.dir }
 // State returns a deep copy of the model state.
 func (m *Model) State() (*State, error) { return m.st.clone() }
 
+// toolsBinaryName is the file name of the hook tools' and machine
+// commands' binary (cmd/localjuju-tools).
+const toolsBinaryName = "localjuju-tools"
+
+// toolsBinaryNextTo returns the localjuju-tools executable in the directory
+// of exe (symlinks resolved), or "" if there is none.
+func toolsBinaryNextTo(exe string) string {
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	p := filepath.Join(filepath.Dir(exe), toolsBinaryName)
+	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+		return p
+	}
+	return ""
+}
+
 func (m *Model) statePath() string { return filepath.Join(m.dir, "state.json") }
 func (m *Model) binLink() string   { return filepath.Join(m.dir, "bin", "localjuju") }
+
+// toolsLink is what the hook tools and the machine commands link to.
+func (m *Model) toolsLink() string { return filepath.Join(m.dir, "bin", toolsBinaryName) }
 func (m *Model) toolsDir() string  { return filepath.Join(m.dir, "tools") }
 func (m *Model) unitDir(unit string) string {
 	return filepath.Join(m.dir, "units", unitFileName(unit))
@@ -229,14 +264,20 @@ func (m *Model) save() error {
 	return nil
 }
 
-// linkBinary points <model>/bin/localjuju at the current binary and makes
-// the tools directory: one symlink per hook tool, like Juju's tools dir.
+// linkBinary points <model>/bin/localjuju at the current binary and
+// <model>/bin/localjuju-tools at the tools binary, and makes the tools
+// directory: one symlink per hook tool, like Juju's tools dir. Unit roots
+// link their machine commands to <model>/bin/localjuju-tools too (roots
+// made before it existed keep <model>/bin/localjuju, which also works).
 func (m *Model) linkBinary() error {
 	if err := replaceSymlink(m.opts.Binary, m.binLink()); err != nil {
 		return fmt.Errorf("link localjuju binary: %w", err)
 	}
+	if err := replaceSymlink(m.opts.ToolsBinary, m.toolsLink()); err != nil {
+		return fmt.Errorf("link localjuju tools binary: %w", err)
+	}
 	for _, name := range hooktools.CommandNames() {
-		if err := replaceSymlink(m.binLink(), filepath.Join(m.toolsDir(), name)); err != nil {
+		if err := replaceSymlink(m.toolsLink(), filepath.Join(m.toolsDir(), name)); err != nil {
 			return fmt.Errorf("link hook tool %s: %w", name, err)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 )
 
 // StatusValue is a status as `juju status --format json` prints it.
@@ -372,6 +374,11 @@ type UnitInfo struct {
 	Leader          bool           `json:"leader"`
 	Life            string         `json:"life"`
 	RelationInfo    []RelationInfo `json:"relation-info,omitempty"`
+	// Simulator is what a simulated application keeps and shows (see
+	// sim.Show: the hacluster simulator's Pacemaker picture, the vault
+	// simulator's certificates, the ceilometer simulator's rendered
+	// event_pipeline.yaml); it never holds keys or passwords.
+	Simulator map[string]any `json:"simulator,omitempty"`
 }
 
 // ShowUnit returns what `juju show-unit` shows for a unit: its relations
@@ -424,6 +431,15 @@ func (m *Model) ShowUnit(unit string) (map[string]UnitInfo, error) {
 			ri.RelatedUnits = nil
 		}
 		info.RelationInfo = append(info.RelationInfo, ri)
+	}
+	if a.Kind == KindSim {
+		shown, err := sim.Show(m.simStateDir(a.Name), a.Name)
+		if err != nil {
+			return nil, fmt.Errorf("show-unit %s: %w", unit, err)
+		}
+		if len(shown) > 0 {
+			info.Simulator = shown
+		}
 	}
 	return map[string]UnitInfo{unit: info}, nil
 }

@@ -194,6 +194,9 @@ func (m *Model) Refresh(ctx context.Context, app, charmPath string) error {
 	if a.Kind != KindCharm {
 		return fmt.Errorf("cannot refresh %s: it is a simulated application", app)
 	}
+	if err := checkAlive(a); err != nil {
+		return fmt.Errorf("cannot refresh %s: %w", app, err)
+	}
 	archive, info, err := m.importCharm(charmPath, a.Name)
 	if err != nil {
 		return fmt.Errorf("refresh %s: %w", app, err)

@@ -188,6 +188,9 @@ func (m *Model) respondSims(ctx context.Context) error {
 				if changed && other != nil && other.Kind == KindSim {
 					r.SimDirty = true
 				}
+				if changed && sa.Subordinate {
+					m.markOtherRelationsDirty(sa.Name, r.ID)
+				}
 			}
 		}
 	}
@@ -213,38 +216,106 @@ func (m *Model) respondOne(ctx context.Context, r *Relation, sa *Application) (b
 	} else {
 		calls = append(calls, call{aliveUnits(sa), m.remoteOfSim(r, sa, nil)})
 	}
+	// A subordinate application's units answer one at a time from state
+	// the simulator shares between them (hacluster counts its nodes), so
+	// an answer that changed may change what the units asked before it
+	// would say: ask them all again until a pass changes nothing.
+	passes := 1
+	if len(calls) > 1 {
+		passes = len(calls) + 1
+	}
 	changed := false
-	for _, c := range calls {
-		resp, err := s.Respond(ctx, c.units, sa.Leader, m.simView(r, sa, c.units, c.remote))
-		if err != nil {
-			return changed, fmt.Errorf("simulator %s on relation %d (%s): %w", sa.Name, r.ID, r.Key(), err)
-		}
-		allowed := map[string]bool{}
-		for _, n := range c.units {
-			allowed[n] = true
-		}
-		for _, n := range sortedKeys(resp.Units) {
-			if !allowed[n] {
-				m.logf(sa.Name, "model", "WARNING", "simulator %s answered for unit %s it does not own; ignored", sa.Name, n)
-				continue
+	for pass := 0; pass < passes; pass++ {
+		passChanged := false
+		for _, c := range calls {
+			ch, err := m.applyResponse(ctx, s, r, sa, c.units, c.remote)
+			if err != nil {
+				return changed, err
 			}
-			bag := copyBag(resp.Units[n])
-			if u := m.st.findUnit(n); u != nil {
-				for k, v := range jujuKeys(u.Address) {
-					if _, ok := bag[k]; !ok {
-						bag[k] = v
-					}
-				}
-			}
-			if r.setUnitBag(n, bag) {
-				changed = true
-			}
+			passChanged = passChanged || ch
 		}
-		if resp.AppData != nil && r.setAppBag(sa.Name, resp.AppData) {
-			changed = true
+		changed = changed || passChanged
+		if !passChanged {
+			break
 		}
 	}
 	return changed, nil
+}
+
+// applyResponse asks a simulator for its bags on r as seen by units and
+// stores them, reporting whether any bag changed.
+func (m *Model) applyResponse(ctx context.Context, s sim.App, r *Relation, sa *Application, units, remote []string) (bool, error) {
+	resp, err := s.Respond(ctx, units, sa.Leader, m.simView(r, sa, units, remote))
+	if err != nil {
+		return false, fmt.Errorf("simulator %s on relation %d (%s): %w", sa.Name, r.ID, r.Key(), err)
+	}
+	allowed := map[string]bool{}
+	for _, n := range units {
+		allowed[n] = true
+	}
+	changed := false
+	for _, n := range sortedKeys(resp.Units) {
+		if !allowed[n] {
+			m.logf(sa.Name, "model", "WARNING", "simulator %s answered for unit %s it does not own; ignored", sa.Name, n)
+			continue
+		}
+		bag := copyBag(resp.Units[n])
+		if u := m.st.findUnit(n); u != nil {
+			for k, v := range jujuKeys(u.Address) {
+				if _, ok := bag[k]; !ok {
+					bag[k] = v
+				}
+			}
+		}
+		if r.setUnitBag(n, bag) {
+			changed = true
+		}
+	}
+	if resp.AppData != nil && r.setAppBag(sa.Name, resp.AppData) {
+		changed = true
+	}
+	return changed, nil
+}
+
+// markOtherRelationsDirty makes the simulator of app answer again on its
+// live relations other than except: a subordinate simulator's state is
+// shared by all its relations.
+func (m *Model) markOtherRelationsDirty(app string, except int) {
+	for _, r := range m.st.Relations {
+		if _, ok := r.endpointOf(app); ok && r.ID != except && r.Life == lifeAlive && !r.Peer() {
+			r.SimDirty = true
+		}
+	}
+}
+
+// Renew reissues every certificate the vault simulator application app has
+// issued (as charm-vault's reissue-certificates action does), lets it
+// publish them on its relations and settles the model, so that the
+// requesting units run relation-changed with the new certificates.
+func (m *Model) Renew(ctx context.Context, app string) error {
+	a, err := m.st.app(app)
+	if err != nil {
+		return err
+	}
+	if a.Kind != KindSim || a.Charm != "vault" {
+		what := "a real charm"
+		if a.Kind == KindSim {
+			what = "a " + a.Charm + " simulator"
+		}
+		return fmt.Errorf("cannot renew %s: only a vault simulator issues certificates, and %s is %s", app, app, what)
+	}
+	if err := checkAlive(a); err != nil {
+		return fmt.Errorf("cannot renew %s: %w", app, err)
+	}
+	if err := sim.RenewVault(m.simStateDir(a.Name), a.Name); err != nil {
+		return err
+	}
+	m.markRelationsDirty(a.Name)
+	m.logf("", "model", "INFO", "renewed the certificates issued by %s", app)
+	if err := m.save(); err != nil {
+		return err
+	}
+	return m.Settle(ctx)
 }
 
 // reap deletes relations whose removal every unit has processed, telling
@@ -284,6 +355,7 @@ func (m *Model) reap(ctx context.Context) error {
 			}
 		}
 	}
+	m.reapApplications()
 	return nil
 }
 

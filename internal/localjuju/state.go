@@ -75,6 +75,7 @@ type Application struct {
 	LeaderSettings map[string]string   `json:"leader-settings,omitempty"`
 	LeaderVersion  int64               `json:"leader-settings-version"`
 	Status         *StatusInfo         `json:"status,omitempty"`
+	Life           string              `json:"life,omitempty"` // "dying" after remove-application, else ""
 }
 
 // StatusInfo is a status value with its message, data and time.
