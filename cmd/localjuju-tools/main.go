@@ -12,14 +12,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/machine"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/toolwire"
 )
 
 // selfName is the binary's own name; it is neither a tool nor a command.
@@ -45,74 +44,5 @@ func run(argv []string, getenv func(string) string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "%s is the local model's hook tools and machine commands; it runs under their names (the model links them to it)\n", selfName)
 		return 2
 	}
-	return callTool(name, argv[1:], getenv, stdin, stdout, stderr)
-}
-
-// toolRequest is one hook-tool call on the agent socket.
-type toolRequest struct {
-	ContextID string   `json:"context_id"`
-	Dir       string   `json:"dir"`
-	Argv      []string `json:"argv"`
-	Stdin     []byte   `json:"stdin"`
-}
-
-// toolResponse is the agent's answer to a call, or why it refused it.
-type toolResponse struct {
-	Exit   int    `json:"exit"`
-	Stdout []byte `json:"stdout,omitempty"`
-	Stderr []byte `json:"stderr,omitempty"`
-	Error  string `json:"error,omitempty"`
-}
-
-// callTool sends the call (tool name, args, working directory and all of
-// stdin) to the socket named by JUJU_AGENT_SOCKET_ADDRESS for
-// JUJU_CONTEXT_ID, prints the tool's stdout and then its stderr, and
-// returns its exit code: the client side of the protocol that
-// internal/localjuju/hooktools serves (hooktools.ClientMain).
-func callTool(tool string, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "ERROR "+format+"\n", a...)
-		return 1
-	}
-	contextID := getenv("JUJU_CONTEXT_ID")
-	if contextID == "" {
-		return fail("JUJU_CONTEXT_ID not set")
-	}
-	addr := getenv("JUJU_AGENT_SOCKET_ADDRESS")
-	if addr == "" {
-		return fail("JUJU_AGENT_SOCKET_ADDRESS not set")
-	}
-	network := getenv("JUJU_AGENT_SOCKET_NETWORK")
-	if network == "" {
-		network = "unix"
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return fail("cannot get working directory: %v", err)
-	}
-	var input []byte
-	if stdin != nil {
-		if input, err = io.ReadAll(stdin); err != nil {
-			return fail("cannot read stdin: %v", err)
-		}
-	}
-	conn, err := net.Dial(network, addr)
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer conn.Close()
-	req := toolRequest{ContextID: contextID, Dir: dir, Argv: append([]string{tool}, args...), Stdin: input}
-	if err := json.NewEncoder(conn).Encode(req); err != nil {
-		return fail("%v", err)
-	}
-	var resp toolResponse
-	if err := json.NewDecoder(conn).Decode(&resp); err != nil {
-		return fail("%v", err)
-	}
-	if resp.Error != "" {
-		return fail("%s", resp.Error)
-	}
-	_, _ = stdout.Write(resp.Stdout)
-	_, _ = stderr.Write(resp.Stderr)
-	return resp.Exit
+	return toolwire.ClientMain(name, argv[1:], getenv, stdin, stdout, stderr)
 }
