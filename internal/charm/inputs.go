@@ -152,7 +152,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	}
 	in.Relations = map[string][]Relation{}
 	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates} {
-		rels, err := readRelations(d, ep, ep == IdentityService)
+		rels, err := readRelations(d, ep, ep == IdentityService, ep != EventService)
 		if err != nil {
 			return in, err
 		}
@@ -240,9 +240,11 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 	}
 }
 
-// readRelations reads every relation of endpoint: members, their bags, this
-// unit's bag and (withApp) the remote application bag.
-func readRelations(d Deps, endpoint string, withApp bool) ([]Relation, error) {
+// readRelations reads every relation of endpoint: this unit's bag and, with
+// withUnits, the members and their bags, and with withApp the remote
+// application bag. event-service only publishes, so it reads no remote data
+// and its cost does not grow with the number of ceilometer units.
+func readRelations(d Deps, endpoint string, withApp, withUnits bool) ([]Relation, error) {
 	ids, err := d.Tools.RelationIDs(endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("list %s relations: %w", endpoint, err)
@@ -250,6 +252,13 @@ func readRelations(d Deps, endpoint string, withApp bool) ([]Relation, error) {
 	var rels []Relation
 	for _, id := range ids {
 		r := Relation{ID: id, Bags: map[string]map[string]string{}}
+		if !withUnits {
+			if r.Local, err = d.Tools.RelationGet(id, d.Env.Unit, false); err != nil {
+				return nil, fmt.Errorf("read own %s data: %w", id, err)
+			}
+			rels = append(rels, r)
+			continue
+		}
 		units, err := d.Tools.RelationList(id)
 		if err != nil {
 			return nil, fmt.Errorf("list units of %s: %w", id, err)
