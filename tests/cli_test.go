@@ -45,6 +45,7 @@ func localjujuCLI(t *testing.T, model string) func(args ...string) cliResult {
 // refused duplicates and mismatched interfaces, juju-shaped status and
 // show-unit JSON, actions, root, log and destroy.
 func TestStoryCLI(t *testing.T) {
+	t.Parallel()
 	charm := buildPankoCharm(t)
 	model := filepath.Join(t.TempDir(), "model")
 	run := localjujuCLI(t, model)

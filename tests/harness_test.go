@@ -5,6 +5,7 @@ package tests
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -20,23 +21,89 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
 )
 
+// charmEnv names a prebuilt charm (archive or directory) the stories deploy.
+// TestMain builds one for the whole run when it is not set.
+const charmEnv = "PANKO_CHARM"
+
 // TestMain lets the test binary serve as the hook tools and machine
-// commands of the models the API stories open (they link to it).
+// commands of the models the API stories open (they link to it). For the
+// test run itself it builds the charm once and checks that no secret a story
+// registered appears in the run's own output (see secrets_test.go).
 func TestMain(m *testing.M) {
 	if code, ok := localjuju.Multicall(os.Args, os.Stdin, os.Stdout, os.Stderr); ok {
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(runSuite(m))
+}
+
+// runSuite runs the tests with a charm built once and the output watched
+// for secrets.
+func runSuite(m *testing.M) int {
+	work, err := os.MkdirTemp("", "panko-tests-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "create the suite's work directory: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(work)
+	secretsDir := filepath.Join(work, "secrets")
+	if err := os.Mkdir(secretsDir, 0o700); err != nil {
+		fmt.Fprintf(os.Stderr, "create the secrets directory: %v\n", err)
+		return 1
+	}
+	if err := os.Setenv(secretsEnv, secretsDir); err != nil {
+		fmt.Fprintf(os.Stderr, "set %s: %v\n", secretsEnv, err)
+		return 1
+	}
+	if os.Getenv(charmEnv) == "" {
+		stage := filepath.Join(work, "panko")
+		if err := stageCharm(stage); err != nil {
+			// The stories build again and fail with the error.
+			fmt.Fprintf(os.Stderr, "build the charm once for the suite: %v\n", err)
+		} else if err := os.Setenv(charmEnv, stage); err != nil {
+			fmt.Fprintf(os.Stderr, "set %s: %v\n", charmEnv, err)
+			return 1
+		}
+	}
+	out, err := captureOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "watch the test output: %v\n", err)
+		return 1
+	}
+	code := m.Run()
+	printed := out.stop()
+	secrets, err := readRegisteredSecrets(secretsDir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL read the registered secrets: %v\n", err)
+		return 1
+	}
+	if leaks := findSecrets(printed, secrets); len(leaks) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL the test output holds %d registered secret(s): %s\n", len(leaks), strings.Join(leaks, "; "))
+		return 1
+	}
+	if code == 0 {
+		fmt.Fprintf(os.Stderr, "secrets: %d registered secret(s), none in %d bytes of test output\n", len(secrets), len(printed))
+	}
+	return code
 }
 
 // repoRoot is the module root (tests run in <root>/tests).
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs("..")
+	root, err := moduleRoot()
 	require.NoError(t, err)
-	_, err = os.Stat(filepath.Join(root, "go.mod"))
-	require.NoError(t, err, "tests must run from <repo>/tests")
 	return root
+}
+
+// moduleRoot finds the module root from the working directory (<root>/tests).
+func moduleRoot() (string, error) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		return "", fmt.Errorf("module root: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return "", fmt.Errorf("tests must run from <repo>/tests: %w", err)
+	}
+	return root, nil
 }
 
 // goTool finds the go command: on PATH, else the usual install location.
@@ -58,40 +125,68 @@ func fileExists(p string) bool {
 // goBuild builds a static binary of pkg (relative to the repo root).
 func goBuild(t *testing.T, pkg, out string) {
 	t.Helper()
-	cmd := exec.Command(goTool(), "build", "-trimpath", "-o", out, pkg)
-	cmd.Dir = repoRoot(t)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	output, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build %s:\n%s", pkg, output)
+	root := repoRoot(t)
+	require.NoError(t, buildStatic(root, pkg, out))
 }
 
-// buildPankoCharm returns a charm to deploy: $PANKO_CHARM when set (e.g.
-// the `make charm` archive), else a charm directory assembled from the
-// source tree: metadata/config/actions/manifest, templates, the static
-// binary at bin/panko-charm and dispatch -> bin/panko-charm.
+// buildStatic builds a static binary of pkg (relative to root).
+func buildStatic(root, pkg, out string) error {
+	cmd := exec.Command(goTool(), "build", "-trimpath", "-o", out, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, output)
+	}
+	return nil
+}
+
+// buildPankoCharm returns a charm to deploy: $PANKO_CHARM when set (the
+// `make charm` archive, or the directory TestMain staged), else a charm
+// directory assembled from the source tree.
 func buildPankoCharm(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("PANKO_CHARM"); p != "" {
+	if p := os.Getenv(charmEnv); p != "" {
 		abs, err := filepath.Abs(p)
 		require.NoError(t, err)
 		return abs
 	}
-	root := repoRoot(t)
 	stage := filepath.Join(t.TempDir(), "panko")
-	require.NoError(t, os.MkdirAll(filepath.Join(stage, "bin"), 0o755))
-	goBuild(t, "./cmd/panko-charm", filepath.Join(stage, "bin", "panko-charm"))
+	require.NoError(t, stageCharm(stage))
+	return stage
+}
+
+// stageCharm assembles a charm directory from the source tree:
+// metadata/config/actions/manifest, templates, the static binary at
+// bin/panko-charm and dispatch -> bin/panko-charm.
+func stageCharm(stage string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(stage, "bin"), 0o755); err != nil {
+		return fmt.Errorf("stage charm: %w", err)
+	}
+	if err := buildStatic(root, "./cmd/panko-charm", filepath.Join(stage, "bin", "panko-charm")); err != nil {
+		return err
+	}
 	for _, name := range []string{"metadata.yaml", "config.yaml", "actions.yaml", "manifest.yaml"} {
 		src := filepath.Join(root, name)
 		if name != "metadata.yaml" && !fileExists(src) {
 			continue
 		}
-		copyFile(t, src, filepath.Join(stage, name), 0o644)
+		if err := copyFileErr(src, filepath.Join(stage, name), 0o644); err != nil {
+			return err
+		}
 	}
 	if fileExists(filepath.Join(root, "templates")) {
-		copyTree(t, filepath.Join(root, "templates"), filepath.Join(stage, "templates"))
+		if err := copyTreeErr(filepath.Join(root, "templates"), filepath.Join(stage, "templates")); err != nil {
+			return err
+		}
 	}
-	require.NoError(t, os.Symlink("bin/panko-charm", filepath.Join(stage, "dispatch")))
-	return stage
+	if err := os.Symlink("bin/panko-charm", filepath.Join(stage, "dispatch")); err != nil {
+		return fmt.Errorf("stage charm: %w", err)
+	}
+	return nil
 }
 
 // scriptedCharm returns the path of a scripted test charm in testdata.
@@ -102,21 +197,28 @@ func scriptedCharm(t *testing.T, name string) string {
 	return p
 }
 
-func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
-	t.Helper()
+func copyFileErr(src, dst string, mode os.FileMode) error {
 	in, err := os.Open(src)
-	require.NoError(t, err)
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
 	defer in.Close()
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	require.NoError(t, err)
-	_, err = io.Copy(out, in)
-	require.NoError(t, err)
-	require.NoError(t, out.Close())
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	return nil
 }
 
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+func copyTreeErr(src, dst string) error {
+	return filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
@@ -128,10 +230,8 @@ func copyTree(t *testing.T, src, dst string) {
 		if fi.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
-		copyFile(t, p, target, fi.Mode().Perm())
-		return nil
+		return copyFileErr(p, target, fi.Mode().Perm())
 	})
-	require.NoError(t, err)
 }
 
 // requireMariaDB skips the story when the MariaDB server is not installed.
@@ -146,7 +246,7 @@ func requireMariaDB(t *testing.T) {
 // model (and its private MariaDB) is destroyed after the test.
 func newModel(t *testing.T) *localjuju.Model {
 	t.Helper()
-	m, err := localjuju.OpenWith(filepath.Join(t.TempDir(), "model"), localjuju.Options{HookTimeout: 3 * time.Minute})
+	m, err := localjuju.OpenWith(filepath.Join(t.TempDir(), "model"), localjuju.Options{HookTimeout: 3 * time.Minute, Progress: progressWriter()})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		if err := m.Destroy(context.Background()); err != nil {
@@ -254,4 +354,23 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// progressWriter returns where hook progress goes: stderr with timestamps
+// when PANKO_TESTS_PROGRESS is set, else nowhere.
+func progressWriter() io.Writer {
+	if os.Getenv("PANKO_TESTS_PROGRESS") == "" {
+		return nil
+	}
+	return stampWriter{os.Stderr}
+}
+
+// stampWriter prefixes every write with the time.
+type stampWriter struct{ w io.Writer }
+
+func (s stampWriter) Write(p []byte) (int, error) {
+	if _, err := fmt.Fprintf(s.w, "%s %s", time.Now().Format("15:04:05.000"), p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

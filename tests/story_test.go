@@ -13,87 +13,13 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
 )
 
-// TestStoryDeployRelateConfigRemove deploys the real charm with the mysql
-// and keystone simulators: blocked on missing relations, related, database
-// created in the real MariaDB, reconfigured, and a relation removed again.
-func TestStoryDeployRelateConfigRemove(t *testing.T) {
-	requireMariaDB(t)
-	ctx := context.Background()
-	charm := buildPankoCharm(t)
-	m := newModel(t)
-
-	require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: charm}))
-	require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: "mysql"}))
-	require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: "keystone"}))
-	require.NoError(t, m.Settle(ctx))
-
-	st := m.Status()
-	u := st.Applications["panko"].Units["panko/0"]
-	assert.Equal(t, "blocked", u.WorkloadStatus.Current, "panko/0: %s", u.WorkloadStatus.Message)
-	assert.Contains(t, u.WorkloadStatus.Message, "shared-db")
-	assert.Contains(t, u.WorkloadStatus.Message, "identity-service")
-	hooks := hooksRun(t, m, "panko/0")
-	require.GreaterOrEqual(t, len(hooks), 5, "hooks: %v", hooks)
-	assert.Equal(t, []string{"install", "cluster-relation-created", "leader-elected", "config-changed", "start"}, hooks[:5])
-
-	_, err := m.Relate(ctx, "panko", "mysql")
-	require.NoError(t, err)
-	_, err = m.Relate(ctx, "panko:identity-service", "keystone")
-	require.NoError(t, err)
-	require.NoError(t, m.Settle(ctx))
-	assert.Empty(t, m.ErroredUnits())
-
-	hooks = hooksRun(t, m, "panko/0")
-	for _, ep := range []string{"shared-db", "identity-service"} {
-		c, j, ch := indexOf(hooks, ep+"-relation-created"), indexOf(hooks, ep+"-relation-joined"), indexOf(hooks, ep+"-relation-changed")
-		assert.True(t, c >= 0 && c < j && j < ch, "%s: created < joined < changed in %v", ep, hooks)
-	}
-
-	db := relationData(t, m, "panko/0", "shared-db")
-	assert.Equal(t, "panko", db.LocalUnit.Data["database"])
-	assert.Equal(t, "panko", db.LocalUnit.Data["username"])
-	assert.Equal(t, "10.5.0.10", db.LocalUnit.Data["hostname"])
-	reply := db.RelatedUnits["mysql/0"].Data
-	assert.NotEmpty(t, reply["password"], "mysql answered with a password")
-	assert.NotEmpty(t, reply["db_host"])
-	assert.Contains(t, strings.Fields(reply["allowed_units"]), "panko/0")
-
-	sqlDB := openDB(t, m)
-	assert.True(t, hasDatabase(t, sqlDB, "panko"), "database panko exists in MariaDB")
-	grants := grantsOf(t, sqlDB, "panko")
-	require.NotEmpty(t, grants, "user panko exists")
-	granted := false
-	for _, lines := range grants {
-		for _, g := range lines {
-			if strings.Contains(g, "ON `panko`.*") && strings.Contains(g, "ALL PRIVILEGES") {
-				granted = true
-			}
-		}
-	}
-	assert.True(t, granted, "panko has ALL PRIVILEGES on panko.*: %v", grants)
-
-	n := len(hooksRun(t, m, "panko/0"))
-	require.NoError(t, m.Config(ctx, "panko", map[string]string{"debug": "true"}, nil))
-	require.NoError(t, m.Settle(ctx))
-	assert.Contains(t, hooksRun(t, m, "panko/0")[n:], "config-changed")
-
-	n = len(hooksRun(t, m, "panko/0"))
-	require.NoError(t, m.RemoveRelation(ctx, "panko", "keystone"))
-	require.NoError(t, m.Settle(ctx))
-	tail := hooksRun(t, m, "panko/0")[n:]
-	d, b := indexOf(tail, "identity-service-relation-departed"), indexOf(tail, "identity-service-relation-broken")
-	assert.True(t, d >= 0 && d < b, "departed before broken: %v", tail)
-	u = m.Status().Applications["panko"].Units["panko/0"]
-	assert.Equal(t, "blocked", u.WorkloadStatus.Current)
-	assert.Contains(t, u.WorkloadStatus.Message, "identity-service")
-}
-
 // TestStoryCommitOnSuccessAndLeaderOnlyAppBag uses a scripted client of the
 // mysql simulator: a failing hook leaves no relation data (so no database
 // appears in MariaDB); after resolve the retried hook commits; only the
 // leader can write the application bag.
 func TestStoryCommitOnSuccessAndLeaderOnlyAppBag(t *testing.T) {
 	requireMariaDB(t)
+	t.Parallel()
 	ctx := context.Background()
 	m := newModel(t)
 	require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{

@@ -154,6 +154,8 @@ func TestTLSFromVault(t *testing.T) {
 	assert.Equal(t, "http://10.5.0.10:8977", ks["public_url"])
 	assert.False(t, h.Exists(HTTPSSiteFile))
 	assert.False(t, h.Exists("/etc/apache2/sites-enabled/openstack_https_frontend.conf"))
+	assert.False(t, h.Exists(certPath(cn)), "certificate removed")
+	assert.False(t, h.Exists(keyPath(cn)), "private key removed")
 }
 
 func TestTLSExpiryNote(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
 	"github.com/openstack-charmers/charm-panko/internal/relation/peers"
 	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
 	"github.com/openstack-charmers/charm-panko/internal/render"
 	"github.com/openstack-charmers/charm-panko/internal/status"
 )
@@ -183,6 +184,10 @@ func plan(in Inputs) Plan {
 	} else {
 		p.DisableSites = []string{HTTPSSite}
 		p.RemoveFiles = append(p.RemoveFiles, HTTPSSiteFile, CACertFile)
+		main, extra := certRequests(in)
+		for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
+			p.RemoveFiles = append(p.RemoveFiles, certPath(r.CN), keyPath(r.CN))
+		}
 	}
 
 	// A relation that is still there but whose data went bad or incomplete

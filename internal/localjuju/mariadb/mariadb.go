@@ -471,6 +471,7 @@ func spawn(ctx context.Context, mariadbd string, l layout, opts Options, runAs s
 		"--bind-address="+bind,
 		"--port="+strconv.Itoa(st.Port),
 		"--extra-port="+strconv.Itoa(st.RouterPort),
+		"--extra-max-connections=100",
 		"--skip-name-resolve",
 		"--log-error="+l.errorLog(),
 		"--ssl-ca="+filepath.Join(tlsDir, "ca.pem"),

@@ -1,0 +1,472 @@
+// Command hookwrap stands in for a charm's dispatch in the benchmark and
+// the crash-consistency test. It runs the real charm binary beside it
+// ($CHARM_DIR/bin/panko-charm) with the hook's own argv and environment, and
+// depending on hookwrap.json in the charm directory and the files in its
+// control directory it:
+//
+//   - records the charm process's wall time, CPU time (with its children),
+//     peak resident set size (read at exit through ptrace) and the files it
+//     changed under the unit root, one JSON line per run in records.jsonl;
+//   - short-circuits hooks (exit 0 without running the charm) while the file
+//     "skip" exists, except actions, the dispatch paths the file lists, one
+//     a line, and install unless the file has the line "skip-install";
+//   - kills the charm with SIGKILL, once, as kill/<unit> orders: "<µs>"
+//     kills that long after the start; "write:<µs>:<dir>,<dir>..." kills that
+//     long after the charm first creates, renames or removes an entry in one
+//     of the directories (unit paths under PANKO_HOST_ROOT).
+//
+// Without hookwrap.json it simply executes the charm.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Files of the charm directory and the control directory.
+const (
+	configFile  = "hookwrap.json"
+	charmBinary = "bin/panko-charm"
+	recordsFile = "records.jsonl"
+	phaseFile   = "phase"
+	skipFile    = "skip"
+	killDir     = "kill"
+	// machineState is the local model's own bookkeeping inside a unit root,
+	// not a file the charm writes.
+	machineState = "var/lib/localjuju"
+)
+
+// Linux constants not in package syscall.
+const (
+	ptraceExitKill      = 0x100000 // PTRACE_O_EXITKILL
+	prSetChildSubreaper = 36       // PR_SET_CHILD_SUBREAPER
+)
+
+// Config is hookwrap.json.
+type Config struct {
+	// Control is the control directory (absolute).
+	Control string `json:"control"`
+	// Measure enables the file snapshots and the peak-RSS probe.
+	Measure bool `json:"measure"`
+}
+
+// Record is one run of the charm as hookwrap saw it.
+type Record struct {
+	Unit       string `json:"unit"`
+	Dispatch   string `json:"dispatch"`
+	Relation   string `json:"relation,omitempty"`
+	RemoteUnit string `json:"remote_unit,omitempty"`
+	Phase      string `json:"phase,omitempty"`
+	Pid        int    `json:"pid"`
+	StartNS    int64  `json:"start_ns"`
+	WallNS     int64  `json:"wall_ns"`
+	CPUTotalUS int64  `json:"cpu_total_us"`
+	PeakRSSKB  int64  `json:"peak_rss_kb"`
+	// StatUserUS and StatSysUS are the charm's own user and system time from
+	// /proc/<pid>/stat at exit (clock-tick resolution), a cross-check of
+	// CPUTotalUS minus the tools' CPU.
+	StatUserUS  int64  `json:"stat_user_us"`
+	StatSysUS   int64  `json:"stat_sys_us"`
+	TreeRSSKB   int64  `json:"tree_rss_kb"`
+	Exit        int    `json:"exit"`
+	Signal      string `json:"signal,omitempty"`
+	Skipped     bool   `json:"skipped,omitempty"`
+	KillAfterUS int64  `json:"kill_after_us,omitempty"`
+	// KillOnWrite says the delay counts from the charm's first change in
+	// the watched directories.
+	KillOnWrite bool     `json:"kill_on_write,omitempty"`
+	Written     []string `json:"written,omitempty"`
+	Removed     []string `json:"removed,omitempty"`
+}
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	charmDir := os.Getenv("CHARM_DIR")
+	if charmDir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "hookwrap: %v\n", err)
+			return 1
+		}
+		charmDir = filepath.Dir(exe)
+	}
+	bin := filepath.Join(charmDir, charmBinary)
+	raw, err := os.ReadFile(filepath.Join(charmDir, configFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		err = syscall.Exec(bin, os.Args, os.Environ())
+		fmt.Fprintf(os.Stderr, "hookwrap: exec %s: %v\n", bin, err)
+		return 1
+	}
+	var cfg Config
+	if err == nil {
+		err = json.Unmarshal(raw, &cfg)
+	}
+	if err != nil || cfg.Control == "" {
+		fmt.Fprintf(os.Stderr, "hookwrap: bad %s: %v\n", configFile, err)
+		return 1
+	}
+	rec := Record{
+		Unit:       os.Getenv("JUJU_UNIT_NAME"),
+		Dispatch:   os.Getenv("JUJU_DISPATCH_PATH"),
+		Relation:   os.Getenv("JUJU_RELATION_ID"),
+		RemoteUnit: os.Getenv("JUJU_REMOTE_UNIT"),
+	}
+	if p, err := os.ReadFile(filepath.Join(cfg.Control, phaseFile)); err == nil {
+		rec.Phase = strings.TrimSpace(string(p))
+	}
+	if skip(cfg.Control, rec.Dispatch) {
+		rec.Skipped = true
+		appendRecord(cfg.Control, rec)
+		return 0
+	}
+	order := takeKill(cfg.Control, rec.Unit)
+	rec.KillAfterUS, rec.KillOnWrite = order.afterUS, len(order.dirs) > 0
+	root := os.Getenv("PANKO_HOST_ROOT")
+	var before map[string]fileKey
+	if cfg.Measure && root != "" {
+		before = snapshot(root)
+	}
+	code, err := runCharm(bin, cfg.Measure, order, root, &rec)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hookwrap: %v\n", err)
+		return 1
+	}
+	if before != nil {
+		rec.Written, rec.Removed = diff(before, snapshot(root))
+	}
+	appendRecord(cfg.Control, rec)
+	return code
+}
+
+// skipInstall is the line of the skip file that short-circuits install too.
+const skipInstall = "skip-install"
+
+// skip reports whether the hook is to be short-circuited: the skip file
+// exists and does not list the hook's dispatch path. Actions always run, and
+// install too unless the file has the line skip-install.
+func skip(control, dispatch string) bool {
+	if !strings.HasPrefix(dispatch, "hooks/") {
+		return false
+	}
+	raw, err := os.ReadFile(filepath.Join(control, skipFile))
+	if err != nil {
+		return false
+	}
+	lines := map[string]bool{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		lines[strings.TrimSpace(line)] = true
+	}
+	if dispatch == "hooks/install" {
+		return lines[skipInstall]
+	}
+	return !lines[dispatch]
+}
+
+// killOrder is a parsed kill/<unit> file.
+type killOrder struct {
+	// afterUS is the delay in microseconds (0: no kill).
+	afterUS int64
+	// dirs, when set, start the delay at the first change in them.
+	dirs []string
+}
+
+// takeKill consumes the kill order for unit.
+func takeKill(control, unit string) killOrder {
+	if unit == "" {
+		return killOrder{}
+	}
+	p := filepath.Join(control, killDir, strings.ReplaceAll(unit, "/", "-"))
+	taken := p + ".taken"
+	if err := os.Rename(p, taken); err != nil {
+		return killOrder{}
+	}
+	raw, err := os.ReadFile(taken)
+	os.Remove(taken)
+	if err != nil {
+		return killOrder{}
+	}
+	return parseKill(strings.TrimSpace(string(raw)))
+}
+
+// parseKill reads "<µs>" or "write:<µs>:<dir>,<dir>...".
+func parseKill(s string) killOrder {
+	var o killOrder
+	if rest, ok := strings.CutPrefix(s, "write:"); ok {
+		delay, dirs, _ := strings.Cut(rest, ":")
+		for _, d := range strings.Split(dirs, ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				o.dirs = append(o.dirs, d)
+			}
+		}
+		if len(o.dirs) == 0 {
+			return killOrder{}
+		}
+		s = delay
+	}
+	us, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || us < 0 {
+		return killOrder{}
+	}
+	o.afterUS = max(us, 1)
+	return o
+}
+
+// prepareKill readies the kill o orders (watching its directories, under
+// root, before the charm starts) and returns the function that arms it for
+// the charm's pid; that returns the function that disarms it.
+func prepareKill(o killOrder, root string) func(pid int) func() {
+	none := func(int) func() { return func() {} }
+	if o.afterUS == 0 {
+		return none
+	}
+	delay := time.Duration(o.afterUS) * time.Microsecond
+	if len(o.dirs) == 0 {
+		return func(pid int) func() {
+			t := time.AfterFunc(delay, func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+			return func() { t.Stop() }
+		}
+	}
+	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
+	if err != nil {
+		return none
+	}
+	for _, d := range o.dirs {
+		_, _ = syscall.InotifyAddWatch(fd, filepath.Join(root, d), syscall.IN_CREATE|syscall.IN_MOVED_TO|syscall.IN_DELETE)
+	}
+	return func(pid int) func() {
+		done := make(chan struct{})
+		go func() {
+			buf := make([]byte, 4096)
+			if n, err := syscall.Read(fd, buf); err != nil || n <= 0 {
+				return
+			}
+			select {
+			case <-done:
+			case <-time.After(delay):
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}()
+		return func() {
+			close(done)
+			syscall.Close(fd)
+		}
+	}
+}
+
+// runCharm runs the charm binary and fills rec; it returns the exit code to
+// give the model (128+signal for a killed charm).
+func runCharm(bin string, trace bool, order killOrder, root string, rec *Record) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// Processes the charm leaves behind when it is killed (hook tools,
+	// machine commands) become ours, so that the hook ends only when they
+	// have: the model then sees the machine as they left it.
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
+		return 1, fmt.Errorf("become a subreaper: %w", errno)
+	}
+	defer reapOrphans()
+	cwd, err := os.Getwd()
+	if err != nil {
+		return 1, fmt.Errorf("working directory: %w", err)
+	}
+	attr := &syscall.ProcAttr{
+		Dir:   cwd,
+		Env:   os.Environ(),
+		Files: []uintptr{0, 1, 2},
+		Sys:   &syscall.SysProcAttr{Ptrace: trace},
+	}
+	arm := prepareKill(order, root)
+	start := time.Now()
+	pid, err := syscall.ForkExec(bin, os.Args, attr)
+	if err != nil {
+		return 1, fmt.Errorf("start %s: %w", bin, err)
+	}
+	rec.Pid = pid
+	rec.StartNS = start.UnixNano()
+	defer arm(pid)()
+	var ws syscall.WaitStatus
+	var ru syscall.Rusage
+	first := trace
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, &ru)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 1, fmt.Errorf("wait for the charm: %w", err)
+		}
+		if ws.Exited() || ws.Signaled() {
+			break
+		}
+		if !ws.Stopped() {
+			continue
+		}
+		sig := ws.StopSignal()
+		switch {
+		case sig == syscall.SIGTRAP && first:
+			first = false
+			if err := syscall.PtraceSetOptions(pid, syscall.PTRACE_O_TRACEEXIT|ptraceExitKill); err != nil {
+				return 1, fmt.Errorf("ptrace options: %w", err)
+			}
+			sig = 0
+		case sig == syscall.SIGTRAP && ws.TrapCause() == syscall.PTRACE_EVENT_EXIT:
+			rec.PeakRSSKB = peakRSS(pid)
+			rec.StatUserUS, rec.StatSysUS = selfTimes(pid)
+			sig = 0
+		case sig == syscall.SIGTRAP:
+			sig = 0
+		}
+		if err := syscall.PtraceCont(pid, int(sig)); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return 1, fmt.Errorf("ptrace continue: %w", err)
+		}
+	}
+	rec.WallNS = time.Since(start).Nanoseconds()
+	rec.CPUTotalUS = tvUS(ru.Utime) + tvUS(ru.Stime)
+	rec.TreeRSSKB = ru.Maxrss
+	if ws.Signaled() {
+		rec.Signal = ws.Signal().String()
+		rec.Exit = 128 + int(ws.Signal())
+		return rec.Exit, nil
+	}
+	rec.Exit = ws.ExitStatus()
+	return rec.Exit, nil
+}
+
+// reapOrphans waits for every process left to us.
+func reapOrphans() {
+	for {
+		var ws syscall.WaitStatus
+		_, err := syscall.Wait4(-1, &ws, 0, nil)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func tvUS(tv syscall.Timeval) int64 { return tv.Sec*1_000_000 + tv.Usec }
+
+// peakRSS reads VmHWM (kB) of a process stopped at exit.
+func peakRSS(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// clockTick is the unit of /proc/<pid>/stat times (USER_HZ on Linux).
+const clockTick = 10 * time.Millisecond
+
+// selfTimes reads the user and system time (µs) of a process stopped at
+// exit, its children excluded.
+func selfTimes(pid int) (user, sys int64) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0
+	}
+	s := string(raw)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0
+	}
+	f := strings.Fields(s[i+1:])
+	// After the command: state is field 3, utime field 14, stime field 15.
+	if len(f) < 13 {
+		return 0, 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	tick := clockTick.Microseconds()
+	return ut * tick, st * tick
+}
+
+// fileKey identifies one version of a file system entry.
+type fileKey struct {
+	ino, size, mtime, ctime int64
+	mode                    uint32
+	uid, gid                uint32
+}
+
+// snapshot lists every entry under root except the model's bookkeeping.
+func snapshot(root string) map[string]fileKey {
+	out := map[string]fileKey{}
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel == machineState {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return nil
+		}
+		var st syscall.Stat_t
+		if err := syscall.Lstat(p, &st); err != nil {
+			return nil
+		}
+		out["/"+rel] = fileKey{
+			ino: int64(st.Ino), size: st.Size,
+			mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(),
+			mode: st.Mode, uid: st.Uid, gid: st.Gid,
+		}
+		return nil
+	})
+	return out
+}
+
+// diff lists the entries created or changed, and those removed.
+func diff(before, after map[string]fileKey) (written, removed []string) {
+	for p, k := range after {
+		if b, ok := before[p]; !ok || b != k {
+			written = append(written, p)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			removed = append(removed, p)
+		}
+	}
+	return written, removed
+}
+
+// appendRecord adds rec to records.jsonl with one write.
+func appendRecord(control string, rec Record) {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return
+	}
+	f, err := os.OpenFile(filepath.Join(control, recordsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hookwrap: %v\n", err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		fmt.Fprintf(os.Stderr, "hookwrap: %v\n", err)
+	}
+}

@@ -1,0 +1,190 @@
+// Command bench measures the Panko charm: the real binary runs every kind
+// of hook and action through the local model on a 3-unit deployment related
+// to every simulated application (mysql, keystone, hacluster, vault,
+// ceilometer), then the same hooks with 1, 10 and 100 ceilometer units and
+// with 3 and 9 panko peers, and finally the Go benchmarks of plan and
+// template rendering. It writes bench/results.md and bench/results.json and
+// prints the table.
+//
+// The charm's dispatch is replaced by hookwrap (cmd/bench/hookwrap), which
+// runs the real charm binary and measures that process alone: wall time,
+// CPU time (its hook tools and machine commands are timed by toolbox,
+// cmd/bench/toolbox, and subtracted), peak RSS, files changed under the unit
+// root; hook-tool calls and service restarts are counted by toolbox. To keep
+// the run short, the hooks that only bring a deployment up to date (the
+// storms of relation hooks when units join) are short-circuited by hookwrap;
+// every measured hook runs the real charm.
+//
+// Usage: go run ./cmd/bench [flags]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju"
+)
+
+// options are the command-line flags.
+type options struct {
+	repo        string
+	charm       string
+	binary      string
+	out         string
+	rounds      int
+	scaleRounds int
+	ceilometer  []int
+	peers       []int
+	goBench     bool
+	keep        bool
+}
+
+func main() {
+	if code, ok := localjuju.Multicall(os.Args, os.Stdin, os.Stdout, os.Stderr); ok {
+		os.Exit(code)
+	}
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		os.Exit(2)
+	}
+	if err := run(context.Background(), opts, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	var ceil, peers string
+	fs.StringVar(&o.repo, "repo", ".", "repository root")
+	fs.StringVar(&o.charm, "charm", "panko.charm", "charm archive (or directory) to measure")
+	fs.StringVar(&o.binary, "binary", "bin/panko-charm", "charm binary (its size is reported)")
+	fs.StringVar(&o.out, "out", "bench", "directory for results.md and results.json")
+	fs.IntVar(&o.rounds, "rounds", 1, "rounds of each measured hook and action on every unit of the main deployment")
+	fs.IntVar(&o.scaleRounds, "scale-rounds", 1, "rounds of each scaling hook on the first unit")
+	fs.StringVar(&ceil, "ceilometer", "1,10,100", "ceilometer unit counts of the scaling runs (the first is the main deployment)")
+	fs.StringVar(&peers, "peers", "3,9", "panko unit counts of the scaling runs (the first is the main deployment)")
+	fs.BoolVar(&o.goBench, "gobench", true, "run the Go benchmarks of plan and rendering")
+	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory (models, records)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	if o.ceilometer, err = intList(ceil); err != nil || len(o.ceilometer) == 0 {
+		fmt.Fprintf(stderr, "bench: -ceilometer: %v\n", err)
+		return o, fmt.Errorf("bad -ceilometer")
+	}
+	if o.peers, err = intList(peers); err != nil || len(o.peers) == 0 {
+		fmt.Fprintf(stderr, "bench: -peers: %v\n", err)
+		return o, fmt.Errorf("bad -peers")
+	}
+	o.rounds, o.scaleRounds = max(o.rounds, 1), max(o.scaleRounds, 1)
+	return o, nil
+}
+
+func intList(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// overlap is work done alongside a part of the run that is not measured:
+// start starts it, wait waits for it to end (once started).
+type overlap struct {
+	start func()
+	wait  func() error
+}
+
+// run is the whole benchmark.
+func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	start, loadStart := time.Now(), loadAverage()
+	repo, err := filepath.Abs(o.repo)
+	if err != nil {
+		return fmt.Errorf("repo: %w", err)
+	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(repo, p)
+	}
+	res := Results{Hooks: map[string]HookStats{}, Machine: machineInfo(), Notes: []string{
+		"action diagnose is not measured: it connects to keystone's URL, a 10.5.0.x address in the local model, and the benchmark opens no connection beyond loopback",
+		"with the certificates relation the charm asks the system resolver for the reverse-DNS name of its address in every reconciling hook (included in the figures)",
+	}}
+	for _, f := range []struct {
+		path string
+		size *int64
+	}{{abs(o.binary), &res.BinaryBytes}, {abs(o.charm), &res.CharmBytes}} {
+		fi, err := os.Stat(f.path)
+		if err != nil {
+			return fmt.Errorf("%w (run make charm)", err)
+		}
+		*f.size = fi.Size()
+	}
+	w, err := newWorkspace(ctx, repo, abs(o.charm), stderr)
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		w.logf("scratch directory: %s", w.dir)
+	} else {
+		defer w.remove()
+	}
+	w.logf("helpers built and charm staged: %s", time.Since(start).Round(100*time.Millisecond))
+
+	// The Go benchmarks compile while the deployment converges (a part of
+	// the run that is not measured) and run at the end.
+	ov := overlap{start: func() {}, wait: func() error { return nil }}
+	if o.goBench {
+		compiled := make(chan error, 1)
+		var once sync.Once
+		var compileErr error
+		ov.start = func() { go func() { compiled <- compileGoBenchmarks(ctx, repo, w.bin) }() }
+		ov.wait = func() error {
+			once.Do(func() { compileErr = <-compiled })
+			return compileErr
+		}
+	}
+	if err := benchModels(ctx, w, o, ov, &res); err != nil {
+		return err
+	}
+	if o.goBench {
+		gbStart := time.Now()
+		err := ov.wait()
+		if err == nil {
+			res.GoBenchmarks, err = runGoBenchmarks(ctx, repo, w.bin)
+		}
+		if err != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("Go benchmarks failed: %v", err))
+		}
+		res.Phases = append(res.Phases, Phase{Name: "Go benchmarks (compiled while converging)", Seconds: round2(time.Since(gbStart).Seconds())})
+		w.logf("Go benchmarks: %s", time.Since(gbStart).Round(100*time.Millisecond))
+	}
+	res.Load = "at start " + loadStart + ", at end " + loadAverage()
+	res.TotalSeconds = time.Since(start).Round(time.Second).Seconds()
+	res.Targets = checkTargets(res)
+	if err := writeResults(abs(o.out), res); err != nil {
+		return err
+	}
+	return writeTable(stdout, res)
+}
