@@ -37,6 +37,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		Env:    juju.EnvFrom(getenv),
 		Stderr: stderr,
 	}
+	if root != "/" {
+		deps = charm.Sandboxed(deps)
+	}
 	if err := charm.Run(context.Background(), ev, deps); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", ev.Name, err)
 		return 1

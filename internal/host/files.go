@@ -86,6 +86,12 @@ func writeAtomic(full string, data []byte, mode fs.FileMode, uid, gid int) (err 
 	if err := mkdirAll(dir); err != nil {
 		return err
 	}
+	// A write killed before its rename leaves a temporary file: clear them.
+	if stale, _ := filepath.Glob(filepath.Join(dir, "."+filepath.Base(full)+".tmp*")); len(stale) > 0 {
+		for _, f := range stale {
+			_ = os.Remove(f)
+		}
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(full)+".tmp*")
 	if err != nil {
 		return err

@@ -259,3 +259,16 @@ func TestReadFile(t *testing.T) {
 	assert.EqualError(t, err, `read file: path "etc/group" is not absolute`)
 	assert.False(t, h.Exists("etc/group"), "relative paths never exist")
 }
+
+func TestWriteFileClearsStaleTemporaryFiles(t *testing.T) {
+	root := testRoot(t)
+	h := New(root)
+	dir := filepath.Join(root, "etc/panko")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	stale := filepath.Join(dir, ".panko.conf.tmp123456")
+	require.NoError(t, os.WriteFile(stale, []byte("half"), 0o600))
+	_, err := h.WriteFile("/etc/panko/panko.conf", []byte("x\n"), 0o644, "root", "root")
+	require.NoError(t, err)
+	_, err = os.Stat(stale)
+	assert.True(t, os.IsNotExist(err), "stale temporary file removed")
+}
