@@ -12,6 +12,7 @@ import (
 	"github.com/juju/charm/v12"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 )
 
 const repoRoot = "../.."
@@ -184,4 +185,39 @@ func TestConfigDocListsEveryOption(t *testing.T) {
 		assert.Contains(t, string(doc), "\n## "+name+"\n", name)
 		assert.Contains(t, string(doc), strings.TrimSpace(opt.Description), name)
 	}
+}
+
+// TestCharmcraftBuildsTheGoBinary checks charmcraft.yaml: the same bases as
+// manifest.yaml and a part that builds the static Go binary as dispatch.
+func TestCharmcraftBuildsTheGoBinary(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "charmcraft.yaml"))
+	require.NoError(t, err)
+	var cc struct {
+		Type  string `yaml:"type"`
+		Bases []struct {
+			RunOn []struct {
+				Name    string `yaml:"name"`
+				Channel string `yaml:"channel"`
+			} `yaml:"run-on"`
+		} `yaml:"bases"`
+		Parts map[string]struct {
+			OverrideBuild string              `yaml:"override-build"`
+			Env           []map[string]string `yaml:"build-environment"`
+		} `yaml:"parts"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &cc))
+	assert.Equal(t, "charm", cc.Type)
+	require.Len(t, cc.Bases, 1)
+	var channels []string
+	for _, b := range cc.Bases[0].RunOn {
+		assert.Equal(t, "ubuntu", b.Name)
+		channels = append(channels, b.Channel)
+	}
+	assert.Equal(t, []string{"16.04", "18.04", "20.04"}, channels)
+	part, ok := cc.Parts["panko-charm"]
+	require.True(t, ok)
+	assert.Contains(t, part.OverrideBuild, "go build -trimpath")
+	assert.Contains(t, part.OverrideBuild, "./cmd/panko-charm")
+	assert.Contains(t, part.OverrideBuild, "ln -sf bin/panko-charm")
+	assert.Contains(t, part.Env, map[string]string{"CGO_ENABLED": "0"})
 }
