@@ -2,9 +2,11 @@ package charm
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,4 +114,43 @@ func TestCertificateRenewalReloadsApache(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, h.ReloadsOf("apache2"), "renewal reloads apache: %v", h.Calls())
 	assert.Zero(t, h.RestartsOf("apache2"), "renewal does not restart apache")
+}
+
+func TestDiagnoseWithTLS(t *testing.T) {
+	w, _ := tlsWorld(t)
+	tools, h, err := w.run(t, hook("certificates-relation-changed"))
+	require.NoError(t, err)
+	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	served, ok := h.File(certPath("10.5.0.10"))
+	require.True(t, ok)
+	der, _ := pemDecode(served.Data)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	notAfter := cert.NotAfter.UTC().Format("2006-01-02")
+
+	tests := []struct {
+		name        string
+		now         time.Time
+		certificate string // prefix of the certificate result
+		overall     string
+	}{
+		{"valid", cert.NotAfter.Add(-60 * 24 * time.Hour), "ok: expires in 60 days, on " + notAfter, "ok"},
+		{"expiring", cert.NotAfter.Add(-5 * 24 * time.Hour), "fail: expires in 5 days, on " + notAfter + " (from ", "degraded"},
+		{"expired", cert.NotAfter.Add(time.Hour), "fail: expired on " + notAfter, "degraded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w.now = tt.now
+			w.http = fakeHTTP{"http://10.5.0.3:35357": 300, "https://127.0.0.1:8977/healthcheck": 200, "https://127.0.0.1:8977/": 200}
+			w.juju.Action = "diagnose"
+			tools, h, err := w.run(t, action("diagnose"))
+			require.NoError(t, err)
+			res := tools.ActionResults()
+			v, _ := res["certificate"].(string)
+			assert.True(t, strings.HasPrefix(v, tt.certificate), "certificate = %q, want prefix %q", v, tt.certificate)
+			assert.Equal(t, "ok: GET https://127.0.0.1:8977/healthcheck answered 200", res["api-healthcheck"], "the API is probed over TLS")
+			assert.Equal(t, tt.overall, res["status"], "%v", res)
+			assert.Zero(t, h.Writes(), "diagnose is read-only")
+		})
+	}
 }

@@ -3,6 +3,8 @@ package charm
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"sort"
@@ -103,8 +105,27 @@ func diagnose(ctx context.Context, d Deps) error {
 		add("keystone", true, "%s answered %d", creds.AuthURL(), code)
 	}
 
+	scheme := "http"
+	if set := servedTLS(in); set != nil {
+		scheme = "https"
+		days := int(set.Expires.Sub(in.Now).Hours() / 24)
+		date := set.Expires.UTC().Format("2006-01-02")
+		switch {
+		case set.Expires.IsZero():
+			add("certificate", false, "cannot read the served certificate (from %s)", set.Source)
+		case !in.Now.Before(set.Expires):
+			add("certificate", false, "expired on %s (from %s)", date, set.Source)
+		case days < expiryWarning:
+			add("certificate", false, "expires in %d days, on %s (from %s): renew it", days, date, set.Source)
+		default:
+			add("certificate", true, "expires in %d days, on %s (from %s)", days, date, set.Source)
+		}
+	} else {
+		add("certificate", true, "TLS not in use")
+	}
+
 	for _, probe := range []struct{ key, path string }{{"api-healthcheck", "/healthcheck"}, {"api-root", "/"}} {
-		url := fmt.Sprintf("http://127.0.0.1:%d%s", openstack.APIPort, probe.path)
+		url := fmt.Sprintf("%s://127.0.0.1:%d%s", scheme, openstack.APIPort, probe.path)
 		code, err := d.HTTP.Get(ctx, url)
 		switch {
 		case err != nil:
@@ -146,4 +167,30 @@ func diagnose(ctx context.Context, d Deps) error {
 		}
 	}
 	return d.Tools.ActionSet(results)
+}
+
+// servedTLS is the TLS material the unit serves: the ssl_* config, else the
+// certificates on disk (with the earliest expiry of them), nil without TLS.
+func servedTLS(in Inputs) *certSet {
+	if in.SSLConfig != nil {
+		return in.SSLConfig
+	}
+	if in.InstalledTLS == nil {
+		return nil
+	}
+	set := *in.InstalledTLS
+	for _, kp := range set.Pairs {
+		block, _ := pem.Decode(kp.Cert)
+		if block == nil {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			continue
+		}
+		if set.Expires.IsZero() || cert.NotAfter.Before(set.Expires) {
+			set.Expires = cert.NotAfter
+		}
+	}
+	return &set
 }

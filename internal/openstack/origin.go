@@ -147,7 +147,9 @@ var (
 //     "cloud:<series>-proposed/<release>" and "cloud:<release>[/proposed]"
 //     (the series is then the one whose Cloud Archive has the release), as
 //     charm-helpers accepts. The series must be the unit's series and the
-//     Cloud Archive must carry the release for it.
+//     Cloud Archive must carry the release for it, except that
+//     "cloud:<series>-<its own release>" (e.g. cloud:bionic-queens) means
+//     distro (with /proposed: distro-proposed).
 //   - "ppa:<user>[/<name>]" and "deb <url> <suite> [<component>...]": Release
 //     is "" (unknown from the origin alone).
 //
@@ -261,6 +263,16 @@ func parseCloud(raw, spec, unitSeries string) (Origin, error) {
 	}
 	if unitSeries != "" && series != unitSeries {
 		return fail("is for %s but this unit runs %s; use cloud:%s-<release> (%s)", series, unitSeries, unitSeries, offers(unitSeries))
+	}
+	if d, ok := DistroRelease(series); ok && d == release && (pocket == PocketUpdates || pocket == PocketProposed) {
+		// cloud:bionic-queens names bionic's own release: the distro
+		// archive serves it, as "distro" (or "distro-proposed") would.
+		o := Origin{Kind: KindDistro, Series: series, Release: release}
+		if pocket == PocketProposed {
+			o.Pocket = PocketProposed
+			o.Source = fmt.Sprintf("deb %s %s-proposed main universe multiverse restricted", UbuntuArchiveURL, series)
+		}
+		return o, nil
 	}
 	if !contains(CloudReleases(series), release) {
 		return fail("asks for %s on %s, which the Ubuntu Cloud Archive does not provide; %s", release, series, cloudHint(series, release))
