@@ -207,7 +207,7 @@ func plan(in Inputs) Plan {
 
 	// Database sync and service state.
 	ready := dbReady && ksReady
-	synced := in.LeaderData[leaderDBSynced] == release
+	synced := schemaSynced(in, release)
 	if dbReady && in.DBChecked && in.DBReachable != nil {
 		st.Add(status.Waiting, fmt.Sprintf("Database not reachable: %s", db.Addr()))
 		ready = false
@@ -231,14 +231,47 @@ func plan(in Inputs) Plan {
 	}
 	p.Status = st.Result()
 	if p.Status.Name == status.Active {
-		p.Status.Message = expiryNote(tlsSet, in.Now)
+		p.Status.Message = readyMessage(upgradeNote(in, release), expiryNote(tlsSet, in.Now))
 	}
 	return p
 }
 
+// readyMessage is the active message with the notes that are not empty.
+func readyMessage(notes ...string) string {
+	var kept []string
+	for _, n := range notes {
+		if n != "" {
+			kept = append(kept, n)
+		}
+	}
+	if len(kept) == 0 {
+		return status.ReadyMessage
+	}
+	return status.ReadyMessage + " (" + strings.Join(kept, "; ") + ")"
+}
+
+// upgradeNote names the release openstack-origin offers when an
+// action-managed upgrade waits for the openstack-upgrade action.
+func upgradeNote(in Inputs, release string) string {
+	target := in.Origin.Release
+	if !in.Config.ActionManagedUpgrade || target == "" || openstack.Compare(target, release) <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s available: run the openstack-upgrade action", target)
+}
+
+// schemaSynced reports whether the leader synced the schema for release or
+// a later one (during a rolling upgrade the units not yet upgraded keep
+// serving on the newer schema).
+func schemaSynced(in Inputs, release string) bool {
+	synced := in.LeaderData[leaderDBSynced]
+	return synced != "" && openstack.Compare(synced, release) >= 0
+}
+
 // chooseRelease decides the release to run: the installed one, or the one
 // openstack-origin names when the unit installs or upgrades. It refuses going
-// backwards and skipping releases. upgrade names the release upgraded from.
+// backwards and skipping releases (also while an action-managed upgrade
+// waits for its action). upgrade names the release upgraded from.
 func chooseRelease(in Inputs) (release, upgrade, problem string) {
 	installed, _ := openstack.ReleaseFromPackageVersion(in.Installed[openstack.VersionPackage])
 	target := in.Origin.Release
@@ -258,11 +291,11 @@ func chooseRelease(in Inputs) (release, upgrade, problem string) {
 	if openstack.Compare(installed, target) > 0 {
 		return "", "", fmt.Sprintf("openstack-origin '%s' gives %s but %s is installed: moving backwards is not supported", origin, target, installed)
 	}
-	if in.Config.ActionManagedUpgrade && !in.UpgradeRequested {
-		return installed, "", ""
-	}
 	if next := nextRelease(installed); next != target {
 		return "", "", fmt.Sprintf("openstack-origin '%s' skips %s: upgrade one release at a time (%s to %s next)", origin, next, installed, next)
+	}
+	if in.Config.ActionManagedUpgrade && !in.UpgradeRequested {
+		return installed, "", ""
 	}
 	if err := openstack.CheckSupported(target, origin, in.Series); err != nil {
 		return "", "", err.Error()
@@ -380,7 +413,7 @@ func planPeers(in Inputs, p *Plan, data *render.Data) {
 // planEventService tells every related ceilometer where to publish events,
 // once the schema the publisher writes to exists.
 func planEventService(in Inputs, p *Plan, release, scheme string) {
-	if in.LeaderData[leaderDBSynced] != release && !p.DBSync {
+	if !schemaSynced(in, release) && !p.DBSync {
 		return
 	}
 	url := openstack.URL(scheme, endpointAddress(in, openstack.Public), openstack.APIPort)

@@ -202,16 +202,16 @@ func sortedCNs(pairs map[string]tlscerts.KeyPair, first string) []string {
 func certPath(cn string) string { return SSLDir + "/cert_" + cn }
 func keyPath(cn string) string  { return SSLDir + "/key_" + cn }
 
-// expiryNote is the active message with the certificate expiry when near.
+// expiryNote notes the certificate expiry when near ("" otherwise).
 func expiryNote(set *certSet, now time.Time) string {
 	if set == nil || set.Expires.IsZero() {
-		return status.ReadyMessage
+		return ""
 	}
 	days := int(set.Expires.Sub(now).Hours() / 24)
 	if days < expiryWarning {
-		return fmt.Sprintf("%s (TLS certificate expires in %d days)", status.ReadyMessage, days)
+		return fmt.Sprintf("TLS certificate expires in %d days", days)
 	}
-	return status.ReadyMessage
+	return ""
 }
 
 // installedTLS reads the TLS material already on disk for the CNs of the

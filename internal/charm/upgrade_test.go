@@ -85,24 +85,28 @@ func TestAutomaticUpgrade(t *testing.T) {
 }
 
 func TestUpgradeRefusals(t *testing.T) {
-	// Skipping a release.
-	w := queensUnit(t, true, "cloud:bionic-stein", false)
-	tools, h, err := w.run(t, hook("config-changed"))
-	require.NoError(t, err)
-	st, msg := tools.Status()
-	assert.Equal(t, "blocked", st)
-	assert.Equal(t, "openstack-origin 'cloud:bionic-stein' skips rocky: upgrade one release at a time (queens to rocky next)", msg)
-	assert.Zero(t, h.Writes())
+	// Skipping a release, whether the upgrade is automatic or waits for
+	// the action.
+	for _, managed := range []bool{false, true} {
+		w := queensUnit(t, true, "cloud:bionic-stein", managed)
+		tools, h, err := w.run(t, hook("config-changed"))
+		require.NoError(t, err)
+		st, msg := tools.Status()
+		assert.Equal(t, "blocked", st, "action-managed-upgrade=%v", managed)
+		assert.Equal(t, "openstack-origin 'cloud:bionic-stein' skips rocky: upgrade one release at a time (queens to rocky next)", msg)
+		assert.Zero(t, h.Writes())
+		assert.Zero(t, h.Restarts())
+	}
 
 	// Backwards: rocky installed, origin back to queens.
-	w = queensUnit(t, true, "cloud:bionic-rocky", false)
-	_, h, err = w.run(t, hook("config-changed"))
+	w := queensUnit(t, true, "cloud:bionic-rocky", false)
+	_, h, err := w.run(t, hook("config-changed"))
 	require.NoError(t, err)
 	w.host = h.State()
 	w.juju.Config = map[string]any{"openstack-origin": "distro"}
-	tools, h, err = w.run(t, hook("config-changed"))
+	tools, h, err := w.run(t, hook("config-changed"))
 	require.NoError(t, err)
-	st, msg = tools.Status()
+	st, msg := tools.Status()
 	assert.Equal(t, "blocked", st)
 	assert.Equal(t, "openstack-origin 'distro' gives queens but rocky is installed: moving backwards is not supported", msg)
 	assert.Zero(t, h.Writes())
@@ -175,4 +179,33 @@ func TestSeriesUpgrade(t *testing.T) {
 func TestPackagesPerRelease(t *testing.T) {
 	install, _ := openstack.Packages("queens")
 	assert.Contains(t, install, "python-panko")
+}
+
+func TestRollingUpgradeKeepsOthersServing(t *testing.T) {
+	// The leader upgraded and synced for rocky; this unit still runs queens
+	// and waits for its own openstack-upgrade action.
+	w := queensUnit(t, false, "cloud:bionic-rocky", true)
+	w.juju.LeaderData = map[string]string{"db-synced": "rocky"}
+	tools, h, err := w.run(t, hook("leader-settings-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "active", st)
+	assert.Equal(t, "Unit is ready (rocky available: run the openstack-upgrade action)", msg)
+	state := h.State()
+	assert.Equal(t, "2:4.0.0-0ubuntu1~cloud0", state.Packages["panko-api"], "no upgrade without the action")
+	for _, s := range managedServices {
+		assert.True(t, state.Services[s].Active, "%s keeps serving", s)
+	}
+	assert.Zero(t, h.Restarts())
+	assert.Zero(t, h.Runs("panko-dbsync"))
+
+	// A leader on the older release does not sync backwards either.
+	w = queensUnit(t, true, "cloud:bionic-rocky", true)
+	w.juju.LeaderData = map[string]string{"db-synced": "rocky"}
+	tools, h, err = w.run(t, hook("leader-elected"))
+	require.NoError(t, err)
+	st, _ = tools.Status()
+	assert.Equal(t, "active", st)
+	assert.Zero(t, h.Runs("panko-dbsync"))
+	assert.Equal(t, "rocky", tools.LeaderData()["db-synced"])
 }

@@ -1,0 +1,405 @@
+package tests
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju"
+)
+
+// managedServices are the services pause, resume and restart-services act
+// on, in the order the charm reports them.
+func managedServices() []string { return []string{"memcached", "apache2", "haproxy"} }
+
+// pausedMessage is the workload message of a paused unit.
+const pausedMessage = "Paused. Use 'resume' action to resume normal service."
+
+// actionKeyRule is Juju's rule for action-set keys (each dot-separated part).
+var actionKeyRule = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
+
+// runAction runs an action and checks that it ended as want ("completed"
+// or "failed") and that every result key follows Juju's rule.
+func runAction(t *testing.T, m *localjuju.Model, unit, name, want string) *localjuju.ActionResult {
+	t.Helper()
+	res, err := m.RunAction(context.Background(), unit, name, nil)
+	require.NoError(t, err)
+	require.Equal(t, want, res.Status, "%s on %s: %s", name, unit, res.Message)
+	for k := range res.Results {
+		for _, part := range strings.Split(k, ".") {
+			assert.Regexp(t, actionKeyRule, part, "%s: result key %q", name, k)
+		}
+	}
+	return res
+}
+
+// charmResults are an action's results without the keys Juju adds itself
+// (return-code, stdout, stderr).
+func charmResults(res *localjuju.ActionResult) map[string]any {
+	out := map[string]any{}
+	for k, v := range res.Results {
+		switch k {
+		case "return-code", "stdout", "stderr", "Code", "Stdout", "Stderr":
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// serviceStates returns the managed services' systemd states on a unit.
+func serviceStates(t *testing.T, m *localjuju.Model, unit string) map[string]hosttest.ServiceState {
+	t.Helper()
+	ms := machineState(t, m, unit)
+	out := map[string]hosttest.ServiceState{}
+	for _, s := range managedServices() {
+		out[s] = ms.Services[s]
+	}
+	return out
+}
+
+// allServices returns the same state for every managed service.
+func allServices(s hosttest.ServiceState) map[string]hosttest.ServiceState {
+	out := map[string]hosttest.ServiceState{}
+	for _, name := range managedServices() {
+		out[name] = s
+	}
+	return out
+}
+
+var (
+	running = hosttest.ServiceState{Active: true, Enabled: true}
+	paused  = hosttest.ServiceState{Masked: true}
+)
+
+// deployCore deploys panko (units, series, config) with mysql and keystone,
+// relates them and settles.
+func deployCore(t *testing.T, m *localjuju.Model, units int, series string, config map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: buildPankoCharm(t), Units: units, Series: series, Config: config}))
+	require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: "mysql"}))
+	require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: "keystone"}))
+	for _, other := range []string{"mysql", "keystone"} {
+		_, err := m.Relate(ctx, "panko", other)
+		require.NoError(t, err)
+	}
+	settle(t, m)
+}
+
+// requireReady requires every unit active with "Unit is ready".
+func requireReady(t *testing.T, m *localjuju.Model, units ...string) {
+	t.Helper()
+	for _, u := range units {
+		st, msg := workload(t, m, u)
+		require.Equal(t, [2]string{"active", "Unit is ready"}, [2]string{st, msg}, u)
+	}
+}
+
+// storeEventAs stores one event through a unit's own database credentials.
+func storeEventAs(t *testing.T, m *localjuju.Model, unit, messageID string) {
+	t.Helper()
+	conf := parseINI(t, unitFile(t, m, unit, "/etc/panko/panko.conf"))
+	pdb := openAsPanko(t, unitRoot(t, m, unit), parseConnection(t, conf["database"]["connection"]))
+	storeEvent(t, pdb, messageID)
+	require.NoError(t, pdb.Close())
+}
+
+// TestStoryOperations runs every action on a ready two-unit deployment
+// through the local model: pause (durable across config-changed,
+// update-status, upgrade-charm and relation changes), restart-services
+// refused while paused, resume, restart-services, openstack-upgrade refused
+// without action-managed-upgrade, diagnose; then remove-unit, which leaves
+// the database's tables and rows as they were.
+func TestStoryOperations(t *testing.T) {
+	requireMariaDB(t)
+	t.Parallel()
+	ctx := context.Background()
+	m := newModel(t)
+	units := []string{"panko/0", "panko/1"}
+	const unit = "panko/1" // a non-leader: actions are per unit
+
+	step(t, "deploy: ready", func(t *testing.T) {
+		deployCore(t, m, 2, "", nil)
+		requireReady(t, m, units...)
+		assert.Equal(t, allServices(running), serviceStates(t, m, unit))
+		storeEventAs(t, m, unit, "operations-event-1")
+	})
+
+	step(t, "pause: services stopped, disabled and masked", func(t *testing.T) {
+		res := runAction(t, m, unit, "pause", "completed")
+		assert.Equal(t, map[string]any{"stopped": "memcached,apache2,haproxy"}, charmResults(res))
+		assert.Equal(t, allServices(paused), serviceStates(t, m, unit))
+		st, msg := workload(t, m, unit)
+		assert.Equal(t, [2]string{"maintenance", pausedMessage}, [2]string{st, msg})
+		requireReady(t, m, "panko/0")
+	})
+
+	step(t, "pause survives config-changed, update-status, a relation change and upgrade-charm", func(t *testing.T) {
+		restarts := machineState(t, m, unit).Restarts
+		nhooks := len(hooksRun(t, m, unit))
+		require.NoError(t, m.Fire(ctx, unit, "config-changed", -1, ""))
+		require.NoError(t, m.Fire(ctx, unit, "update-status", -1, ""))
+		require.NoError(t, m.Fire(ctx, unit, "identity-service-relation-changed", -1, "keystone/0"))
+		settle(t, m)
+		// A real change: panko.conf is rewritten on both units.
+		require.NoError(t, m.Config(ctx, "panko", map[string]string{"debug": "true"}, nil))
+		settle(t, m)
+		require.NoError(t, m.Refresh(ctx, "panko", buildPankoCharm(t)))
+		settle(t, m)
+		ran := hooksRun(t, m, unit)[nhooks:]
+		for _, h := range []string{"config-changed", "update-status", "identity-service-relation-changed", "upgrade-charm"} {
+			assert.Contains(t, ran, h)
+		}
+		assert.Equal(t, "true", parseINI(t, unitFile(t, m, unit, "/etc/panko/panko.conf"))["DEFAULT"]["debug"], "the paused unit's files follow the config")
+		assert.Equal(t, allServices(paused), serviceStates(t, m, unit), "no hook started a paused service")
+		assert.Equal(t, restarts, machineState(t, m, unit).Restarts, "no restart while paused")
+		st, msg := workload(t, m, unit)
+		assert.Equal(t, [2]string{"maintenance", pausedMessage}, [2]string{st, msg})
+		requireReady(t, m, "panko/0")
+	})
+
+	step(t, "restart-services is refused while paused", func(t *testing.T) {
+		res := runAction(t, m, unit, "restart-services", "failed")
+		assert.Equal(t, "unit is paused: run the resume action first", res.Message)
+		assert.Equal(t, allServices(paused), serviceStates(t, m, unit))
+	})
+
+	step(t, "resume: services back, unit ready", func(t *testing.T) {
+		res := runAction(t, m, unit, "resume", "completed")
+		assert.Equal(t, map[string]any{"started": "memcached,apache2,haproxy"}, charmResults(res))
+		assert.Equal(t, allServices(running), serviceStates(t, m, unit))
+		settle(t, m)
+		requireReady(t, m, units...)
+	})
+
+	step(t, "restart-services restarts every service once", func(t *testing.T) {
+		before := machineState(t, m, unit).Restarts
+		res := runAction(t, m, unit, "restart-services", "completed")
+		assert.Equal(t, map[string]any{"restarted": "memcached,apache2,haproxy"}, charmResults(res))
+		after := machineState(t, m, unit).Restarts
+		for _, s := range managedServices() {
+			assert.Equal(t, before[s]+1, after[s], s)
+		}
+		assert.Equal(t, allServices(running), serviceStates(t, m, unit))
+	})
+
+	step(t, "openstack-upgrade needs action-managed-upgrade", func(t *testing.T) {
+		packages := machineState(t, m, unit).Packages
+		res := runAction(t, m, unit, "openstack-upgrade", "failed")
+		assert.Equal(t, "action-managed-upgrade is false: the charm upgrades by itself when openstack-origin changes; "+
+			"set action-managed-upgrade=true to upgrade with this action", res.Message)
+		assert.Equal(t, packages, machineState(t, m, unit).Packages, "nothing installed")
+
+		require.NoError(t, m.Config(ctx, "panko", map[string]string{"action-managed-upgrade": "true"}, nil))
+		settle(t, m)
+		res = runAction(t, m, unit, "openstack-upgrade", "completed")
+		assert.Equal(t, map[string]any{"outcome": "no upgrade available: ussuri is installed and openstack-origin gives the same release"}, charmResults(res))
+		assert.Equal(t, packages, machineState(t, m, unit).Packages, "nothing installed")
+	})
+
+	step(t, "diagnose: one result per check", func(t *testing.T) {
+		files := snapshotRoot(t, unitRoot(t, m, unit))
+		res := runAction(t, m, unit, "diagnose", "completed")
+		got := charmResults(res)
+		keys := mapKeys(got)
+		assert.ElementsMatch(t, []string{"status", "release", "database", "schema", "keystone", "certificate",
+			"api-healthcheck", "api-root", "services"}, keys)
+		want := map[string]string{
+			"release":     "ok: ussuri installed, database synced for ussuri",
+			"database":    "ok: ",
+			"schema":      "ok: six tables present, trait_int.value is bigint",
+			"certificate": "ok: TLS not in use",
+			"services":    "ok: running: memcached, apache2, haproxy",
+			// Nothing listens on the API port or on keystone's in the
+			// local model.
+			"api-healthcheck": "fail: GET http://127.0.0.1:8977/healthcheck failed",
+			"keystone":        "fail: ",
+		}
+		for k, prefix := range want {
+			v, _ := got[k].(string)
+			assert.True(t, strings.HasPrefix(v, prefix), "diagnose %s = %q, want prefix %q", k, v, prefix)
+		}
+		assert.Equal(t, "degraded", got["status"])
+		assert.Empty(t, changedFiles(files, snapshotRoot(t, unitRoot(t, m, unit))), "diagnose is read-only")
+	})
+
+	step(t, "remove-unit: the database keeps its tables and rows", func(t *testing.T) {
+		db := openDB(t, m)
+		tables, rows := tablesOf(t, db, "panko"), rowCounts(t, db, "panko")
+		require.Equal(t, 1, rows["event"], "the stored event")
+		require.NoError(t, m.RemoveUnit(ctx, unit))
+		settle(t, m)
+		assert.Equal(t, []string{"panko/0"}, unitsOf(t, m, "panko"))
+		ran := hooksRun(t, m, unit)
+		assert.Contains(t, ran, "stop")
+		assert.Contains(t, ran, "remove")
+		assert.Equal(t, tables, tablesOf(t, db, "panko"), "tables kept")
+		assert.Equal(t, rows, rowCounts(t, db, "panko"), "rows kept")
+		assert.NotEmpty(t, grantsOf(t, db, "panko"), "user kept")
+		requireReady(t, m, "panko/0")
+	})
+}
+
+// upgradeCase is one way a deployment moves from queens to rocky.
+type upgradeCase struct {
+	name string
+	// actionManaged upgrades with the openstack-upgrade action, leader
+	// first; otherwise config-changed upgrades every unit.
+	actionManaged bool
+}
+
+// TestStoryUpgrade deploys three bionic units on cloud:bionic-queens (the
+// Python 2 set), moves openstack-origin to cloud:bionic-rocky and upgrades,
+// by the action (leader first, then the others) or by config-changed: the
+// Python 3 set is installed, the Python 2 set purged, the leader alone runs
+// panko-dbsync once and records db-synced=rocky, the stored event survives
+// and every unit ends ready. Skipping a release and going back are refused.
+func TestStoryUpgrade(t *testing.T) {
+	requireMariaDB(t)
+	t.Parallel()
+	for _, c := range []upgradeCase{{name: "action-managed", actionManaged: true}, {name: "automatic"}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			upgradeStory(t, c)
+		})
+	}
+}
+
+// py2Packages and py3Packages are the Python sets of queens and rocky.
+func py2Packages() []string { return []string{"python-panko", "libapache2-mod-wsgi"} }
+func py3Packages() []string { return []string{"python3-panko", "libapache2-mod-wsgi-py3"} }
+
+// assertRelease checks a unit's installed panko release and Python set.
+func assertRelease(t *testing.T, m *localjuju.Model, unit, version string, present, absent []string) {
+	t.Helper()
+	pkgs := machineState(t, m, unit).Packages
+	assert.True(t, strings.HasPrefix(pkgs["panko-api"], version), "%s: panko-api %q, want %s*", unit, pkgs["panko-api"], version)
+	for _, p := range present {
+		assert.NotEmpty(t, pkgs[p], "%s: %s installed", unit, p)
+	}
+	for _, p := range absent {
+		assert.Empty(t, pkgs[p], "%s: %s not installed", unit, p)
+	}
+}
+
+// leaderSetting reads one key of an application's leader settings.
+func leaderSetting(t *testing.T, m *localjuju.Model, app, key string) string {
+	t.Helper()
+	st, err := m.State()
+	require.NoError(t, err)
+	return st.Applications[app].LeaderSettings[key]
+}
+
+// dbsyncRuns counts panko-dbsync runs per unit.
+func dbsyncRuns(t *testing.T, m *localjuju.Model, units []string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, u := range units {
+		out[u] = countCommand(commandsRun(t, m, u), "panko-dbsync")
+	}
+	return out
+}
+
+func upgradeStory(t *testing.T, c upgradeCase) {
+	ctx := context.Background()
+	m := newModel(t)
+	units := []string{"panko/0", "panko/1", "panko/2"}
+	const queens, rocky = "1:4.", "1:5."
+	const pendingUpgrade = "Unit is ready (rocky available: run the openstack-upgrade action)"
+
+	step(t, "deploy on cloud:bionic-queens: the Python 2 set", func(t *testing.T) {
+		deployCore(t, m, 3, "bionic", map[string]string{"openstack-origin": "cloud:bionic-queens",
+			"action-managed-upgrade": map[bool]string{true: "true", false: "false"}[c.actionManaged]})
+		requireReady(t, m, units...)
+		for _, u := range units {
+			assertRelease(t, m, u, queens, py2Packages(), py3Packages())
+		}
+		assert.Equal(t, "queens", leaderSetting(t, m, "panko", "db-synced"))
+		assert.Equal(t, map[string]int{"panko/0": 1, "panko/1": 0, "panko/2": 0}, dbsyncRuns(t, m, units))
+		storeEventAs(t, m, "panko/1", "upgrade-event-1")
+	})
+
+	step(t, "skipping a release is refused", func(t *testing.T) {
+		require.NoError(t, m.Config(ctx, "panko", map[string]string{"openstack-origin": "cloud:bionic-stein"}, nil))
+		settle(t, m)
+		for _, u := range units {
+			st, msg := workload(t, m, u)
+			assert.Equal(t, [2]string{"blocked", "openstack-origin 'cloud:bionic-stein' skips rocky: upgrade one release at a time (queens to rocky next)"},
+				[2]string{st, msg}, u)
+			assertRelease(t, m, u, queens, py2Packages(), py3Packages())
+		}
+	})
+
+	db := openDB(t, m)
+	rows := rowCounts(t, db, "panko")
+	require.Equal(t, 1, rows["event"])
+	syncs := dbsyncRuns(t, m, units)
+
+	step(t, "origin cloud:bionic-rocky", func(t *testing.T) {
+		require.NoError(t, m.Config(ctx, "panko", map[string]string{"openstack-origin": "cloud:bionic-rocky"}, nil))
+		settle(t, m)
+		if !c.actionManaged {
+			return
+		}
+		for _, u := range units {
+			assertRelease(t, m, u, queens, py2Packages(), py3Packages())
+			st, msg := workload(t, m, u)
+			assert.Equal(t, [2]string{"active", pendingUpgrade}, [2]string{st, msg}, u)
+		}
+		assert.Equal(t, "queens", leaderSetting(t, m, "panko", "db-synced"))
+	})
+
+	if c.actionManaged {
+		step(t, "openstack-upgrade on the leader", func(t *testing.T) {
+			res := runAction(t, m, "panko/0", "openstack-upgrade", "completed")
+			assert.Equal(t, map[string]any{"outcome": "success, upgraded from queens to rocky"}, charmResults(res))
+			assertRelease(t, m, "panko/0", rocky, py3Packages(), py2Packages())
+			assert.Equal(t, "rocky", leaderSetting(t, m, "panko", "db-synced"))
+			settle(t, m)
+			requireReady(t, m, "panko/0")
+			for _, u := range units[1:] {
+				assertRelease(t, m, u, queens, py2Packages(), py3Packages())
+				st, msg := workload(t, m, u)
+				assert.Equal(t, [2]string{"active", pendingUpgrade}, [2]string{st, msg}, "%s serves on until its own upgrade", u)
+				assert.Equal(t, allServices(running), serviceStates(t, m, u), u)
+			}
+		})
+		step(t, "openstack-upgrade on the others", func(t *testing.T) {
+			for _, u := range units[1:] {
+				res := runAction(t, m, u, "openstack-upgrade", "completed")
+				assert.Equal(t, map[string]any{"outcome": "success, upgraded from queens to rocky"}, charmResults(res), u)
+			}
+			settle(t, m)
+		})
+	}
+
+	step(t, "every unit on rocky, synced once by the leader", func(t *testing.T) {
+		requireReady(t, m, units...)
+		for _, u := range units {
+			assertRelease(t, m, u, rocky, py3Packages(), py2Packages())
+			assert.Equal(t, "5.0.0", unitState(t, m, u).WorkloadVersion, u)
+		}
+		assert.Equal(t, "rocky", leaderSetting(t, m, "panko", "db-synced"))
+		after := dbsyncRuns(t, m, units)
+		assert.Equal(t, map[string]int{"panko/0": syncs["panko/0"] + 1, "panko/1": 0, "panko/2": 0}, after, "one sync, by the leader")
+		assert.Equal(t, pankoTables(), tablesOf(t, db, "panko"))
+		assert.Equal(t, rows, rowCounts(t, db, "panko"), "the stored event survives the upgrade")
+	})
+
+	step(t, "going back is refused", func(t *testing.T) {
+		require.NoError(t, m.Config(ctx, "panko", map[string]string{"openstack-origin": "cloud:bionic-queens"}, nil))
+		settle(t, m)
+		for _, u := range units {
+			st, msg := workload(t, m, u)
+			assert.Equal(t, [2]string{"blocked", "openstack-origin 'cloud:bionic-queens' gives queens but rocky is installed: moving backwards is not supported"},
+				[2]string{st, msg}, u)
+			assertRelease(t, m, u, rocky, py3Packages(), py2Packages())
+		}
+	})
+}
