@@ -82,6 +82,26 @@ func haSteps(t *testing.T, s *coreStoryState) {
 		assertURL(t, e.Public, "http", vip2, "8977")
 	})
 
+	step(t, "ha: pause leaves haproxy to pacemaker", func(t *testing.T) {
+		const unit = "panko/1"
+		res := runAction(t, m, unit, "pause", "completed")
+		assert.Equal(t, map[string]any{"stopped": "memcached,apache2"}, charmResults(res))
+		require.NoError(t, m.Fire(ctx, unit, "config-changed", -1, ""))
+		require.NoError(t, m.Fire(ctx, unit, "update-status", -1, ""))
+		settle(t, m)
+		want := allServices(paused)
+		want["haproxy"] = running
+		assert.Equal(t, want, serviceStates(t, m, unit))
+		st, msg := workload(t, m, unit)
+		assert.Equal(t, [2]string{"maintenance", pausedMessage}, [2]string{st, msg})
+
+		res = runAction(t, m, unit, "resume", "completed")
+		assert.Equal(t, map[string]any{"started": "memcached,apache2,haproxy"}, charmResults(res))
+		assert.Equal(t, allServices(running), serviceStates(t, m, unit))
+		settle(t, m)
+		requireReady(t, m, units...)
+	})
+
 	step(t, "ha: remove-unit, its backend leaves every other haproxy", func(t *testing.T) {
 		gone := unitState(t, m, "panko/2").Address
 		for _, u := range units[:2] {

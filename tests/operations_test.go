@@ -27,7 +27,13 @@ var actionKeyRule = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
 // or "failed") and that every result key follows Juju's rule.
 func runAction(t *testing.T, m *localjuju.Model, unit, name, want string) *localjuju.ActionResult {
 	t.Helper()
-	res, err := m.RunAction(context.Background(), unit, name, nil)
+	return runActionWith(t, m, unit, name, nil, want)
+}
+
+// runActionWith is runAction with parameters.
+func runActionWith(t *testing.T, m *localjuju.Model, unit, name string, params map[string]any, want string) *localjuju.ActionResult {
+	t.Helper()
+	res, err := m.RunAction(context.Background(), unit, name, params)
 	require.NoError(t, err)
 	require.Equal(t, want, res.Status, "%s on %s: %s", name, unit, res.Message)
 	for k := range res.Results {
@@ -187,6 +193,18 @@ func TestStoryOperations(t *testing.T) {
 			assert.Equal(t, before[s]+1, after[s], s)
 		}
 		assert.Equal(t, allServices(running), serviceStates(t, m, unit))
+	})
+
+	step(t, "restart-services with deferred-only reloads what can reload", func(t *testing.T) {
+		before := machineState(t, m, unit)
+		res := runActionWith(t, m, unit, "restart-services", map[string]any{"deferred-only": true}, "completed")
+		assert.Equal(t, map[string]any{"restarted": "memcached", "reloaded": "apache2,haproxy"}, charmResults(res))
+		after := machineState(t, m, unit)
+		assert.Equal(t, before.Restarts["memcached"]+1, after.Restarts["memcached"])
+		for _, s := range []string{"apache2", "haproxy"} {
+			assert.Equal(t, before.Restarts[s], after.Restarts[s], "%s not restarted", s)
+			assert.Equal(t, before.Reloads[s]+1, after.Reloads[s], "%s reloaded", s)
+		}
 	})
 
 	step(t, "openstack-upgrade needs action-managed-upgrade", func(t *testing.T) {

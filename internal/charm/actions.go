@@ -3,6 +3,7 @@ package charm
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/openstack-charmers/charm-panko/internal/config"
@@ -43,24 +44,61 @@ func runAction(ctx context.Context, name string, d Deps) error {
 	return nil
 }
 
-// pause stops, disables and masks the managed services and records the
-// pause on disk, where every later hook sees it.
+// pause stops, disables and masks the managed services (haproxy stays with
+// pacemaker when an ha relation manages it) and records the pause, with the
+// services it stopped, on disk, where every later hook sees it.
 func pause(ctx context.Context, d Deps) error {
-	if _, err := d.Host.WriteFile(PausedMarker, []byte("paused\n"), 0o644, "root", "root"); err != nil {
+	ha, err := d.Tools.RelationIDs(HA)
+	if err != nil {
+		return fmt.Errorf("couldn't pause: list %s relations: %w", HA, err)
+	}
+	services := pausedServices(len(ha) > 0)
+	if _, err := d.Host.WriteFile(PausedMarker, []byte(strings.Join(services, " ")+"\n"), 0o644, "root", "root"); err != nil {
 		return fmt.Errorf("record pause: %w", err)
 	}
-	var stopped []string
-	for i := len(managedServices) - 1; i >= 0; i-- {
-		svc := d.Host.Service(managedServices[i])
-		if err := stopAndMask(ctx, svc); err != nil {
+	for i := len(services) - 1; i >= 0; i-- {
+		if err := stopAndMask(ctx, d.Host.Service(services[i])); err != nil {
 			return fmt.Errorf("couldn't pause: %w", err)
 		}
-		stopped = append([]string{svc.Name()}, stopped...)
 	}
 	if err := setStatus(d, pausedStatus); err != nil {
 		return err
 	}
-	return d.Tools.ActionSet(map[string]string{"stopped": strings.Join(stopped, ",")})
+	return d.Tools.ActionSet(map[string]string{"stopped": strings.Join(services, ",")})
+}
+
+// pausedServices are the services a pause stops: all managed services, but
+// haproxy only when no ha relation hands it to pacemaker.
+func pausedServices(haRelated bool) []string {
+	var out []string
+	for _, name := range managedServices {
+		if haRelated && name == haproxyService {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// pausedByMarker reads the services the pause marker records (older markers
+// name none: every managed service was stopped).
+func pausedByMarker(d Deps) []string {
+	data, err := d.Host.ReadFile(PausedMarker)
+	if err != nil {
+		return managedServices
+	}
+	var out []string
+	for _, name := range strings.Fields(string(data)) {
+		for _, m := range managedServices {
+			if name == m {
+				out = append(out, name)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return managedServices
+	}
+	return out
 }
 
 // resume removes the pause, unmasks the services and reconciles the unit.
@@ -85,20 +123,41 @@ func resume(ctx context.Context, d Deps) error {
 	return d.Tools.ActionSet(map[string]string{"started": strings.Join(running, ",")})
 }
 
-// restartServices restarts every managed service that should run.
+// reloadable are the managed services that can reload their
+// configuration without a restart.
+var reloadable = []string{"apache2", haproxyService}
+
+// restartServices restarts every managed service, in order; with
+// deferred-only=true the services that can reload do so instead.
 func restartServices(ctx context.Context, d Deps) error {
 	if d.Host.Exists(PausedMarker) {
 		return fmt.Errorf("unit is paused: run the resume action first")
 	}
-	var done []string
+	params, err := d.Tools.ActionGet()
+	if err != nil {
+		return fmt.Errorf("read parameters: %w", err)
+	}
+	reloadOnly, _ := params["deferred-only"].(bool)
+	var restarted, reloaded []string
 	for _, name := range managedServices {
 		svc := d.Host.Service(name)
+		if reloadOnly && slices.Contains(reloadable, name) {
+			if err := svc.Reload(ctx); err != nil {
+				return fmt.Errorf("reload %s: %w", name, err)
+			}
+			reloaded = append(reloaded, name)
+			continue
+		}
 		if err := svc.Restart(ctx); err != nil {
 			return fmt.Errorf("restart %s: %w", name, err)
 		}
-		done = append(done, name)
+		restarted = append(restarted, name)
 	}
-	return d.Tools.ActionSet(map[string]string{"restarted": strings.Join(done, ",")})
+	results := map[string]string{"restarted": strings.Join(restarted, ",")}
+	if len(reloaded) > 0 {
+		results["reloaded"] = strings.Join(reloaded, ",")
+	}
+	return d.Tools.ActionSet(results)
 }
 
 // openstackUpgrade upgrades to the release openstack-origin names, when

@@ -81,13 +81,32 @@ func TestDiagnose(t *testing.T) {
 }
 
 func TestRestartServices(t *testing.T) {
-	w := readyLeader(t)
-	w.juju.Action = "restart-services"
-	tools, h, err := w.run(t, action("restart-services"))
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"restarted": "memcached,apache2,haproxy"}, tools.ActionResults())
-	for _, s := range managedServices {
-		assert.Equal(t, 1, h.RestartsOf(s), s)
+	tests := []struct {
+		name              string
+		params            map[string]any
+		want              map[string]any
+		restarts, reloads map[string]int
+	}{
+		{"full restart", map[string]any{"deferred-only": false}, map[string]any{"restarted": "memcached,apache2,haproxy"},
+			map[string]int{"memcached": 1, "apache2": 1, "haproxy": 1}, map[string]int{}},
+		{"reload where possible", map[string]any{"deferred-only": true}, map[string]any{"restarted": "memcached", "reloaded": "apache2,haproxy"},
+			map[string]int{"memcached": 1}, map[string]int{"apache2": 1, "haproxy": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := readyLeader(t)
+			w.juju.Action = "restart-services"
+			w.juju.ActionParams = tt.params
+			tools, h, err := w.run(t, action("restart-services"))
+			require.NoError(t, err)
+			failed, msg := tools.ActionFailed()
+			require.False(t, failed, msg)
+			assert.Equal(t, tt.want, tools.ActionResults())
+			for _, s := range managedServices {
+				assert.Equal(t, tt.restarts[s], h.RestartsOf(s), "%s restarts", s)
+				assert.Equal(t, tt.reloads[s], h.ReloadsOf(s), "%s reloads", s)
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,6 +123,9 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 	for _, name := range managedServices {
 		if p.Hold {
 			break
+		}
+		if slices.Contains(p.Leave, name) {
+			continue
 		}
 		if err := converge(ctx, d.Host.Service(name), p.Run, restart[name], reload[name]); err != nil {
 			errs = append(errs, err)

@@ -22,7 +22,7 @@ func updateStatus(ctx context.Context, d Deps) error {
 	paused := d.Host.Exists(PausedMarker)
 	switch {
 	case paused:
-		running, err := servicesIn(ctx, d, true)
+		running, err := servicesIn(ctx, d, pausedByMarker(d), true)
 		if err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func updateStatus(ctx context.Context, d Deps) error {
 		}
 		return nil
 	case current == status.Active:
-		stopped, err := servicesIn(ctx, d, false)
+		stopped, err := servicesIn(ctx, d, managedServices, false)
 		if err != nil {
 			return err
 		}
@@ -46,11 +46,11 @@ func updateStatus(ctx context.Context, d Deps) error {
 	return reconcile(ctx, updateStatusEvent, d)
 }
 
-// servicesIn lists the managed services that are running (active=true) or
-// not running (active=false).
-func servicesIn(ctx context.Context, d Deps, active bool) ([]string, error) {
+// servicesIn lists which of names are running (active=true) or not
+// running (active=false).
+func servicesIn(ctx context.Context, d Deps, names []string, active bool) ([]string, error) {
 	var out []string
-	for _, name := range managedServices {
+	for _, name := range names {
 		a, err := d.Host.Service(name).Active(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("check %s: %w", name, err)

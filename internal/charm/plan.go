@@ -19,7 +19,11 @@ import (
 )
 
 // Managed services, in the order they are started and restarted.
-var managedServices = []string{"memcached", "apache2", "haproxy"}
+var managedServices = []string{"memcached", "apache2", haproxyService}
+
+// haproxyService is the API frontend, which pacemaker manages once an ha
+// relation exists.
+const haproxyService = "haproxy"
 
 // File is one file the plan wants on disk, and the services that must
 // restart when it changes.
@@ -51,6 +55,9 @@ type Plan struct {
 	// Halt stops after setting Status: nothing is installed, written or
 	// restarted (invalid config, unsupported release).
 	Halt bool
+	// Leave lists services the charm neither starts nor stops (haproxy on a
+	// paused unit while pacemaker manages it).
+	Leave []string
 	// Apt: the origin's source, then packages to install and purge.
 	Source  openstack.AptSource
 	Install []string
@@ -224,6 +231,9 @@ func plan(in Inputs) Plan {
 	p.Run = ready && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)
+		if len(in.Relations[HA]) > 0 {
+			p.Leave = []string{haproxyService}
+		}
 	}
 	if in.SeriesUpgrade {
 		st.Add(seriesUpgradeStatus.Name, seriesUpgradeStatus.Message)

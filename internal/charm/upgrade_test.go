@@ -1,6 +1,8 @@
 package charm
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -113,41 +115,68 @@ func TestUpgradeRefusals(t *testing.T) {
 }
 
 func TestPauseSurvivesHooks(t *testing.T) {
-	w := ready(t, true)
-	tools, h, err := w.run(t, hook("config-changed"))
-	require.NoError(t, err)
-	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
-
-	w.juju.Action = "pause"
-	tools, h, err = w.run(t, juju.Event{Kind: juju.Action, Name: "pause"})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"stopped": "memcached,apache2,haproxy"}, tools.ActionResults())
-	w.host = h.State()
-	w.juju.Action = ""
-	for _, ev := range []string{"config-changed", "update-status", "upgrade-charm", "shared-db-relation-changed"} {
-		tools, h, err = w.run(t, hook(ev))
-		require.NoError(t, err, ev)
-		for _, svc := range managedServices {
-			assert.False(t, h.State().Services[svc].Active, "%s started by %s", svc, ev)
-		}
-		st, msg := tools.Status()
-		if ev != "update-status" || st != "" {
-			assert.Equal(t, "maintenance", st, ev)
-			assert.Equal(t, "Paused. Use 'resume' action to resume normal service.", msg, ev)
-		}
-		w.host = h.State()
+	tests := []struct {
+		name string
+		ha   bool
+		// stopped is the pause result; haproxy stays with pacemaker when an
+		// ha relation manages it.
+		stopped string
+	}{
+		{"alone", false, "memcached,apache2,haproxy"},
+		{"with hacluster", true, "memcached,apache2"},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := ready(t, true)
+			if tt.ha {
+				w.juju.Relations = append(w.juju.Relations, haRelation(true))
+				w.juju.Config = map[string]any{"vip": "10.5.0.100"}
+			}
+			tools, h, err := w.run(t, hook("config-changed"))
+			require.NoError(t, err)
+			w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
 
-	w.juju.Action = "resume"
-	tools, h, err = w.run(t, juju.Event{Kind: juju.Action, Name: "resume"})
-	require.NoError(t, err)
-	failed, msg := tools.ActionFailed()
-	require.False(t, failed, msg)
-	for _, svc := range managedServices {
-		assert.True(t, h.State().Services[svc].Active, "%s resumed", svc)
+			w.juju.Action = "pause"
+			tools, h, err = w.run(t, juju.Event{Kind: juju.Action, Name: "pause"})
+			require.NoError(t, err)
+			assert.Equal(t, map[string]any{"stopped": tt.stopped}, tools.ActionResults())
+			w.host = h.State()
+			w.juju.Action = ""
+			stopped := strings.Split(tt.stopped, ",")
+			for _, ev := range []string{"config-changed", "update-status", "upgrade-charm", "shared-db-relation-changed"} {
+				tools, h, err = w.run(t, hook(ev))
+				require.NoError(t, err, ev)
+				for _, svc := range managedServices {
+					state := h.State().Services[svc]
+					if slices.Contains(stopped, svc) {
+						assert.False(t, state.Active, "%s started by %s", svc, ev)
+						assert.True(t, state.Masked, "%s unmasked by %s", svc, ev)
+					} else {
+						assert.True(t, state.Active, "%s stopped by %s", svc, ev)
+						assert.False(t, state.Masked, "%s masked by %s", svc, ev)
+					}
+				}
+				st, msg := tools.Status()
+				if ev != "update-status" || st != "" {
+					assert.Equal(t, "maintenance", st, ev)
+					assert.Equal(t, "Paused. Use 'resume' action to resume normal service.", msg, ev)
+				}
+				w.host = h.State()
+			}
+
+			w.juju.Action = "resume"
+			tools, h, err = w.run(t, juju.Event{Kind: juju.Action, Name: "resume"})
+			require.NoError(t, err)
+			failed, msg := tools.ActionFailed()
+			require.False(t, failed, msg)
+			assert.Equal(t, map[string]any{"started": "memcached,apache2,haproxy"}, tools.ActionResults())
+			for _, svc := range managedServices {
+				assert.True(t, h.State().Services[svc].Active, "%s resumed", svc)
+			}
+			st, _ := tools.Status()
+			assert.Equal(t, "active", st)
+		})
 	}
-	st, _ := tools.Status()
-	assert.Equal(t, "active", st)
 }
 
 func TestSeriesUpgrade(t *testing.T) {
@@ -208,4 +237,23 @@ func TestRollingUpgradeKeepsOthersServing(t *testing.T) {
 	assert.Equal(t, "active", st)
 	assert.Zero(t, h.Runs("panko-dbsync"))
 	assert.Equal(t, "rocky", tools.LeaderData()["db-synced"])
+}
+
+func TestPausedUnitWithRunningServiceIsBlocked(t *testing.T) {
+	w := readyLeader(t)
+	w.juju.Action = "pause"
+	_, h, err := w.run(t, juju.Event{Kind: juju.Action, Name: "pause"})
+	require.NoError(t, err)
+	w.host = h.State()
+	w.juju.Action = ""
+	// Someone starts apache2 by hand.
+	w.host.Services["apache2"] = hosttest.ServiceState{Active: true}
+	w.juju.Status = "maintenance"
+	tools, h, err := w.run(t, hook("update-status"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "blocked", st)
+	assert.Equal(t, "Services should be paused but these services running: apache2", msg)
+	assert.Zero(t, h.Writes())
+	assert.True(t, h.State().Services["apache2"].Active, "update-status reports, it does not act")
 }
