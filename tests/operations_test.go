@@ -119,9 +119,10 @@ func storeEventAs(t *testing.T, m *localjuju.Model, unit, messageID string) {
 // TestStoryOperations runs every action on a ready two-unit deployment
 // through the local model: pause (durable across config-changed,
 // update-status, upgrade-charm and relation changes), restart-services
-// refused while paused, resume, restart-services, openstack-upgrade refused
-// without action-managed-upgrade, diagnose; then remove-unit, which leaves
-// the database's tables and rows as they were.
+// refused while paused, resume, an upgrade-charm that changes nothing, a
+// series upgrade, restart-services, openstack-upgrade refused without
+// action-managed-upgrade, diagnose; then remove-unit, which leaves the
+// database's tables and rows as they were.
 func TestStoryOperations(t *testing.T) {
 	requireMariaDB(t)
 	t.Parallel()
@@ -193,6 +194,54 @@ func TestStoryOperations(t *testing.T) {
 			assert.Equal(t, before[s]+1, after[s], s)
 		}
 		assert.Equal(t, allServices(running), serviceStates(t, m, unit))
+	})
+
+	step(t, "upgrade-charm with nothing changed: no write, no restart, same stats password", func(t *testing.T) {
+		files, restarts, reloads, passwords := map[string]map[string]fileState{}, map[string]map[string]int{}, map[string]map[string]int{}, map[string]string{}
+		bags := map[string]map[string]string{}
+		for _, u := range units {
+			files[u] = snapshotRoot(t, unitRoot(t, m, u))
+			ms := machineState(t, m, u)
+			restarts[u], reloads[u] = ms.Restarts, ms.Reloads
+			passwords[u] = parseHAProxyStatsPassword(unitFile(t, m, u, "/etc/haproxy/haproxy.cfg"))
+			require.NotEmpty(t, passwords[u], u)
+			bags[u] = relationData(t, m, u, "identity-service").LocalUnit.Data
+		}
+		nhooks := len(hooksRun(t, m, unit))
+		require.NoError(t, m.Refresh(ctx, "panko", buildPankoCharm(t)))
+		settle(t, m)
+		assert.Equal(t, []string{"upgrade-charm", "config-changed"}, hooksRun(t, m, unit)[nhooks:])
+		for _, u := range units {
+			assert.Empty(t, changedFiles(files[u], snapshotRoot(t, unitRoot(t, m, u))), "%s: files written", u)
+			ms := machineState(t, m, u)
+			assert.Equal(t, restarts[u], ms.Restarts, "%s restarts", u)
+			assert.Equal(t, reloads[u], ms.Reloads, "%s reloads", u)
+			assert.True(t, passwords[u] == parseHAProxyStatsPassword(unitFile(t, m, u, "/etc/haproxy/haproxy.cfg")), "%s: the stats password is kept", u)
+			assert.Equal(t, bags[u], relationData(t, m, u, "identity-service").LocalUnit.Data, u)
+		}
+		requireReady(t, m, units...)
+	})
+
+	step(t, "series upgrade: services stopped until post-series-upgrade", func(t *testing.T) {
+		require.NoError(t, m.Fire(ctx, unit, "pre-series-upgrade", -1, ""))
+		settle(t, m)
+		st, msg := workload(t, m, unit)
+		assert.Equal(t, [2]string{"blocked", "Ready for do-release-upgrade and reboot. Set complete when finished."}, [2]string{st, msg})
+		for name, s := range serviceStates(t, m, unit) {
+			assert.False(t, s.Active, "%s stopped", name)
+		}
+		require.NoError(t, m.Fire(ctx, unit, "config-changed", -1, ""))
+		require.NoError(t, m.Fire(ctx, unit, "update-status", -1, ""))
+		settle(t, m)
+		for name, s := range serviceStates(t, m, unit) {
+			assert.False(t, s.Active, "%s not started during the series upgrade", name)
+		}
+		st, msg = workload(t, m, unit)
+		assert.Equal(t, [2]string{"blocked", "Ready for do-release-upgrade and reboot. Set complete when finished."}, [2]string{st, msg})
+		require.NoError(t, m.Fire(ctx, unit, "post-series-upgrade", -1, ""))
+		settle(t, m)
+		assert.Equal(t, allServices(running), serviceStates(t, m, unit))
+		requireReady(t, m, units...)
 	})
 
 	step(t, "restart-services with deferred-only reloads what can reload", func(t *testing.T) {
