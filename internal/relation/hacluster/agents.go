@@ -125,15 +125,17 @@ func checkIPv6(s string) error {
 	return nil
 }
 
-// nicPattern is a Linux interface name: 1 to 15 characters, no slash,
-// colon or space.
-var nicPattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,15}$`)
-
+// checkNIC accepts a Linux interface name: 1 to 15 letters, digits, "_",
+// ".", "@" or "-" (no slash, colon or space).
 func checkNIC(s string) error {
-	if !nicPattern.MatchString(s) {
+	if s == "" || len(s) > 15 || strings.IndexFunc(s, func(c rune) bool { return !isAlnum(c) && !strings.ContainsRune("_.@-", c) }) >= 0 {
 		return errors.New("is not a network interface name")
 	}
 	return nil
+}
+
+func isAlnum(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func checkPrefix(maxLen int) checkFunc {
@@ -146,11 +148,19 @@ func checkPrefix(maxLen int) checkFunc {
 	}
 }
 
-var hostnamePattern = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
-
+// checkHostname accepts a DNS name (not an IP address): labels of 1 to 63
+// letters, digits or "-", neither starting nor ending with "-", an optional
+// final dot, at most 254 characters.
 func checkHostname(s string) error {
-	if len(s) > 254 || !hostnamePattern.MatchString(s) || net.ParseIP(s) != nil {
-		return errors.New("is not a DNS name")
+	bad := errors.New("is not a DNS name")
+	if s == "" || len(s) > 254 || net.ParseIP(s) != nil {
+		return bad
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' ||
+			strings.IndexFunc(label, func(c rune) bool { return !isAlnum(c) && c != '-' }) >= 0 {
+			return bad
+		}
 	}
 	return nil
 }

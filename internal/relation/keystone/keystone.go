@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/hostname"
 )
 
 // Registration keys (client side, unit bag, raw strings).
@@ -207,7 +209,7 @@ func (c *Credentials) decode(get func(string) string) error {
 	for _, e := range endpoints {
 		h, p, pr := get(e.host), get(e.port), get(e.proto)
 		if h != "" {
-			if !ValidHost(h) {
+			if !hostname.Valid(h) {
 				return fmt.Errorf("%s %q is not an address or host name", e.host, clip(h))
 			}
 			*e.h = h
@@ -372,7 +374,7 @@ func ParseRegistration(bag map[string]string) (e Endpoints, ok bool, err error) 
 	if e.InfoOnly() {
 		return e, true, nil
 	}
-	if !nameRE.MatchString(e.Service) || !nameRE.MatchString(e.Region) {
+	if !validName(e.Service) || !validName(e.Region) {
 		return Endpoints{}, false, fmt.Errorf("service %q or region %q is not a plain name", clip(e.Service), clip(e.Region))
 	}
 	for _, u := range []struct{ key, v string }{{KeyPublicURL, e.PublicURL}, {KeyInternalURL, e.InternalURL}, {KeyAdminURL, e.AdminURL}} {
@@ -383,21 +385,20 @@ func ParseRegistration(bag map[string]string) (e Endpoints, ok bool, err error) 
 	return e, true, nil
 }
 
-var (
-	hostnameRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
-	nameRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,255}$`)
-	urlRE      = regexp.MustCompile(`^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:[0-9]{1,5})?(/[^\s]*)?$`)
-)
+var urlRE = regexp.MustCompile(`^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:[0-9]{1,5})?(/[^\s]*)?$`)
 
-// ValidHost reports whether s is an IP address or a DNS host name.
-func ValidHost(s string) bool {
-	if s == "" || len(s) > 253 {
+// validName reports whether s is a service or region name: 1 to 255
+// letters, digits, "_", "." or "-".
+func validName(s string) bool {
+	if s == "" || len(s) > 255 {
 		return false
 	}
-	if net.ParseIP(s) != nil {
-		return true
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
 	}
-	return hostnameRE.MatchString(s) && !strings.Contains(s, "..")
+	return true
 }
 
 // clip shortens s for use in messages.

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/openstack-charmers/charm-panko/internal/relation/hostname"
 )
 
 // Request keys (client side, unit bag, raw strings).
@@ -120,7 +121,7 @@ func (r *Reply) decode(merged map[string]string) error {
 		}
 	}
 	if h := merged[KeyDBHost]; h != "" {
-		if !ValidHost(h) {
+		if !hostname.Valid(h) {
 			return fmt.Errorf("db_host %q is not an address or host name", clip(h))
 		}
 		r.Host = h
@@ -276,19 +277,6 @@ func clip(s string) string {
 	return s[:n] + "…"
 }
 
-var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
-
-// ValidHost reports whether s is an IP address or a DNS host name.
-func ValidHost(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	if net.ParseIP(s) != nil {
-		return true
-	}
-	return hostnameRE.MatchString(s) && !strings.Contains(s, "..")
-}
-
 // ClientRequest is a shared-db request as the database side reads it.
 type ClientRequest struct {
 	Database  string
@@ -296,7 +284,19 @@ type ClientRequest struct {
 	Hostnames []string // one or several client addresses
 }
 
-var identRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+// validIdent reports whether s is a MySQL database or user name the charms
+// use: 1 to 64 letters, digits or "_".
+func validIdent(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // ParseRequest reads an unprefixed request from a client unit's bag. It
 // returns ok=false while database, username or hostname is missing, and an
@@ -306,10 +306,10 @@ func ParseRequest(bag Bag) (req ClientRequest, ok bool, err error) {
 	if db == "" || user == "" || host == "" {
 		return ClientRequest{}, false, nil
 	}
-	if !identRE.MatchString(db) {
+	if !validIdent(db) {
 		return ClientRequest{}, false, fmt.Errorf("database %q is not a plain identifier", clip(db))
 	}
-	if !identRE.MatchString(user) {
+	if !validIdent(user) {
 		return ClientRequest{}, false, fmt.Errorf("username %q is not a plain identifier", clip(user))
 	}
 	if len(host) > maxShortValue {
@@ -323,7 +323,7 @@ func ParseRequest(bag Bag) (req ClientRequest, ok bool, err error) {
 		return ClientRequest{}, false, fmt.Errorf("hostname %q lists no address", clip(host))
 	}
 	for _, h := range hosts {
-		if !ValidHost(h) {
+		if !hostname.Valid(h) {
 			return ClientRequest{}, false, fmt.Errorf("hostname %q is not an address or host name", clip(h))
 		}
 	}
