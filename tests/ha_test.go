@@ -117,6 +117,23 @@ func haSteps(t *testing.T, s *coreStoryState) {
 		}
 		s.units = units[:2]
 	})
+
+	step(t, "ha: the relation departs, the URLs return to the units' own addresses", func(t *testing.T) {
+		require.NoError(t, m.RemoveRelation(ctx, "panko", "hacluster"))
+		settle(t, m)
+		for _, u := range s.units {
+			requireReady(t, m, u)
+			bag := relationData(t, m, u, "identity-service").LocalUnit.Data
+			assertURL(t, bag["public_url"], "http", unitState(t, m, u).Address, "8977")
+		}
+		// Without a VIP every unit registers its own URL; keystone keeps
+		// the last one.
+		var addrs []string
+		for _, u := range s.units {
+			addrs = append(addrs, "http://"+unitState(t, m, u).Address+":8977")
+		}
+		assert.Contains(t, addrs, catalogEvent(t, m).Public)
+	})
 }
 
 // haclusterShows returns the hacluster simulator's Pacemaker picture.

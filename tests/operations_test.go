@@ -451,6 +451,15 @@ func upgradeStory(t *testing.T, c upgradeCase) {
 		for _, u := range units {
 			assertRelease(t, m, u, rocky, py3Packages(), py2Packages())
 			assert.Equal(t, "5.0.0", unitState(t, m, u).WorkloadVersion, u)
+			upgrades := 0
+			for _, c := range commandsRun(t, m, u) {
+				line := strings.Join(c.Argv, " ")
+				if strings.HasPrefix(line, "apt-get ") && strings.Contains(line, " dist-upgrade ") {
+					upgrades++
+					assert.Contains(t, line, "--force-confnew", "%s: the release upgrade takes the new configuration files", u)
+				}
+			}
+			assert.Equal(t, 1, upgrades, "%s: one dist-upgrade", u)
 		}
 		assert.Equal(t, "rocky", leaderSetting(t, m, "panko", "db-synced"))
 		after := dbsyncRuns(t, m, units)

@@ -40,12 +40,7 @@ func (m *Model) RunAction(ctx context.Context, unit, action string, params map[s
 		params = map[string]any{}
 	}
 	// Params travel to the controller as JSON: numbers become float64.
-	data, err := json.Marshal(params)
-	if err != nil {
-		return nil, fmt.Errorf("action %s params: %w", action, err)
-	}
-	params = map[string]any{}
-	if err := json.Unmarshal(data, &params); err != nil {
+	if params, err = asJSON(params); err != nil {
 		return nil, fmt.Errorf("action %s params: %w", action, err)
 	}
 	if err := spec.ValidateParams(params); err != nil {
@@ -59,15 +54,11 @@ func (m *Model) RunAction(ctx context.Context, unit, action string, params map[s
 	opID, taskID := strconv.Itoa(m.st.NextTask-1), strconv.Itoa(m.st.NextTask)
 	rec := &ActionResult{ID: taskID, Operation: opID, Unit: unit, Name: action, Params: params, Enqueued: m.now(), Started: m.now()}
 
-	w, err := m.buildWireState(a, u)
+	st, err := m.buildHookState(a, u)
 	if err != nil {
 		return nil, fmt.Errorf("action %s on %s: %w", action, unit, err)
 	}
-	w.Action = &wireAction{Name: action, ID: taskID, Params: params}
-	st, err := toHookState(w)
-	if err != nil {
-		return nil, fmt.Errorf("action %s on %s: %w", action, unit, err)
-	}
+	st.Action = &hooktools.Action{Name: action, ID: taskID, Params: params}
 	ch, err := hooktools.LoadCharm(m.unitCharmDir(u.Name))
 	if err != nil {
 		return nil, fmt.Errorf("action %s on %s: load charm: %w", action, unit, err)
@@ -89,17 +80,19 @@ func (m *Model) RunAction(ctx context.Context, unit, action string, params map[s
 	if err != nil {
 		return nil, err
 	}
-	after, err := fromHookState(hctx.FinishAction(res.exit, res.stdout, res.stderr))
-	if err != nil {
-		return nil, fmt.Errorf("action %s on %s: %w", action, unit, err)
-	}
+	after := hctx.FinishAction(res.exit, res.stdout, res.stderr)
 	m.writeBack(a, u, after, hctx, action)
 	m.logOutput(u, action, res)
 	rec.Completed = m.now()
 	rec.Stdout, rec.Stderr = string(res.stdout), string(res.stderr)
 	rec.ExitCode = res.exit
 	if ar := after.ActionResult; ar != nil {
-		rec.Status, rec.Message, rec.Results, rec.Logs = ar.Status, ar.Message, ar.Results, ar.Logs
+		// Results travel to the controller as JSON too.
+		results, err := asJSON(ar.Results)
+		if err != nil {
+			return nil, fmt.Errorf("action %s on %s results: %w", action, unit, err)
+		}
+		rec.Status, rec.Message, rec.Results, rec.Logs = ar.Status, ar.Message, results, ar.Logs
 	}
 	switch {
 	case res.missing:
@@ -125,6 +118,21 @@ func (m *Model) RunAction(ctx context.Context, unit, action string, params map[s
 		return nil, err
 	}
 	return rec, nil
+}
+
+// asJSON returns a value map as it reads after a trip through JSON
+// (numbers become float64, nested maps map[string]any; nil stays nil). The
+// callers add the context to its errors.
+func asJSON(v map[string]any) (map[string]any, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func returnCode(results map[string]any) (int, bool) {

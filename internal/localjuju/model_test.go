@@ -404,6 +404,7 @@ func TestActions(t *testing.T) {
 			assert.Equal(t, tt.wantStatus, res.Status)
 			assert.Equal(t, tt.wantMsg, res.Message)
 			assert.Equal(t, tt.wantCode, res.ExitCode)
+			assert.Equal(t, float64(tt.wantCode), res.Results["return-code"], "results read as JSON, as after a reload")
 			assert.Equal(t, "did it\n", res.Stdout)
 			result, _ := res.Results["result"].(map[string]any)
 			assert.Equal(t, tt.wantCount, result["count"])

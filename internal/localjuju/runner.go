@@ -185,15 +185,11 @@ func (m *Model) runHook(ctx context.Context, a *Application, u *Unit, h Hook) er
 		u.Relations[r.ID] = &UnitRelation{}
 	}
 	m.beforeHook(u, h, name)
-	w, err := m.buildWireState(a, u)
+	st, err := m.buildHookState(a, u)
 	if err != nil {
 		return fmt.Errorf("hook %s on %s: %w", name, u.Name, err)
 	}
-	adjustForHook(&w, h, r)
-	st, err := toHookState(w)
-	if err != nil {
-		return fmt.Errorf("hook %s on %s: %w", name, u.Name, err)
-	}
+	adjustForHook(&st, h, r)
 	ch, err := hooktools.LoadCharm(m.unitCharmDir(u.Name))
 	if err != nil {
 		return fmt.Errorf("hook %s on %s: load charm: %w", name, u.Name, err)
@@ -222,10 +218,7 @@ func (m *Model) runHook(ctx context.Context, a *Application, u *Unit, h Hook) er
 	if err != nil {
 		return err
 	}
-	after, err := fromHookState(hctx.Finish(res.exit))
-	if err != nil {
-		return fmt.Errorf("hook %s on %s: %w", name, u.Name, err)
-	}
+	after := hctx.Finish(res.exit)
 	m.writeBack(a, u, after, hctx, name)
 	m.logOutput(u, name, res)
 	u.HooksRun++
@@ -339,7 +332,7 @@ func (m *Model) addHistory(u *Unit, s StatusInfo) {
 // writeBack stores what a hook or action left behind: statuses, version and
 // leader settings always; relation data, ports and charm state as the
 // emulator committed them (only on exit 0).
-func (m *Model) writeBack(a *Application, u *Unit, after wireState, hctx *hooktools.Context, name string) {
+func (m *Model) writeBack(a *Application, u *Unit, after hooktools.State, hctx *hooktools.Context, name string) {
 	for _, c := range hctx.Calls() {
 		if len(c.Argv) == 0 {
 			continue
@@ -382,15 +375,15 @@ func (m *Model) writeBack(a *Application, u *Unit, after wireState, hctx *hookto
 			}
 		}
 	}
-	for _, wr := range after.Relations {
-		r := m.st.relation(wr.ID)
+	for _, hr := range after.Relations {
+		r := m.st.relation(hr.ID)
 		if r == nil {
 			continue
 		}
-		if r.setUnitBag(u.Name, wr.LocalUnitData) {
+		if r.setUnitBag(u.Name, hr.LocalUnitData) {
 			r.SimDirty = true
 		}
-		if a.Leader == u.Name && r.setAppBag(a.Name, wr.LocalAppData) {
+		if a.Leader == u.Name && r.setAppBag(a.Name, hr.LocalAppData) {
 			r.SimDirty = true
 		}
 	}
