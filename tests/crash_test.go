@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"archive/zip"
 	"bufio"
 	"context"
 	"crypto/sha256"
@@ -9,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -27,6 +25,7 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/charm"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/vault"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/charmcopy"
 )
 
 // Environment of the crash-consistency test.
@@ -189,92 +188,13 @@ func crashLeftovers(root string) []string {
 // hookwrap as its dispatch, reporting to control.
 func crashStage(t *testing.T, src, dst, control string) {
 	t.Helper()
-	fi, err := os.Stat(src)
-	require.NoError(t, err)
-	if fi.IsDir() {
-		require.NoError(t, copyTreeLinks(src, dst))
-	} else {
-		require.NoError(t, unzipCharm(src, dst))
-	}
+	require.NoError(t, charmcopy.Charm(src, dst))
 	dispatch := filepath.Join(dst, "dispatch")
 	require.NoError(t, os.RemoveAll(dispatch))
 	goBuild(t, "./cmd/bench/hookwrap", dispatch)
 	cfg, err := json.Marshal(map[string]any{"control": control, "measure": false})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dst, "hookwrap.json"), cfg, 0o644))
-}
-
-// copyTreeLinks copies a directory tree, keeping symbolic links.
-func copyTreeLinks(src, dst string) error {
-	return filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case fi.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case fi.Mode()&os.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		}
-		return copyFileErr(p, target, fi.Mode().Perm())
-	})
-}
-
-// unzipCharm extracts a charm archive, keeping symbolic links and modes.
-func unzipCharm(src, dst string) error {
-	zr, err := zip.OpenReader(src)
-	if err != nil {
-		return err
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		name := filepath.Clean(f.Name)
-		if name == "." || strings.HasPrefix(name, "..") || filepath.IsAbs(name) {
-			continue
-		}
-		target := filepath.Join(dst, name)
-		if f.Mode().IsDir() {
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return err
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			return err
-		}
-		if f.Mode()&os.ModeSymlink != 0 {
-			if err := os.Symlink(string(data), target); err != nil {
-				return err
-			}
-			continue
-		}
-		perm := f.Mode().Perm()
-		if perm == 0 {
-			perm = 0o644
-		}
-		if err := os.WriteFile(target, data, perm); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // hookRun is one line of hookwrap's records.jsonl.

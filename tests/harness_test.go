@@ -19,6 +19,7 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/charmcopy"
 )
 
 // charmEnv names a prebuilt charm (archive or directory) the stories deploy.
@@ -174,12 +175,12 @@ func stageCharm(stage string) error {
 		if name != "metadata.yaml" && !fileExists(src) {
 			continue
 		}
-		if err := copyFileErr(src, filepath.Join(stage, name), 0o644); err != nil {
+		if err := charmcopy.File(src, filepath.Join(stage, name), 0o644); err != nil {
 			return err
 		}
 	}
 	if fileExists(filepath.Join(root, "templates")) {
-		if err := copyTreeErr(filepath.Join(root, "templates"), filepath.Join(stage, "templates")); err != nil {
+		if err := charmcopy.Tree(filepath.Join(root, "templates"), filepath.Join(stage, "templates")); err != nil {
 			return err
 		}
 	}
@@ -195,43 +196,6 @@ func scriptedCharm(t *testing.T, name string) string {
 	p, err := filepath.Abs(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return p
-}
-
-func copyFileErr(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("copy %s: %w", src, err)
-	}
-	return nil
-}
-
-func copyTreeErr(src, dst string) error {
-	return filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if fi.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		return copyFileErr(p, target, fi.Mode().Perm())
-	})
 }
 
 // requireMariaDB skips the story when the MariaDB server is not installed.

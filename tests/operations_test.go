@@ -36,6 +36,7 @@ func runActionWith(t *testing.T, m *localjuju.Model, unit, name string, params m
 	res, err := m.RunAction(context.Background(), unit, name, params)
 	require.NoError(t, err)
 	require.Equal(t, want, res.Status, "%s on %s: %s", name, unit, res.Message)
+	assert.Zero(t, res.ExitCode, "%s on %s: the charm reports failures with action-fail and exits 0", name, unit)
 	for k := range res.Results {
 		for _, part := range strings.Split(k, ".") {
 			assert.Regexp(t, actionKeyRule, part, "%s: result key %q", name, k)
@@ -45,12 +46,13 @@ func runActionWith(t *testing.T, m *localjuju.Model, unit, name string, params m
 }
 
 // charmResults are an action's results without the keys Juju adds itself
-// (return-code, stdout, stderr).
+// (return-code, and stdout/stderr with their encodings when the action
+// printed anything).
 func charmResults(res *localjuju.ActionResult) map[string]any {
 	out := map[string]any{}
 	for k, v := range res.Results {
 		switch k {
-		case "return-code", "stdout", "stderr", "Code", "Stdout", "Stderr":
+		case "return-code", "stdout", "stdout-encoding", "stderr", "stderr-encoding":
 			continue
 		}
 		out[k] = v

@@ -111,6 +111,16 @@ func TestStoryTLSAndCeilometer(t *testing.T) {
 		checkUnitFiles(t, root, unitFileRules(), append(storySecrets(t, m), keySecrets...))
 	})
 
+	step(t, "diagnose: the certificate's expiry, the API probed over TLS", func(t *testing.T) {
+		res := runAction(t, m, unit, "diagnose", "completed")
+		got := charmResults(res)
+		cert, _ := got["certificate"].(string)
+		assert.Regexp(t, `^ok: expires in [0-9]+ days, on [0-9]{4}-[0-9]{2}-[0-9]{2} \(from `, cert)
+		// Nothing listens on the API port in the local model.
+		probe, _ := got["api-healthcheck"].(string)
+		assert.True(t, strings.HasPrefix(probe, "fail: GET https://127.0.0.1:8977/healthcheck failed"), "api-healthcheck = %q", probe)
+	})
+
 	// Not a step: the checks below run whatever this finds.
 	t.Run("vault leaves: http again", func(t *testing.T) {
 		require.NoError(t, m.RemoveRelation(ctx, "panko", "vault"))

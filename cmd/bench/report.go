@@ -135,47 +135,25 @@ func checkTargets(r Results) []Target {
 		Met:    len(overRSS) == 0 && worstRSS > 0,
 		Detail: fmt.Sprintf("worst %.1f MB; over: %s", float64(worstRSS)/1024, listOrNone(overRSS)),
 	})
-	out = append(out, ceilometerTarget(r.Scaling.Ceilometer))
-	out = append(out, peersTarget(r.Scaling.Peers))
+	out = append(out, scalingTarget("hook-tool calls independent of the number of ceilometer units", "ceilometer", r.Scaling.Ceilometer, sameCalls))
+	out = append(out, scalingTarget("hook-tool calls grow at most linearly with panko peers", "panko", r.Scaling.Peers, linearCalls))
 	return out
 }
 
-// ceilometerTarget checks that tool calls do not depend on the number of
-// ceilometer units.
-func ceilometerTarget(runs map[string]map[string]HookStats) Target {
-	t := Target{Name: "hook-tool calls independent of the number of ceilometer units"}
-	counts := sortedCounts(runs)
-	if len(counts) < 2 {
-		t.Detail = "not measured"
-		return t
-	}
-	t.Met = true
-	var parts []string
-	for _, hook := range scaleHooks(runs) {
-		var seq []string
-		base := -1
-		for _, n := range counts {
-			st, ok := runs[n][hook]
-			if !ok {
-				continue
-			}
-			seq = append(seq, fmt.Sprintf("%s:%d", n, st.ToolCalls))
-			if base < 0 {
-				base = st.ToolCalls
-			} else if st.ToolCalls != base {
-				t.Met = false
-			}
-		}
-		parts = append(parts, hook+" "+strings.Join(seq, " "))
-	}
-	t.Detail = "calls by ceilometer units: " + strings.Join(parts, "; ")
-	return t
-}
+// sameCalls allows no change in tool calls with the unit count.
+func sameCalls(_, calls0, _, calls int) bool { return calls == calls0 }
 
-// peersTarget checks that tool calls grow at most linearly with the
-// number of panko units: calls(n) <= calls(n0) * n / n0.
-func peersTarget(runs map[string]map[string]HookStats) Target {
-	t := Target{Name: "hook-tool calls grow at most linearly with panko peers"}
+// linearCalls allows tool calls to grow at most linearly with the unit
+// count: calls(n) <= calls(n0) * n / n0.
+func linearCalls(n0, calls0, n, calls int) bool { return calls*n0 <= calls0*n }
+
+// scalingTarget checks the tool calls of every scaling hook across the unit
+// counts of runs: within(n0, calls0, n, calls) reports whether calls at
+// count n are allowed, given calls0 at n0, the smallest count the hook was
+// measured at. The detail lists count:calls per hook, as calls by units
+// units.
+func scalingTarget(name, units string, runs map[string]map[string]HookStats, within func(n0, calls0, n, calls int) bool) Target {
+	t := Target{Name: name}
 	counts := sortedCounts(runs)
 	if len(counts) < 2 {
 		t.Detail = "not measured"
@@ -183,26 +161,24 @@ func peersTarget(runs map[string]map[string]HookStats) Target {
 	}
 	t.Met = true
 	var parts []string
-	n0 := atoi(counts[0])
 	for _, hook := range scaleHooks(runs) {
-		base, ok := runs[counts[0]][hook]
-		if !ok {
-			continue
-		}
 		var seq []string
+		measured, n0, calls0 := false, 0, 0
 		for _, n := range counts {
 			st, ok := runs[n][hook]
 			if !ok {
 				continue
 			}
 			seq = append(seq, fmt.Sprintf("%s:%d", n, st.ToolCalls))
-			if st.ToolCalls*n0 > base.ToolCalls*atoi(n) {
+			if !measured {
+				measured, n0, calls0 = true, atoi(n), st.ToolCalls
+			} else if !within(n0, calls0, atoi(n), st.ToolCalls) {
 				t.Met = false
 			}
 		}
 		parts = append(parts, hook+" "+strings.Join(seq, " "))
 	}
-	t.Detail = "calls by panko units: " + strings.Join(parts, "; ")
+	t.Detail = "calls by " + units + " units: " + strings.Join(parts, "; ")
 	return t
 }
 

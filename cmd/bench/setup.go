@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/charmcopy"
 )
 
 // workspace is the benchmark's scratch directory: the helper binaries, the
@@ -96,16 +96,10 @@ type hookwrapConfig struct {
 // stageCharm copies the charm at src (archive or directory) to dst and
 // makes wrapper its dispatch, configured by cfg.
 func stageCharm(src, dst, wrapper string, cfg hookwrapConfig) error {
-	fi, err := os.Stat(src)
-	if err != nil {
+	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("charm %s: %w (run make charm)", src, err)
 	}
-	if fi.IsDir() {
-		err = copyDir(src, dst)
-	} else {
-		err = unzip(src, dst)
-	}
-	if err != nil {
+	if err := charmcopy.Charm(src, dst); err != nil {
 		return fmt.Errorf("stage charm %s: %w", src, err)
 	}
 	if !fileExists(filepath.Join(dst, "bin", "panko-charm")) {
@@ -115,7 +109,7 @@ func stageCharm(src, dst, wrapper string, cfg hookwrapConfig) error {
 	if err := os.Remove(dispatch); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("stage charm: %w", err)
 	}
-	if err := copyFile(wrapper, dispatch, 0o755); err != nil {
+	if err := charmcopy.File(wrapper, dispatch, 0o755); err != nil {
 		return fmt.Errorf("stage charm: %w", err)
 	}
 	raw, err := json.Marshal(cfg)
@@ -126,97 +120,6 @@ func stageCharm(src, dst, wrapper string, cfg hookwrapConfig) error {
 		return fmt.Errorf("stage charm: %w", err)
 	}
 	return nil
-}
-
-// unzip extracts a charm archive, keeping symbolic links and modes.
-func unzip(src, dst string) error {
-	zr, err := zip.OpenReader(src)
-	if err != nil {
-		return err
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		name := filepath.Clean(f.Name)
-		if name == "." || strings.HasPrefix(name, "..") || filepath.IsAbs(name) {
-			continue
-		}
-		target := filepath.Join(dst, name)
-		mode := f.Mode()
-		if mode.IsDir() {
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return err
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			return err
-		}
-		if mode&os.ModeSymlink != 0 {
-			if err := os.Symlink(string(data), target); err != nil {
-				return err
-			}
-			continue
-		}
-		perm := mode.Perm()
-		if perm == 0 {
-			perm = 0o644
-		}
-		if err := os.WriteFile(target, data, perm); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// copyDir copies a directory tree, keeping symbolic links.
-func copyDir(src, dst string) error {
-	return filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case fi.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case fi.Mode()&os.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		}
-		return copyFile(p, target, fi.Mode().Perm())
-	})
-}
-
-func copyFile(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // setPhase labels the hooks that run from now on.

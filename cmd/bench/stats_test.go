@@ -120,3 +120,37 @@ func TestTargets(t *testing.T) {
 		"hook-tool calls grow at most linearly with panko peers":        false,
 	}, met)
 }
+
+func TestScalingTarget(t *testing.T) {
+	calls := func(n int) map[string]HookStats { return map[string]HookStats{"update-status": {ToolCalls: n}} }
+	tests := []struct {
+		name       string
+		runs       map[string]map[string]HookStats
+		within     func(n0, calls0, n, calls int) bool
+		wantMet    bool
+		wantDetail string
+	}{
+		{"one count: not measured", map[string]map[string]HookStats{"1": calls(4)}, sameCalls,
+			false, "not measured"},
+		{"same calls at every count", map[string]map[string]HookStats{"10": calls(4), "1": calls(4), "2": calls(4)}, sameCalls,
+			true, "calls by u units: update-status 1:4 2:4 10:4"},
+		{"one more call with more units", map[string]map[string]HookStats{"1": calls(4), "10": calls(5)}, sameCalls,
+			false, "calls by u units: update-status 1:4 10:5"},
+		{"linear growth", map[string]map[string]HookStats{"3": calls(10), "9": calls(30)}, linearCalls,
+			true, "calls by u units: update-status 3:10 9:30"},
+		{"faster than linear", map[string]map[string]HookStats{"3": calls(10), "9": calls(31)}, linearCalls,
+			false, "calls by u units: update-status 3:10 9:31"},
+		{"fewer calls with more units", map[string]map[string]HookStats{"3": calls(10), "9": calls(9)}, linearCalls,
+			true, "calls by u units: update-status 3:10 9:9"},
+		{"hook not run at the smallest count: compared from the first count it ran at",
+			map[string]map[string]HookStats{"3": {}, "6": calls(10), "12": calls(21)}, linearCalls,
+			false, "calls by u units: update-status 6:10 12:21"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := scalingTarget("target", "u", tt.runs, tt.within)
+
+			assert.Equal(t, Target{Name: "target", Met: tt.wantMet, Detail: tt.wantDetail}, got)
+		})
+	}
+}

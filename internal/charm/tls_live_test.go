@@ -1,7 +1,6 @@
 package charm
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,14 +11,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,6 +30,7 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/vault"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/live"
 )
 
 // liveModuleDir is where Debian's apache2 keeps its loadable modules.
@@ -183,17 +181,12 @@ func startStandIn(t *testing.T, port int) (s *liveStandIn, moved bool) {
 		moved = true
 	}
 	s = &liveStandIn{port: l.Addr().(*net.TCPAddr).Port, proto: map[string]string{}}
-	srv := &http.Server{
-		ReadHeaderTimeout: 5 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.mu.Lock()
-			s.proto[r.URL.Path] = r.Header.Get("X-Forwarded-Proto")
-			s.mu.Unlock()
-			_, _ = io.WriteString(w, "panko-api "+r.URL.Path)
-		}),
-	}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	live.ServeHTTP(t, l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.proto[r.URL.Path] = r.Header.Get("X-Forwarded-Proto")
+		s.mu.Unlock()
+		_, _ = io.WriteString(w, "panko-api "+r.URL.Path)
+	}))
 	return s, moved
 }
 
@@ -206,55 +199,21 @@ func (s *liveStandIn) seen(path string) (string, bool) {
 	return v, ok
 }
 
-// liveApache is a running apache2 in its own process group.
-type liveApache struct {
-	root   string
-	cmd    *exec.Cmd
-	output syncBuffer
-	exited chan error
-}
-
-// syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// errorLog returns Apache's output and error log.
-func (a *liveApache) errorLog() string {
-	log, _ := os.ReadFile(filepath.Join(a.root, "error.log"))
-	return a.output.String() + string(log)
-}
-
 // startLiveApache writes a minimal server root that loads modules and
 // includes site, starts apache2 in the foreground and waits until every
 // address in listen accepts TLS handshakes. Apache and its children are
-// stopped when the test ends.
-func startLiveApache(t *testing.T, bin string, modules []string, site string, listen []string, roots *x509.CertPool) *liveApache {
+// stopped when the test ends; the server's diagnostics hold its output and
+// error log.
+func startLiveApache(t *testing.T, bin string, modules []string, site string, listen []string, roots *x509.CertPool) *live.Server {
 	t.Helper()
 	root := t.TempDir()
 	require.NoError(t, os.Chmod(root, 0o755))
+	errorLog := filepath.Join(root, "error.log")
 	var b strings.Builder
 	fmt.Fprintf(&b, "ServerRoot %s\nDefaultRuntimeDir %s\nPidFile %s\nServerName localhost\nErrorLog %s\nLogLevel warn\nTimeout 10\n",
-		root, root, filepath.Join(root, "apache2.pid"), filepath.Join(root, "error.log"))
-	if os.Geteuid() == 0 {
-		if _, err := user.Lookup("nobody"); err == nil {
-			if _, err := user.LookupGroup("nogroup"); err == nil {
-				b.WriteString("User nobody\nGroup nogroup\n")
-			}
-		}
+		root, root, filepath.Join(root, "apache2.pid"), errorLog)
+	if live.CanRunAs("nobody", "nogroup") {
+		b.WriteString("User nobody\nGroup nogroup\n")
 	}
 	for _, m := range modules {
 		fmt.Fprintf(&b, "LoadModule %s_module %s\n", m, filepath.Join(liveModuleDir, "mod_"+m+".so"))
@@ -267,31 +226,13 @@ func startLiveApache(t *testing.T, bin string, modules []string, site string, li
 	conf := filepath.Join(root, "apache2.conf")
 	require.NoError(t, os.WriteFile(conf, []byte(b.String()), 0o644))
 
-	a := &liveApache{root: root, exited: make(chan error, 1)}
-	a.cmd = exec.Command(bin, "-d", root, "-f", conf, "-DFOREGROUND")
-	a.cmd.Stdout, a.cmd.Stderr = &a.output, &a.output
-	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	require.NoError(t, a.cmd.Start())
-	go func() { a.exited <- a.cmd.Wait() }()
-	t.Cleanup(func() { a.stop(t) })
-
+	a := live.Start(t, exec.Command(bin, "-d", root, "-f", conf, "-DFOREGROUND"), func(output string) string {
+		log, _ := os.ReadFile(errorLog)
+		return output + string(log)
+	})
 	deadline := time.Now().Add(10 * time.Second)
 	for _, addr := range listen {
-		for {
-			if acceptsTLS(addr, roots) {
-				break
-			}
-			select {
-			case err := <-a.exited:
-				a.exited <- err
-				t.Fatalf("apache2 exited: %v\n%s", err, a.errorLog())
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("apache2 does not listen on %s\n%s", addr, a.errorLog())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		a.WaitListening(t, addr, deadline, func(addr string) bool { return acceptsTLS(addr, roots) })
 	}
 	return a
 }
@@ -312,30 +253,6 @@ func acceptsTLS(addr string, roots *x509.CertPool) bool {
 	return errors.As(err, &verr)
 }
 
-// stop ends Apache (TERM: the parent stops its children), killing its
-// process group if it does not exit in time, and checks that no process of
-// the group is left.
-func (a *liveApache) stop(t *testing.T) {
-	pgid := a.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case <-a.exited:
-	case <-time.After(5 * time.Second):
-		t.Errorf("apache2 did not stop within 5s of SIGTERM; killing its process group")
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-a.exited
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(-pgid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Errorf("apache2 children still running after the parent stopped; killing them")
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // tlsProbe is one HTTPS request: the name the client verifies (and sends
 // as SNI when it is a host name), the loopback address it connects to.
 type tlsProbe struct {
@@ -345,8 +262,6 @@ type tlsProbe struct {
 // get makes one HTTPS GET on a new connection to p.dial:port for path, the
 // URL naming p.name, the certificate verified against roots for p.name.
 func (p tlsProbe) get(roots *x509.CertPool, port int, path string, minV, maxV uint16) (*http.Response, []byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	dialer := &net.Dialer{Timeout: 2 * time.Second}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -357,17 +272,7 @@ func (p tlsProbe) get(roots *x509.CertPool, port int, path string, minV, maxV ui
 		DisableKeepAlives:   true,
 	}
 	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+net.JoinHostPort(p.name, strconv.Itoa(port))+path, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp, body, err
+	return live.Get(&http.Client{Transport: tr}, "https://"+net.JoinHostPort(p.name, strconv.Itoa(port))+path, 5*time.Second)
 }
 
 // listenAddrs returns the addresses of the site's Listen directives.
@@ -513,7 +418,7 @@ func TestTLSFrontendLive(t *testing.T) {
 				}
 			}
 			if t.Failed() {
-				t.Logf("rendered site (certificate directory moved):\n%s\napache2:\n%s", site, apache.errorLog())
+				t.Logf("rendered site (certificate directory moved):\n%s\napache2:\n%s", site, apache.Diagnostics())
 			}
 		})
 	}

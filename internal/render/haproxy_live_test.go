@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -21,18 +19,21 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/live"
 )
 
 // liveBackend is a stand-in Panko API on a loopback address: GET
 // /healthcheck answers 200 and GET / answers 200 with the backend's name.
 type liveBackend struct {
-	name     string
-	addr     string
-	srv      *http.Server
-	served   atomic.Int64 // requests other than health checks
-	checks   atomic.Int64 // health checks
-	healthy  bool
-	stopOnce sync.Once
+	name    string
+	addr    string
+	served  atomic.Int64 // requests other than health checks
+	checks  atomic.Int64 // health checks
+	healthy bool
+	// stop closes the listener and every connection: the port refuses
+	// connections from then on.
+	stop func()
 }
 
 // startLiveBackend listens on addr ("127.0.0.N:port", port 0 for any) and
@@ -62,34 +63,8 @@ func startLiveBackend(t *testing.T, name, addr string, healthy bool) *liveBacken
 		}
 		io.WriteString(w, b.name)
 	})
-	b.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go b.srv.Serve(l)
-	t.Cleanup(b.stop)
+	b.stop = live.ServeHTTP(t, l, mux)
 	return b
-}
-
-// stop closes the listener and every connection: the port refuses
-// connections from then on.
-func (b *liveBackend) stop() {
-	b.stopOnce.Do(func() { b.srv.Close() })
-}
-
-// lockedBuffer collects a child process's output.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // replaceOnce replaces the single occurrence of old in s, failing the test
@@ -107,16 +82,13 @@ type liveHAProxy struct {
 	frontend string // 127.0.0.1:port
 	stats    string // http://127.0.0.1:port/;csv
 	password string
-	output   *lockedBuffer
-	exited   chan struct{}
-	err      error
 }
 
 // startLiveHAProxy renders haproxy.cfg for d, adapts what only the test
 // needs (the frontend listens on 127.0.0.1 instead of every address, the
 // admin socket lives in a temporary directory, and without root the
 // user/group switch is dropped), checks it with haproxy -c and starts
-// haproxy in the foreground. The process is killed when the test ends.
+// haproxy in the foreground. The process is stopped when the test ends.
 func startLiveHAProxy(t *testing.T, bin string, d Data) *liveHAProxy {
 	t.Helper()
 	out, err := d.Render(HAProxyCfg)
@@ -127,7 +99,7 @@ func startLiveHAProxy(t *testing.T, bin string, d Data) *liveHAProxy {
 	fport := strconv.Itoa(d.HAProxy.FrontendPort)
 	cfg := replaceOnce(t, string(out), "    bind *:"+fport+"\n", "    bind 127.0.0.1:"+fport+"\n")
 	cfg = replaceOnce(t, cfg, "stats socket /var/run/haproxy/admin.sock ", "stats socket "+filepath.Join(dir, "admin.sock")+" ")
-	if _, err := user.Lookup("haproxy"); os.Geteuid() != 0 || err != nil {
+	if !live.CanRunAs("haproxy", "haproxy") {
 		cfg = replaceOnce(t, cfg, "    user haproxy\n", "")
 		cfg = replaceOnce(t, cfg, "    group haproxy\n", "")
 	}
@@ -143,8 +115,6 @@ func startLiveHAProxy(t *testing.T, bin string, d Data) *liveHAProxy {
 		frontend: "127.0.0.1:" + fport,
 		stats:    fmt.Sprintf("http://127.0.0.1:%d/;csv", d.HAProxy.StatsPort),
 		password: d.HAProxy.StatsPassword,
-		output:   &lockedBuffer{},
-		exited:   make(chan struct{}),
 	}
 	args := []string{"-f", path, "-db"}
 	if limit := connLimit(t, cfg); limit > 0 {
@@ -154,36 +124,9 @@ func startLiveHAProxy(t *testing.T, bin string, d Data) *liveHAProxy {
 		t.Logf("file descriptor limit too low for the configured maxconn: running haproxy with -n %d", limit)
 		args = append(args, "-n", strconv.Itoa(limit))
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = h.output, h.output
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start haproxy: %v", err)
-	}
-	go func() {
-		h.err = cmd.Wait()
-		close(h.exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-h.exited
-	})
-
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case <-h.exited:
-			t.Fatalf("haproxy exited: %v\n%s", h.err, redact(d, h.output.String()))
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", h.frontend, time.Second); err == nil {
-			c.Close()
-			return h
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy does not listen on %s\n%s", h.frontend, redact(d, h.output.String()))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	srv := live.Start(t, exec.Command(bin, args...), func(output string) string { return redact(d, output) })
+	srv.WaitListening(t, h.frontend, time.Now().Add(10*time.Second), live.AcceptsTCP)
+	return h
 }
 
 // connLimit returns a maxconn that fits this process's hard limit on open
@@ -313,19 +256,9 @@ func (h *liveHAProxy) send(n int) result {
 	return res
 }
 
+// get returns the body of the 200 answer to a GET of url.
 func get(client *http.Client, url string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	resp, body, err := live.Get(client, url, 10*time.Second)
 	if err != nil {
 		return "", err
 	}

@@ -16,33 +16,12 @@ import (
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 type bag = map[string]string
-
-// fixture is the part of vault-certificates.json these tests use.
-type fixture struct {
-	Local struct {
-		Units map[string]bag `json:"units"`
-	} `json:"local"`
-	Remote struct {
-		Units map[string]bag `json:"units"`
-	} `json:"remote"`
-	Variants map[string]struct {
-		LocalUnitData bag `json:"local_unit_data"`
-	} `json:"variants"`
-}
-
-func loadFixture(t testing.TB) fixture {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "vault-certificates.json"))
-	require.NoError(t, err)
-	var f fixture
-	require.NoError(t, json.Unmarshal(raw, &f))
-	return f
-}
 
 // wanted is what a requester bag asks for: CN -> SANs.
 func wanted(t *testing.T, data bag) map[string][]string {
@@ -196,7 +175,7 @@ func TestIssue(t *testing.T) {
 }
 
 func TestAnswerFixtureRequests(t *testing.T) {
-	f := loadFixture(t)
+	f := relfixture.Read(t, "vault-certificates.json")
 	tests := []struct {
 		name     string
 		requests []RequestBag
@@ -259,7 +238,7 @@ func TestAnswerFixtureRequests(t *testing.T) {
 // TestAnswerMatchesFixtureKeys checks the simulator publishes the same keys
 // as the recorded vault bag for the same requests.
 func TestAnswerMatchesFixtureKeys(t *testing.T) {
-	f := loadFixture(t)
+	f := relfixture.Read(t, "vault-certificates.json")
 	ca, err := NewCA(t.TempDir())
 	require.NoError(t, err)
 

@@ -1,9 +1,6 @@
 package tlscerts
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -11,33 +8,12 @@ import (
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 type bag = map[string]string
-
-// fixture is the part of vault-certificates.json these tests use.
-type fixture struct {
-	Local struct {
-		Units map[string]bag `json:"units"`
-	} `json:"local"`
-	Remote struct {
-		Units map[string]bag `json:"units"`
-	} `json:"remote"`
-	Variants map[string]struct {
-		LocalUnitData bag `json:"local_unit_data"`
-	} `json:"variants"`
-}
-
-func loadFixture(t testing.TB) fixture {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "vault-certificates.json"))
-	require.NoError(t, err)
-	var f fixture
-	require.NoError(t, json.Unmarshal(raw, &f))
-	return f
-}
 
 // requesterKeys keeps only the keys Request owns.
 func requesterKeys(b bag) bag {
@@ -67,7 +43,7 @@ func fixtureInput(host, addr string, publicHostname string) RequestInput {
 }
 
 func TestRequestMatchesFixture(t *testing.T) {
-	f := loadFixture(t)
+	f := relfixture.Read(t, "vault-certificates.json")
 	tests := []struct {
 		name     string
 		unit     string
@@ -230,7 +206,7 @@ func TestCertificateName(t *testing.T) {
 }
 
 func TestParseRequest(t *testing.T) {
-	f := loadFixture(t)
+	f := relfixture.Read(t, "vault-certificates.json")
 	tests := []struct {
 		name     string
 		bag      bag
@@ -422,7 +398,7 @@ func TestParseErrors(t *testing.T) {
 // TestParseFixture reads the fixture's vault bag and checks the received
 // certificates chain to its ca through its chain (its keys are placeholders).
 func TestParseFixture(t *testing.T) {
-	f := loadFixture(t)
+	f := relfixture.Read(t, "vault-certificates.json")
 	vault := f.Remote.Units["vault/0"]
 	when := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -465,7 +441,7 @@ func TestParseFixture(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	fx := loadFixture(f)
+	fx := relfixture.Read(f, "vault-certificates.json")
 	v := fx.Remote.Units["vault/0"]
 	f.Add(v[KeyCA], v[KeyChain], v["panko_0.server.cert"], "fuzz-secret-key-material", v["panko_0.processed_requests"])
 	f.Add("", "", "", "", `{"a.example": {"cert": "x", "key": "fuzz-secret-key-material"}}`)
@@ -502,7 +478,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func FuzzParseRequest(f *testing.F) {
-	fx := loadFixture(f)
+	fx := relfixture.Read(f, "vault-certificates.json")
 	u := fx.Local.Units["panko/0"]
 	f.Add(u[KeyUnitName], u[KeyCommonName], u[KeySANs], u[KeyCertRequests])
 	f.Add("", "", "null", `{"a": {"sans": null}}`)
