@@ -451,6 +451,7 @@ func upgradeStory(t *testing.T, c upgradeCase) {
 	step(t, "every unit on rocky, synced once by the leader", func(t *testing.T) {
 		requireReady(t, m, units...)
 		for _, u := range units {
+			assert.True(t, sawStatus(unitState(t, m, u), "maintenance", "Running openstack upgrade"), "%s showed the upgrade", u)
 			assertRelease(t, m, u, rocky, py3Packages(), py2Packages())
 			assert.Equal(t, "5.0.0", unitState(t, m, u).WorkloadVersion, u)
 			upgrades := 0
@@ -480,4 +481,15 @@ func upgradeStory(t *testing.T, c upgradeCase) {
 			assertRelease(t, m, u, rocky, py3Packages(), py2Packages())
 		}
 	})
+}
+
+// sawStatus reports whether a unit's workload status history holds the
+// status.
+func sawStatus(u *localjuju.Unit, status, message string) bool {
+	for _, h := range u.History {
+		if h.Status == status && h.Message == message {
+			return true
+		}
+	}
+	return false
 }

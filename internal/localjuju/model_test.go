@@ -601,3 +601,32 @@ func TestStatePersistsAcrossOpen(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, logs)
 }
+
+// TestStatusHistoryRecordsEveryStatusSet: Juju records each status-set as it
+// happens, not only the status a hook leaves.
+func TestStatusHistoryRecordsEveryStatusSet(t *testing.T) {
+	m, _ := newTestModel(t)
+	deployTiny(t, m, "tiny", 1, nil)
+	settle(t, m)
+	st, err := m.State()
+	require.NoError(t, err)
+	var workload []string
+	for _, h := range st.Applications["tiny"].Units[0].History {
+		if h.Kind == "workload" {
+			workload = append(workload, h.Status+" "+h.Message)
+		}
+	}
+	i := indexOfString(workload, "maintenance running install")
+	require.GreaterOrEqual(t, i, 0, "history %v", workload)
+	require.Greater(t, len(workload), i+1, "history %v", workload)
+	assert.Equal(t, "active ran install", workload[i+1], "history %v", workload)
+}
+
+func indexOfString(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}

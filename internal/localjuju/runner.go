@@ -348,6 +348,9 @@ func (m *Model) writeBack(a *Application, u *Unit, after hooktools.State, hctx *
 	for _, l := range hctx.Logs() {
 		m.st.Log = append(m.st.Log, LogEntry{Time: m.now(), Unit: u.Name, Hook: name, Source: "juju-log", Level: l.Level, Message: l.Message})
 	}
+	for _, s := range hctx.UnitStatuses() {
+		m.setWorkload(u, s.Status, s.Message, s.Data)
+	}
 	if s := after.UnitStatus; s != nil {
 		m.setWorkload(u, s.Status, s.Message, s.Data)
 	}

@@ -226,6 +226,7 @@ type Context struct {
 
 	// Applied at once.
 	unitStatus      Status
+	unitStatuses    []Status // every unit status-set, in order
 	appStatus       Status
 	workloadVersion string
 	leaderSettings  map[string]string
@@ -589,6 +590,14 @@ func (c *Context) Calls() []Call {
 		out[i] = Call{Argv: append([]string(nil), call.Argv...), Exit: call.Exit}
 	}
 	return out
+}
+
+// UnitStatuses returns every workload status the unit set so far, in order
+// (Juju records each in the status history as it is set).
+func (c *Context) UnitStatuses() []Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Status(nil), c.unitStatuses...)
 }
 
 // RebootRequest reports what juju-reboot asked for: "" (nothing),

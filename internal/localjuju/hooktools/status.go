@@ -135,6 +135,7 @@ func (t *statusSet) run(rc *runContext) error {
 		return nil
 	}
 	t.c.unitStatus = s
+	t.c.unitStatuses = append(t.c.unitStatuses, s)
 	return nil
 }
 
