@@ -193,10 +193,22 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	return in, nil
 }
 
-// readTLSInputs checks ssl_* config and reads the installed TLS material.
+// sslProblem reports whether the config check already found an ssl_*
+// option wrong (the certificate checks then have nothing sound to verify).
+func sslProblem(ps []config.Problem) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(p.Option, "ssl_") {
+			return true
+		}
+	}
+	return false
+}
+
+// readTLSInputs verifies ssl_* config (once its syntax is sound) and reads
+// the installed TLS material.
 func readTLSInputs(in *Inputs, d Deps) {
 	c := in.Config
-	if c.SSLCert != "" || c.SSLKey != "" {
+	if (c.SSLCert != "" || c.SSLKey != "") && !sslProblem(in.Problems) {
 		kp, info, err := tlscerts.VerifyConfig(c.SSLCert, c.SSLKey, c.SSLCA, in.Now)
 		if err != nil {
 			p := config.Problem{Option: "ssl_cert", Reason: err.Error()}

@@ -243,6 +243,9 @@ func TestBadConfigOnReadyUnit(t *testing.T) {
 			st, msg := tools.Status()
 			assert.Equal(t, "blocked", st)
 			assert.Contains(t, msg, tt.option)
+			for _, opt := range []string{"ssl_cert:", "ssl_key:", "ssl_ca:"} {
+				assert.LessOrEqual(t, strings.Count(msg, opt), 1, "%s reported once: %q", opt, msg)
+			}
 			if tt.value != "" {
 				assert.Contains(t, msg, "'"+tt.value+"'", "the message quotes the value")
 			}
