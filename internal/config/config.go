@@ -47,7 +47,7 @@ type Config struct {
 	UseSyslog bool
 	// UseInternalEndpoints is use-internal-endpoints.
 	UseInternalEndpoints bool
-	// SSLCert is ssl_cert, base64 as configured (see DecodeSSL).
+	// SSLCert is ssl_cert, base64 as configured (tlscerts.VerifyConfig decodes it).
 	SSLCert string
 	// SSLKey is ssl_key, base64 as configured. Never log it.
 	SSLKey string

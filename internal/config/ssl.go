@@ -4,69 +4,9 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"strings"
 )
-
-// SSL is the TLS material of ssl_cert, ssl_key and ssl_ca, decoded to PEM.
-// Fields are nil when the option is unset. Its String and GoString never
-// show the key.
-type SSL struct {
-	// Cert is the PEM certificate (and chain) of ssl_cert.
-	Cert []byte
-	// Key is the PEM private key of ssl_key.
-	Key []byte
-	// CA is the PEM CA certificate(s) of ssl_ca.
-	CA []byte
-}
-
-// Configured reports whether both a certificate and a key are set.
-func (s SSL) Configured() bool {
-	return len(s.Cert) > 0 && len(s.Key) > 0
-}
-
-// String describes s without its contents.
-func (s SSL) String() string {
-	key := "unset"
-	if len(s.Key) > 0 {
-		key = "set (redacted)"
-	}
-	return fmt.Sprintf("SSL{cert: %d bytes, key: %s, ca: %d bytes}", len(s.Cert), key, len(s.CA))
-}
-
-// GoString is String, so %#v does not print the key either.
-func (s SSL) GoString() string {
-	return s.String()
-}
-
-// DecodeSSL decodes ssl_cert, ssl_key and ssl_ca from base64. It checks that
-// each holds PEM of the right kind, not that the key matches the
-// certificate. The error names the options at fault, never their contents.
-func (c Config) DecodeSSL() (SSL, error) {
-	var out SSL
-	var ps []Problem
-	for _, f := range []struct {
-		option, value string
-		kind          pemKind
-		dst           *[]byte
-	}{
-		{"ssl_cert", c.SSLCert, pemCertificates, &out.Cert},
-		{"ssl_key", c.SSLKey, pemPrivateKey, &out.Key},
-		{"ssl_ca", c.SSLCA, pemCertificates, &out.CA},
-	} {
-		data, reason := decodePEMOption(f.value, f.kind)
-		if reason != "" {
-			ps = append(ps, Problem{Option: f.option, Reason: reason})
-			continue
-		}
-		*f.dst = data
-	}
-	if len(ps) > 0 {
-		return SSL{}, errors.New("decode ssl options: " + Join(ps))
-	}
-	return out, nil
-}
 
 // sslProblems returns the ssl_* problems Validate reports.
 func (c Config) sslProblems() []Problem {

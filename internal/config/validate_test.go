@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -295,33 +293,6 @@ func TestProblemString(t *testing.T) {
 	}
 	assert.Equal(t, "a: 'b' c; d: e", Join([]Problem{{"a", "b", "c"}, {"d", "", "e"}}))
 	assert.Equal(t, "", Join(nil))
-}
-
-func TestDecodeSSL(t *testing.T) {
-	m := newTLSMaterial(t)
-	c := Defaults()
-	s, err := c.DecodeSSL()
-	require.NoError(t, err)
-	assert.False(t, s.Configured())
-	assert.Nil(t, s.Cert)
-
-	c.SSLCert, c.SSLKey, c.SSLCA = b64(m.certPEM), wrap(b64(m.keyPEM)), b64(m.certPEM)
-	s, err = c.DecodeSSL()
-	require.NoError(t, err)
-	assert.True(t, s.Configured())
-	assert.True(t, bytes.Equal(m.certPEM, s.Cert), "cert differs")
-	assert.True(t, bytes.Equal(m.keyPEM, s.Key), "key differs")
-	assert.True(t, bytes.Equal(m.certPEM, s.CA), "ca differs")
-	for _, shown := range []string{s.String(), fmt.Sprintf("%v", s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s)} {
-		assert.False(t, strings.Contains(shown, "PRIVATE KEY") || bytes.Contains([]byte(shown), m.keyPEM[30:60]),
-			"key leaked by formatting")
-		assert.Contains(t, shown, "key: set (redacted)")
-	}
-
-	c.SSLKey = "%%%"
-	_, err = c.DecodeSSL()
-	require.Error(t, err)
-	assert.Equal(t, "decode ssl options: ssl_key: not valid base64; set it to the output of 'base64 -w0 key.pem'", err.Error())
 }
 
 func FuzzParseValidate(f *testing.F) {
