@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
@@ -245,20 +246,7 @@ func (m *Model) save() error {
 	if err != nil {
 		return fmt.Errorf("save model state: %w", err)
 	}
-	tmp, err := os.CreateTemp(m.dir, ".state-*.json")
-	if err != nil {
-		return fmt.Errorf("save model state: %w", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save model state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save model state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), m.statePath()); err != nil {
+	if err := atomicfile.Write(m.statePath(), append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save model state: %w", err)
 	}
 	return nil

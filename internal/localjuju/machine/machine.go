@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 )
 
 // stateDir is where the stand-ins keep their state, in the unit's view.
@@ -284,12 +285,7 @@ func writeState(root string, st *State) error {
 	if err != nil {
 		return fmt.Errorf("write machine state: %w", err)
 	}
-	p := filepath.Join(root, stateDir, stateFile)
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write machine state: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
+	if err := atomicfile.Write(filepath.Join(root, stateDir, stateFile), append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write machine state: %w", err)
 	}
 	return nil

@@ -47,6 +47,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 )
 
 // DefaultPort is the port clients assume when a server sends no db_port.
@@ -391,7 +393,7 @@ func initialise(ctx context.Context, installDB string, l layout, runAs string) e
 		_ = os.RemoveAll(l.data())
 		return fmt.Errorf("mariadb-install-db: %w: %s", err, errorLines(out, 10))
 	}
-	if err := writeFileAtomic(l.rootPW(), []byte(pw), 0o600); err != nil {
+	if err := atomicfile.Write(l.rootPW(), []byte(pw), 0o600); err != nil {
 		_ = os.RemoveAll(l.data())
 		return err
 	}
@@ -433,7 +435,7 @@ func launch(ctx context.Context, mariadbd string, l layout, opts Options, runAs 
 		if err == nil {
 			s.CAFile = caFile
 			raw, _ := json.MarshalIndent(st, "", "  ")
-			if err := writeFileAtomic(l.state(), raw, 0o600); err != nil {
+			if err := atomicfile.Write(l.state(), raw, 0o600); err != nil {
 				_ = s.Stop()
 				return nil, err
 			}
@@ -697,30 +699,6 @@ func randomPassword(n int) (string, error) {
 		b[i] = alphabet[k.Int64()]
 	}
 	return string(b), nil
-}
-
-// writeFileAtomic writes data to path through a temporary file and rename.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // fileSize is the size of path, 0 when absent.

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 )
 
 // ensureTLS makes sure dir holds a CA (ca.pem, ca-key.pem) and a server
@@ -176,8 +178,8 @@ func writePair(certFile, keyFile string, cert *x509.Certificate, key *ecdsa.Priv
 	if err != nil {
 		return fmt.Errorf("marshal key: %w", err)
 	}
-	if err := writeFileAtomic(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+	if err := atomicfile.Write(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return err
 	}
-	return writeFileAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
+	return atomicfile.Write(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 	"github.com/openstack-charmers/charm-panko/internal/relation/eventservice"
 )
 
@@ -150,7 +151,7 @@ func (c *ceilometerApp) update(app string, change func(*ceilometerState)) error 
 			return nil
 		}
 		st.RenderError = ""
-		return writeFile(path, out)
+		return atomicfile.Write(path, out, 0o644)
 	})
 }
 
@@ -170,30 +171,6 @@ func (c *ceilometerApp) render(sinks map[int]ceilometerSink) ([]byte, error) {
 		return nil, fmt.Errorf("render event_pipeline.yaml: %w", err)
 	}
 	return out, nil
-}
-
-// writeFile writes data to path through a temporary file (0644).
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // CeilometerPipeline returns the event_pipeline.yaml the ceilometer

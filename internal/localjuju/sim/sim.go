@@ -23,6 +23,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
 )
 
@@ -217,22 +218,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(raw, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, append(raw, '\n'), 0o600)
 }
 
 // pwgenAlphabet is charm-helpers' pwgen alphabet: letters and digits

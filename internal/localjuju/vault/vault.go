@@ -36,6 +36,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
 )
 
@@ -427,7 +428,7 @@ func (c *CA) saveIssued(st *issued) error {
 	if err != nil {
 		return fmt.Errorf("save issued certificates: %w", err)
 	}
-	return writeFile(filepath.Join(c.dir, IssuedFile), raw, 0o600)
+	return atomicfile.Write(filepath.Join(c.dir, IssuedFile), raw, 0o600)
 }
 
 // loadPair reads a certificate and its key; the error wraps fs.ErrNotExist
@@ -473,36 +474,12 @@ func writePair(dir, certFile, keyFile string, cert *x509.Certificate, key crypto
 	if err != nil {
 		return fmt.Errorf("save %s: %w", keyFile, err)
 	}
-	if err := writeFile(filepath.Join(dir, keyFile), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, keyFile), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, certFile), encodeCert(cert), 0o644)
+	return atomicfile.Write(filepath.Join(dir, certFile), encodeCert(cert), 0o644)
 }
 
 func encodeCert(c *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-}
-
-// writeFile replaces path atomically with data at mode perm.
-func writeFile(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	return nil
 }
