@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openstack-charmers/charm-panko/cmd/bench/benchwire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -197,25 +198,15 @@ func crashStage(t *testing.T, src, dst, control string) {
 	require.NoError(t, os.WriteFile(filepath.Join(dst, "hookwrap.json"), cfg, 0o644))
 }
 
-// hookRun is one line of hookwrap's records.jsonl.
-type hookRun struct {
-	Unit        string `json:"unit"`
-	Dispatch    string `json:"dispatch"`
-	WallNS      int64  `json:"wall_ns"`
-	Exit        int    `json:"exit"`
-	Signal      string `json:"signal"`
-	KillAfterUS int64  `json:"kill_after_us"`
-}
-
-func readHookRuns(t *testing.T, control string) []hookRun {
+func readHookRuns(t *testing.T, control string) []benchwire.Record {
 	t.Helper()
 	f, err := os.Open(filepath.Join(control, "records.jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
-	var out []hookRun
+	var out []benchwire.Record
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var r hookRun
+		var r benchwire.Record
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
 		out = append(out, r)
 	}

@@ -9,44 +9,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/openstack-charmers/charm-panko/cmd/bench/benchwire"
 )
-
-// record is one line of records.jsonl, written by hookwrap for every run of
-// the charm.
-type record struct {
-	Unit        string   `json:"unit"`
-	Dispatch    string   `json:"dispatch"`
-	Relation    string   `json:"relation,omitempty"`
-	RemoteUnit  string   `json:"remote_unit,omitempty"`
-	Phase       string   `json:"phase,omitempty"`
-	Pid         int      `json:"pid"`
-	StartNS     int64    `json:"start_ns"`
-	WallNS      int64    `json:"wall_ns"`
-	CPUTotalUS  int64    `json:"cpu_total_us"`
-	PeakRSSKB   int64    `json:"peak_rss_kb"`
-	TreeRSSKB   int64    `json:"tree_rss_kb"`
-	Exit        int      `json:"exit"`
-	Signal      string   `json:"signal,omitempty"`
-	Skipped     bool     `json:"skipped,omitempty"`
-	KillAfterUS int64    `json:"kill_after_us,omitempty"`
-	Written     []string `json:"written,omitempty"`
-	Removed     []string `json:"removed,omitempty"`
-}
-
-// toolCall is one line of tools.jsonl, written by toolbox for every hook
-// tool and machine command the charm ran.
-type toolCall struct {
-	PPid  int      `json:"ppid"`
-	Name  string   `json:"name"`
-	Kind  string   `json:"kind"`
-	Args  []string `json:"args,omitempty"`
-	Exit  int      `json:"exit"`
-	CPUUS int64    `json:"cpu_us"`
-}
 
 // sample is one charm run with the calls it made.
 type sample struct {
-	record
+	benchwire.Record
 	Tools     map[string]int
 	Commands  map[string]int
 	ToolCPUUS int64
@@ -102,11 +71,11 @@ func readJSONLines[T any](path string) ([]T, error) {
 // loadSamples joins the records in control with the calls each charm
 // process made (matched by process id).
 func loadSamples(control string) ([]sample, error) {
-	recs, err := readJSONLines[record](filepath.Join(control, "records.jsonl"))
+	recs, err := readJSONLines[benchwire.Record](filepath.Join(control, "records.jsonl"))
 	if err != nil {
 		return nil, err
 	}
-	calls, err := readJSONLines[toolCall](filepath.Join(control, "tools.jsonl"))
+	calls, err := readJSONLines[benchwire.Call](filepath.Join(control, "tools.jsonl"))
 	if err != nil {
 		return nil, err
 	}
@@ -114,14 +83,14 @@ func loadSamples(control string) ([]sample, error) {
 }
 
 // joinSamples attaches calls to the records of their parent processes.
-func joinSamples(recs []record, calls []toolCall) []sample {
-	byPid := map[int][]toolCall{}
+func joinSamples(recs []benchwire.Record, calls []benchwire.Call) []sample {
+	byPid := map[int][]benchwire.Call{}
 	for _, c := range calls {
 		byPid[c.PPid] = append(byPid[c.PPid], c)
 	}
 	out := make([]sample, 0, len(recs))
 	for _, r := range recs {
-		s := sample{record: r, Tools: map[string]int{}, Commands: map[string]int{}}
+		s := sample{Record: r, Tools: map[string]int{}, Commands: map[string]int{}}
 		if !r.Skipped {
 			for _, c := range byPid[r.Pid] {
 				s.ToolCPUUS += c.CPUUS

@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"github.com/openstack-charmers/charm-panko/cmd/bench/benchwire"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -24,11 +25,11 @@ func TestMedianAndPercentile(t *testing.T) {
 }
 
 func TestJoinSamples(t *testing.T) {
-	recs := []record{
+	recs := []benchwire.Record{
 		{Unit: "panko/0", Dispatch: "hooks/config-changed", Pid: 10, CPUTotalUS: 50_000},
 		{Unit: "panko/1", Dispatch: "hooks/config-changed", Pid: 11, Skipped: true},
 	}
-	calls := []toolCall{
+	calls := []benchwire.Call{
 		{PPid: 10, Name: "config-get", Kind: "tool", CPUUS: 4_000},
 		{PPid: 10, Name: "relation-get", Kind: "tool", CPUUS: 3_000},
 		{PPid: 10, Name: "relation-get", Kind: "tool", CPUUS: 3_000},
@@ -54,7 +55,7 @@ func TestJoinSamples(t *testing.T) {
 func TestSummarizeTakesWorstCounts(t *testing.T) {
 	mk := func(wallMS, cpuMS int64, tools map[string]int, written []string, restarts int, rss int64) sample {
 		return sample{
-			record: record{WallNS: wallMS * 1e6, CPUTotalUS: cpuMS * 1e3, Written: written, PeakRSSKB: rss},
+			Record: benchwire.Record{WallNS: wallMS * 1e6, CPUTotalUS: cpuMS * 1e3, Written: written, PeakRSSKB: rss},
 			Tools:  tools, Commands: map[string]int{}, Restarts: restarts,
 		}
 	}
@@ -80,7 +81,7 @@ func TestFitCPU(t *testing.T) {
 	for _, n := range []int{1, 5, 10, 20} {
 		tools := map[string]int{"relation-get": n}
 		samples = append(samples, sample{
-			record: record{CPUTotalUS: int64(20_000 + 4_000*n)},
+			Record: benchwire.Record{CPUTotalUS: int64(20_000 + 4_000*n)},
 			Tools:  tools, Commands: map[string]int{},
 		})
 	}

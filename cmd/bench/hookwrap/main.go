@@ -32,6 +32,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/openstack-charmers/charm-panko/cmd/bench/benchwire"
 )
 
 // Files of the charm directory and the control directory.
@@ -59,35 +61,6 @@ type Config struct {
 	Control string `json:"control"`
 	// Measure enables the file snapshots and the peak-RSS probe.
 	Measure bool `json:"measure"`
-}
-
-// Record is one run of the charm as hookwrap saw it.
-type Record struct {
-	Unit       string `json:"unit"`
-	Dispatch   string `json:"dispatch"`
-	Relation   string `json:"relation,omitempty"`
-	RemoteUnit string `json:"remote_unit,omitempty"`
-	Phase      string `json:"phase,omitempty"`
-	Pid        int    `json:"pid"`
-	StartNS    int64  `json:"start_ns"`
-	WallNS     int64  `json:"wall_ns"`
-	CPUTotalUS int64  `json:"cpu_total_us"`
-	PeakRSSKB  int64  `json:"peak_rss_kb"`
-	// StatUserUS and StatSysUS are the charm's own user and system time from
-	// /proc/<pid>/stat at exit (clock-tick resolution), a cross-check of
-	// CPUTotalUS minus the tools' CPU.
-	StatUserUS  int64  `json:"stat_user_us"`
-	StatSysUS   int64  `json:"stat_sys_us"`
-	TreeRSSKB   int64  `json:"tree_rss_kb"`
-	Exit        int    `json:"exit"`
-	Signal      string `json:"signal,omitempty"`
-	Skipped     bool   `json:"skipped,omitempty"`
-	KillAfterUS int64  `json:"kill_after_us,omitempty"`
-	// KillOnWrite says the delay counts from the charm's first change in
-	// the watched directories.
-	KillOnWrite bool     `json:"kill_on_write,omitempty"`
-	Written     []string `json:"written,omitempty"`
-	Removed     []string `json:"removed,omitempty"`
 }
 
 func main() {
@@ -119,7 +92,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "hookwrap: bad %s: %v\n", configFile, err)
 		return 1
 	}
-	rec := Record{
+	rec := benchwire.Record{
 		Unit:       os.Getenv("JUJU_UNIT_NAME"),
 		Dispatch:   os.Getenv("JUJU_DISPATCH_PATH"),
 		Relation:   os.Getenv("JUJU_RELATION_ID"),
@@ -269,7 +242,7 @@ func prepareKill(o killOrder, root string) func(pid int) func() {
 
 // runCharm runs the charm binary and fills rec; it returns the exit code to
 // give the model (128+signal for a killed charm).
-func runCharm(bin string, trace bool, order killOrder, root string, rec *Record) (int, error) {
+func runCharm(bin string, trace bool, order killOrder, root string, rec *benchwire.Record) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	// Processes the charm leaves behind when it is killed (hook tools,
@@ -455,7 +428,7 @@ func diff(before, after map[string]fileKey) (written, removed []string) {
 }
 
 // appendRecord adds rec to records.jsonl with one write.
-func appendRecord(control string, rec Record) {
+func appendRecord(control string, rec benchwire.Record) {
 	line, err := json.Marshal(rec)
 	if err != nil {
 		return

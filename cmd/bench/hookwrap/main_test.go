@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openstack-charmers/charm-panko/cmd/bench/benchwire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -67,15 +68,15 @@ func (w wrapped) run(t *testing.T, dispatchPath string, env ...string) int {
 	return 0
 }
 
-func (w wrapped) records(t *testing.T) []Record {
+func (w wrapped) records(t *testing.T) []benchwire.Record {
 	t.Helper()
 	f, err := os.Open(filepath.Join(w.control, recordsFile))
 	require.NoError(t, err)
 	defer f.Close()
-	var out []Record
+	var out []benchwire.Record
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var r Record
+		var r benchwire.Record
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
 		out = append(out, r)
 	}

@@ -13,30 +13,14 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/openstack-charmers/charm-panko/cmd/bench/benchwire"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/machine"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/toolwire"
 )
 
-// Call is one line of tools.jsonl.
-type Call struct {
-	// PPid is the calling process (the charm).
-	PPid int `json:"ppid"`
-	// Name is the tool or command.
-	Name string `json:"name"`
-	// Kind is "tool" for hook tools, "command" for machine commands.
-	Kind string `json:"kind"`
-	// Args are the arguments of systemctl calls (hook-tool arguments may
-	// hold secrets and are never recorded).
-	Args []string `json:"args,omitempty"`
-	// Exit is the exit code.
-	Exit int `json:"exit"`
-	// CPUUS is the call's CPU time with its own children, in microseconds.
-	CPUUS int64 `json:"cpu_us"`
-}
-
 func main() {
 	name := filepath.Base(os.Args[0])
-	call := Call{PPid: os.Getppid(), Name: name, Kind: "tool"}
+	call := benchwire.Call{PPid: os.Getppid(), Name: name, Kind: "tool"}
 	for _, c := range machine.Commands() {
 		if c == name {
 			call.Kind = "command"
@@ -56,7 +40,7 @@ func main() {
 
 // record appends call with its CPU time to the control directory's
 // tools.jsonl, if that directory exists.
-func record(call Call) {
+func record(call benchwire.Call) {
 	exe, err := os.Executable()
 	if err != nil {
 		return
