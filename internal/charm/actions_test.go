@@ -44,11 +44,14 @@ func TestDiagnose(t *testing.T) {
 		want    map[string]string // key -> prefix of the value
 		overall string
 	}{
-		{"healthy", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/healthcheck": 200, "http://127.0.0.1:8977/": 200}, "",
+		// Ussuri has no /healthcheck (404): its health check is GET / (200).
+		{"healthy", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/healthcheck": 404, "http://127.0.0.1:8977/": 200}, "",
 			map[string]string{"database": "ok: 10.5.0.2:3306 reachable", "schema": "ok: ", "keystone": "ok: http://10.5.0.3:35357 answered 300",
-				"api-healthcheck": "ok: ", "api-root": "ok: ", "services": "ok: running: memcached, apache2, haproxy", "release": "ok: ussuri installed"}, "ok"},
+				"api-healthcheck": "ok: GET http://127.0.0.1:8977/ answered 200", "api-root": "ok: ", "services": "ok: running: memcached, apache2, haproxy", "release": "ok: ussuri installed"}, "ok"},
 		{"api down and a service stopped", fakeHTTP{"http://10.5.0.3:35357": 300}, "haproxy",
-			map[string]string{"api-healthcheck": "fail: GET http://127.0.0.1:8977/healthcheck failed", "services": "fail: not running: haproxy"}, "degraded"},
+			map[string]string{"api-healthcheck": "fail: GET http://127.0.0.1:8977/ failed", "services": "fail: not running: haproxy"}, "degraded"},
+		{"api needs a token on /", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/": 401}, "",
+			map[string]string{"api-healthcheck": "fail: GET http://127.0.0.1:8977/ answered 401, want 200", "api-root": "fail: GET http://127.0.0.1:8977/ answered 401"}, "degraded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,7 +170,7 @@ func TestDiagnoseWithTLS(t *testing.T) {
 			res := tools.ActionResults()
 			v, _ := res["certificate"].(string)
 			assert.True(t, strings.HasPrefix(v, tt.certificate), "certificate = %q, want prefix %q", v, tt.certificate)
-			assert.Equal(t, "ok: GET https://127.0.0.1:8977/healthcheck answered 200", res["api-healthcheck"], "the API is probed over TLS")
+			assert.Equal(t, "ok: GET https://127.0.0.1:8977/ answered 200", res["api-healthcheck"], "the API is probed over TLS")
 			assert.Equal(t, tt.overall, res["status"], "%v", res)
 			assert.Zero(t, h.Writes(), "diagnose is read-only")
 		})

@@ -124,13 +124,26 @@ func diagnose(ctx context.Context, d Deps) error {
 		add("certificate", true, "TLS not in use")
 	}
 
-	for _, probe := range []struct{ key, path string }{{"api-healthcheck", "/healthcheck"}, {"api-root", "/"}} {
+	// api-healthcheck is the release's own health check (the one haproxy
+	// uses); api-root is GET /, which answers <400 except on Ocata, where
+	// every path needs a token and 401 shows the API answering.
+	health := openstack.HealthCheckFor(release)
+	rootStatus := 0
+	if release == "ocata" {
+		rootStatus = http.StatusUnauthorized
+	}
+	for _, probe := range []struct {
+		key, path string
+		want      int // 0: any status below 400
+	}{{"api-healthcheck", health.Path, health.Status}, {"api-root", "/", rootStatus}} {
 		url := fmt.Sprintf("%s://127.0.0.1:%d%s", scheme, openstack.APIPort, probe.path)
 		code, err := d.HTTP.Get(ctx, url)
 		switch {
 		case err != nil:
 			add(probe.key, false, "GET %s failed: %v", url, err)
-		case code >= 400:
+		case probe.want != 0 && code != probe.want:
+			add(probe.key, false, "GET %s answered %d, want %d", url, code, probe.want)
+		case probe.want == 0 && code >= 400:
 			add(probe.key, false, "GET %s answered %d", url, code)
 		default:
 			add(probe.key, true, "GET %s answered %d", url, code)

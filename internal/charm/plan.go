@@ -449,6 +449,7 @@ func publish(p *Plan, rel Relation, want map[string]string) {
 func renderData(in Inputs, release string) render.Data {
 	c := in.Config
 	t := c.HAProxyTimeouts()
+	check := openstack.HealthCheckFor(release)
 	return render.Data{
 		Release:         release,
 		Py3:             openstack.UsesPython3(release),
@@ -471,6 +472,8 @@ func renderData(in Inputs, release string) render.Data {
 			Timeouts:      render.Timeouts{Server: t.Server, Client: t.Client, Queue: t.Queue, Connect: t.Connect},
 			StatsPort:     8888,
 			StatsPassword: in.StatsPassword,
+			CheckPath:     check.Path,
+			CheckStatus:   check.Status,
 		},
 	}
 }

@@ -130,6 +130,12 @@ type HAProxy struct {
 	StatsPort int
 	// StatsPassword is the password of user admin on the statistics page.
 	StatsPassword string
+	// CheckPath is the path the health check GETs (openstack.HealthCheckFor:
+	// /healthcheck from Wallaby, / before).
+	CheckPath string
+	// CheckStatus is the status the health check expects (200, or 401 on
+	// Ocata where every path needs a token).
+	CheckStatus int
 }
 
 // Backend is one unit's API as seen by haproxy.
@@ -334,6 +340,12 @@ func (d Data) Validate() error {
 	}
 	if len(h.Backends) == 0 {
 		add("HAProxy.Backends is empty")
+	}
+	if !strings.HasPrefix(h.CheckPath, "/") || !validWord(h.CheckPath) {
+		add("HAProxy.CheckPath is not an absolute path without spaces")
+	}
+	if h.CheckStatus < 100 || h.CheckStatus > 599 {
+		add("HAProxy.CheckStatus is not an HTTP status")
 	}
 	names := map[string]bool{}
 	for _, be := range h.Backends {

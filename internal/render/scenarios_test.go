@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"slices"
+
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
 )
 
 // scenario is one unit's state used by the golden and tool tests.
@@ -33,6 +35,7 @@ func newScenario(release string, ha, tls, ipv6 bool) scenario {
 	relIdx := slices.Index(Releases(), release)
 	py3 := relIdx >= slices.Index(Releases(), "rocky")
 	stein := relIdx >= slices.Index(Releases(), "stein")
+	check := openstack.HealthCheckFor(release)
 	addrs := unitAddrs(ipv6)
 	dbHost, ksHost, loop := "10.5.0.20", "10.5.0.30", "127.0.0.1"
 	if ipv6 {
@@ -70,6 +73,8 @@ func newScenario(release string, ha, tls, ipv6 bool) scenario {
 			Timeouts:      DefaultTimeouts(),
 			StatsPort:     8888,
 			StatsPassword: fakeStatsPassword,
+			CheckPath:     check.Path,
+			CheckStatus:   check.Status,
 		},
 	}
 	units := 1
