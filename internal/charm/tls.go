@@ -157,7 +157,12 @@ func relationCerts(in Inputs, rel Relation, want []tlscerts.CertRequest) (*certS
 	return set, "", false
 }
 
-// cnsFor orders cns so that the first one's requested SANs contain addr.
+// cnsFor orders cns for the virtual hosts on addr: first the CN that is
+// addr itself, then those whose requested SANs contain addr, then the rest.
+// Apache (>= 2.4.64) gives a client without SNI (an IP URL) the first
+// virtual host's handshake and answers 421 Misdirected Request when the Host
+// header then selects another one by its ServerName, so the virtual host
+// named by the address must be the first.
 func cnsFor(addr string, cns []string, want []tlscerts.CertRequest) []string {
 	covers := map[string]bool{}
 	for _, r := range want {
@@ -170,17 +175,17 @@ func cnsFor(addr string, cns []string, want []tlscerts.CertRequest) []string {
 			covers[r.CN] = true
 		}
 	}
-	out := make([]string, 0, len(cns))
-	for _, cn := range cns {
-		if covers[cn] {
-			out = append(out, cn)
+	rank := func(cn string) int {
+		switch {
+		case cn == addr:
+			return 0
+		case covers[cn]:
+			return 1
 		}
+		return 2
 	}
-	for _, cn := range cns {
-		if !covers[cn] {
-			out = append(out, cn)
-		}
-	}
+	out := append([]string(nil), cns...)
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out
 }
 

@@ -344,6 +344,21 @@ func TestTLSFrontendLive(t *testing.T) {
 			rdns:      map[string]string{"127.0.0.1": "juju-panko-0.example.test."},
 			wantNames: []string{"127.0.0.1", "127.0.0.2", "juju-panko-0.example.test", "panko.example.test"},
 		},
+		{
+			// Two virtual hosts on one address, one named by the address:
+			// Apache >= 2.4.64 answers 421 Misdirected Request to a client
+			// without SNI (an IP URL) unless that one comes first.
+			name:      "os-public-hostname on the unit's only address, no reverse DNS",
+			networks:  map[string]juju.NetworkInfo{"": loopbackNet("127.0.0.1")},
+			config:    map[string]any{"os-public-hostname": "panko.example.test"},
+			wantNames: []string{"127.0.0.1", "panko.example.test"},
+		},
+		{
+			name:      "os-public-hostname on the public address, no reverse DNS",
+			networks:  map[string]juju.NetworkInfo{"": loopbackNet("127.0.0.1"), "public": loopbackNet("127.0.0.2")},
+			config:    map[string]any{"os-public-hostname": "panko.example.test", "os-internal-hostname": "panko-int.example.test"},
+			wantNames: []string{"127.0.0.1", "127.0.0.2", "panko-int.example.test", "panko.example.test"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
