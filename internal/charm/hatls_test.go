@@ -105,6 +105,10 @@ func TestTLSFromVault(t *testing.T) {
 	assert.Equal(t, "panko", cert.Group)
 	key, ok := h.File(keyPath(cn))
 	require.True(t, ok)
+	// As charm-helpers writes it: root:root 0640.
+	assert.EqualValues(t, 0o640, key.Mode, "key mode")
+	assert.Equal(t, "root", key.Owner, "key owner")
+	assert.Equal(t, "root", key.Group, "key group")
 	_, err = tls.X509KeyPair(cert.Data, key.Data)
 	require.NoError(t, err, "key matches certificate")
 	pool := x509.NewCertPool()

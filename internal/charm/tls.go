@@ -119,7 +119,7 @@ func planTLS(in Inputs, p *Plan, st *status.Collector, data *render.Data) *certS
 		certChain := pemJoin(kp.Cert, set.Chain)
 		p.Files = append(p.Files,
 			File{Path: certPath(cn), Data: certChain, Mode: 0o640, Owner: "root", Group: "panko", Reloads: []string{"apache2"}},
-			File{Path: keyPath(cn), Data: pemJoin(kp.Key), Mode: 0o640, Owner: "root", Group: "panko", Reloads: []string{"apache2"}, Secret: true},
+			File{Path: keyPath(cn), Data: pemJoin(kp.Key), Mode: 0o640, Owner: "root", Group: "root", Reloads: []string{"apache2"}, Secret: true},
 		)
 	}
 	if len(set.CA) > 0 {
