@@ -184,3 +184,46 @@ func TestBadSSLConfigBlocks(t *testing.T) {
 	assert.Contains(t, msg, "ssl_cert")
 	assert.Zero(t, h.Writes())
 }
+
+// TestTLSStaleNamesRemoved: when a name is no longer requested, its
+// certificate and key files go; those of the names still served stay.
+func TestTLSStaleNamesRemoved(t *testing.T) {
+	w := ready(t, true)
+	w.juju.Config = map[string]any{"os-public-hostname": "panko.example.com"}
+	w.juju.Relations = append(w.juju.Relations, jujutest.Relation{ID: "certificates:7", RemoteUnits: map[string]map[string]string{"vault/0": {}}})
+	ca, err := vault.NewCA(t.TempDir())
+	require.NoError(t, err)
+	tools, h, err := w.run(t, hook("certificates-relation-joined"))
+	require.NoError(t, err)
+	req, _ := tools.RelationData("certificates:7")
+	answer, err := ca.Answer(vault.RequestBag{Unit: "panko/0", Data: req})
+	require.NoError(t, err)
+	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.juju.Relations[2].LocalUnit = req
+	w.juju.Relations[2].RemoteUnits["vault/0"] = answer
+	tools, h, err = w.run(t, hook("certificates-relation-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	require.Equal(t, "active", st, msg)
+	for _, cn := range []string{"10.5.0.10", "panko.example.com"} {
+		require.True(t, h.Exists(certPath(cn)), "cert_%s", cn)
+		require.True(t, h.Exists(keyPath(cn)), "key_%s", cn)
+	}
+
+	// os-public-hostname unset: panko.example.com is no longer requested.
+	w.host = h.State()
+	w.juju.Relations[2].LocalUnit, _ = tools.RelationData("certificates:7")
+	w.juju.Config = nil
+	tools, h, err = w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	st, msg = tools.Status()
+	require.Equal(t, "active", st, msg)
+	req, _ = tools.RelationData("certificates:7")
+	assert.Equal(t, "10.5.0.10", req["common_name"])
+	assert.False(t, h.Exists(certPath("panko.example.com")), "old certificate removed")
+	assert.False(t, h.Exists(keyPath("panko.example.com")), "old private key removed")
+	assert.True(t, h.Exists(certPath("10.5.0.10")), "served certificate stays")
+	assert.True(t, h.Exists(keyPath("10.5.0.10")), "served key stays")
+	site, _ := h.File(HTTPSSiteFile)
+	assert.NotContains(t, string(site.Data), "panko.example.com")
+}

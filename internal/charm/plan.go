@@ -195,6 +195,12 @@ func plan(in Inputs) Plan {
 		for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
 			p.RemoveFiles = append(p.RemoveFiles, certPath(r.CN), keyPath(r.CN))
 		}
+		// And those of names asked for before but no longer.
+		var now []string
+		for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
+			now = append(now, r.CN)
+		}
+		p.RemoveFiles = append(p.RemoveFiles, staleTLSFiles(in, now)...)
 	}
 
 	// A relation that is still there but whose data went bad or incomplete

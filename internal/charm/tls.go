@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
@@ -114,6 +115,7 @@ func planTLS(in Inputs, p *Plan, st *status.Collector, data *render.Data) *certS
 			})
 		}
 	}
+	p.RemoveFiles = append(p.RemoveFiles, staleTLSFiles(in, cns)...)
 	for _, cn := range cns {
 		kp := set.Pairs[cn]
 		certChain := pemJoin(kp.Cert, set.Chain)
@@ -202,6 +204,44 @@ func sortedCNs(pairs map[string]tlscerts.KeyPair, first string) []string {
 		return append([]string{first}, rest...)
 	}
 	return rest
+}
+
+// previousCNs returns the CNs this unit asked for before: those of the
+// request it published on each certificates relation (its own bag).
+func previousCNs(in Inputs) []string {
+	var out []string
+	for _, rel := range in.Relations[Certificates] {
+		if len(rel.Local) == 0 {
+			continue
+		}
+		_, reqs, err := tlscerts.ParseRequest(rel.Local)
+		if err != nil {
+			continue
+		}
+		for _, r := range reqs {
+			out = append(out, r.CN)
+		}
+	}
+	return out
+}
+
+// staleTLSFiles returns the certificate and key files of the CNs requested
+// before that are not among keep, so a changed set of names leaves no old
+// key pairs behind.
+func staleTLSFiles(in Inputs, keep []string) []string {
+	kept := map[string]bool{}
+	for _, cn := range keep {
+		kept[cn] = true
+	}
+	var out []string
+	for _, cn := range previousCNs(in) {
+		if cn == "" || kept[cn] || strings.ContainsAny(cn, "/\x00") {
+			continue
+		}
+		kept[cn] = true
+		out = append(out, certPath(cn), keyPath(cn))
+	}
+	return out
 }
 
 func certPath(cn string) string { return SSLDir + "/cert_" + cn }
