@@ -227,3 +227,62 @@ func TestTLSStaleNamesRemoved(t *testing.T) {
 	site, _ := h.File(HTTPSSiteFile)
 	assert.NotContains(t, string(site.Data), "panko.example.com")
 }
+
+// TestTLSNameStable: once the unit asked for its reverse-DNS name, a hook
+// whose lookup fails (or would answer another name) keeps the same request
+// while the addresses stay the same: TLS stays up and the URLs stay https.
+// A changed address looks the name up again.
+func TestTLSNameStable(t *testing.T) {
+	w := ready(t, true)
+	w.juju.Relations = append(w.juju.Relations, jujutest.Relation{ID: "certificates:7", RemoteUnits: map[string]map[string]string{"vault/0": {}}})
+	ca, err := vault.NewCA(t.TempDir())
+	require.NoError(t, err)
+	names := map[string]string{"10.5.0.10": "juju-abc.maas."}
+	tools, h, err := w.runResolving(t, hook("certificates-relation-joined"), names)
+	require.NoError(t, err)
+	req, _ := tools.RelationData("certificates:7")
+	require.Equal(t, "juju-abc.maas", req["common_name"])
+	answer, err := ca.Answer(vault.RequestBag{Unit: "panko/0", Data: req})
+	require.NoError(t, err)
+	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.juju.Relations[2].LocalUnit = req
+	w.juju.Relations[2].RemoteUnits["vault/0"] = answer
+	tools, h, err = w.runResolving(t, hook("certificates-relation-changed"), names)
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	require.Equal(t, "active", st, msg)
+	require.True(t, h.Exists(certPath("juju-abc.maas")))
+	w.host = h.State()
+	w.juju.Relations[2].LocalUnit, _ = tools.RelationData("certificates:7")
+	published := w.juju.Relations[2].LocalUnit
+
+	for _, tc := range []struct {
+		name  string
+		names map[string]string
+	}{
+		{"lookup fails", nil},
+		{"lookup would answer another name", map[string]string{"10.5.0.10": "other.maas."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tools, h, err := w.runResolving(t, hook("update-status"), tc.names)
+			require.NoError(t, err)
+			st, msg := tools.Status()
+			assert.Equal(t, "active", st, msg)
+			req, _ := tools.RelationData("certificates:7")
+			assert.Equal(t, published, req, "request unchanged")
+			ks, _ := tools.RelationData("identity-service:2")
+			assert.Equal(t, "https://10.5.0.10:8977", ks["public_url"])
+			assert.True(t, h.Exists(HTTPSSiteFile), "TLS stays")
+			assert.True(t, h.Exists(certPath("juju-abc.maas")))
+			assert.True(t, h.Exists(keyPath("juju-abc.maas")))
+		})
+	}
+
+	t.Run("address changed", func(t *testing.T) {
+		w.juju.Networks[""] = netInfoCIDR("10.5.0.11", "10.5.0.0/24")
+		tools, _, err := w.runResolving(t, hook("config-changed"), map[string]string{"10.5.0.11": "juju-def.maas."})
+		require.NoError(t, err)
+		req, _ := tools.RelationData("certificates:7")
+		assert.Equal(t, "juju-def.maas", req["common_name"], "the new address is looked up")
+	})
+}

@@ -231,7 +231,11 @@ func readTLSInputs(in *Inputs, d Deps) {
 	if len(in.Relations[Certificates]) == 0 {
 		return
 	}
-	in.Hostname = lookupHostname(d.LookupAddr, in.Addresses[Cluster])
+	if cn, ok := previousHostname(*in); ok {
+		in.Hostname = cn
+	} else {
+		in.Hostname = lookupHostname(d.LookupAddr, in.Addresses[Cluster])
+	}
 	in.InstalledTLS = installedTLS(*in, d.Host.ReadFile)
 }
 

@@ -315,6 +315,39 @@ func uniq(sorted []string) []string {
 	return out
 }
 
+// previousHostname returns the host name of the request this unit already
+// published on the certificates relation when, with that name, the request
+// it would publish now is the same (same names, same addresses): the CN
+// then stays as it was and no reverse lookup is needed, so a lookup that
+// fails or times out once does not change the request and tear TLS down.
+func previousHostname(in Inputs) (string, bool) {
+	for _, rel := range in.Relations[Certificates] {
+		if rel.Local[tlscerts.KeyCommonName] == "" {
+			continue
+		}
+		_, prev, err := tlscerts.ParseRequest(rel.Local)
+		if err != nil {
+			continue
+		}
+		for _, r := range prev {
+			try := in
+			try.Hostname = r.CN
+			main, extra := certRequests(try)
+			bag := tlscerts.Request(in.Unit, main, extra)
+			same := true
+			for _, k := range []string{tlscerts.KeyCommonName, tlscerts.KeySANs, tlscerts.KeyCertRequests} {
+				if bag[k] != rel.Local[k] {
+					same = false
+				}
+			}
+			if same {
+				return r.CN, true
+			}
+		}
+	}
+	return "", false
+}
+
 // lookupHostname returns the reverse-DNS name of addr, or "".
 func lookupHostname(lookup func(string) ([]string, error), addr string) string {
 	if lookup == nil || net.ParseIP(addr) == nil {
