@@ -13,6 +13,7 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/vault"
+	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
 )
 
 func haRelation(clustered bool) jujutest.Relation {
@@ -285,4 +286,18 @@ func TestTLSNameStable(t *testing.T) {
 		req, _ := tools.RelationData("certificates:7")
 		assert.Equal(t, "juju-def.maas", req["common_name"], "the new address is looked up")
 	})
+}
+
+// TestCNsForAddressNamedFirst: on an address, the virtual host named by the
+// address comes before those whose SANs merely contain it (else Apache >=
+// 2.4.64 answers 421 to clients without SNI), then the others.
+func TestCNsForAddressNamedFirst(t *testing.T) {
+	want := []tlscerts.CertRequest{
+		{CN: "panko.example.com", SANs: []string{"10.5.0.10", "panko.example.com"}},
+		{CN: "10.5.0.10", SANs: []string{"10.5.0.10"}},
+		{CN: "other.example.com", SANs: []string{"10.5.1.10"}},
+	}
+	cns := []string{"panko.example.com", "10.5.0.10", "other.example.com"}
+	assert.Equal(t, []string{"10.5.0.10", "panko.example.com", "other.example.com"}, cnsFor("10.5.0.10", cns, want))
+	assert.Equal(t, []string{"other.example.com", "panko.example.com", "10.5.0.10"}, cnsFor("10.5.1.10", cns, want))
 }
