@@ -275,7 +275,7 @@ func unitFileRules() []fileRule {
 		{Pattern: "etc/panko/panko.conf", Mode: 0o640, Owner: "root", Group: "panko", Secret: true},
 		{Pattern: "etc/panko/db-ca.pem", Mode: 0o644, Owner: "root", Group: "root"},
 		{Pattern: "etc/haproxy/haproxy.cfg", Mode: 0o640, Owner: "root", Group: "haproxy", Secret: true},
-		{Pattern: "etc/apache2/ssl/panko/key_*", Mode: 0o640, Owner: "root", Group: "panko", Secret: true},
+		{Pattern: "etc/apache2/ssl/panko/key_*", Mode: 0o640, Owner: "root", Group: "root", Secret: true},
 		{Pattern: "etc/apache2/ssl/panko/cert_*", Mode: 0o640, Owner: "root", Group: "panko"},
 		{Pattern: "etc/apache2/sites-available/panko-api.conf", Mode: 0o644, Owner: "root", Group: "root"},
 		{Pattern: "etc/apache2/sites-available/openstack_https_frontend.conf", Mode: 0o644, Owner: "root", Group: "root"},

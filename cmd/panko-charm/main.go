@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,12 @@ func main() {
 
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	ev, err := juju.ResolveEvent(getenv, args[0])
+	if err != nil && !errors.Is(err, juju.ErrNoEvent) {
+		// Juju started us (JUJU_DISPATCH_PATH is set) but names no event we
+		// can run: fail the hook with the reason rather than pretend success.
+		fmt.Fprintf(stderr, "panko-charm: %v\n", err)
+		return 2
+	}
 	if err != nil {
 		fmt.Fprintf(stdout, "panko-charm %s: the Panko charm for Juju.\n", version)
 		fmt.Fprintln(stdout, "Juju runs this program as the charm's dispatch; it is not meant to be run by hand.")

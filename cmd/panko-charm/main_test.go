@@ -97,3 +97,17 @@ func TestNoJujuPrintsUsage(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, stdout.String(), "panko-charm")
 }
+
+// TestMalformedDispatchPathFails: Juju set JUJU_DISPATCH_PATH, so this is a
+// hook run, but the value names no hook or action. The hook must fail with
+// the reason (Juju shows "hook failed" and retries), not exit 0 with usage.
+func TestMalformedDispatchPathFails(t *testing.T) {
+	for _, p := range []string{"install", "hooks/", "other/install", "hooks/a/b"} {
+		var stdout, stderr strings.Builder
+		env := map[string]string{"JUJU_DISPATCH_PATH": p, "JUJU_UNIT_NAME": "panko/0"}
+		code := run([]string{"dispatch"}, func(k string) string { return env[k] }, &stdout, &stderr)
+		assert.NotEqual(t, 0, code, p)
+		assert.Contains(t, stderr.String(), "invalid JUJU_DISPATCH_PATH", p)
+		assert.Empty(t, stdout.String(), p)
+	}
+}

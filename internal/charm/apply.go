@@ -267,7 +267,10 @@ func dbSync(ctx context.Context, p Plan, d Deps) error {
 	if !ok {
 		return fmt.Errorf("panko-dbsync finished but the schema is not current (see %s)", DBSyncLog)
 	}
-	if err := d.Tools.LeaderSet(map[string]string{leaderDBSynced: p.Release}); err != nil {
+	// db-synced-at changes with every sync, so the other units hear of a
+	// sync into a new database at once (leader-settings-changed) even when
+	// the release they wait for stays the same.
+	if err := d.Tools.LeaderSet(map[string]string{leaderDBSynced: p.Release, leaderDBSyncedAt: d.Now().UTC().Format(time.RFC3339)}); err != nil {
 		return fmt.Errorf("record database sync: %w", err)
 	}
 	logf(d, juju.LevelInfo, "database schema synced for %s", p.Release)

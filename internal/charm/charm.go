@@ -100,6 +100,11 @@ func reconcile(ctx context.Context, ev juju.Event, d Deps) error {
 // reconcileWith reconciles, allowing an openstack upgrade when upgrade is
 // set (the openstack-upgrade action), and returns the plan it applied.
 func reconcileWith(ctx context.Context, ev juju.Event, d Deps, upgrade bool) (Plan, error) {
+	if d.Host.Exists(SeriesUpgradeMarker) {
+		// Between pre- and post-series-upgrade nothing may start the
+		// services or replace the status the operator waits for.
+		return Plan{}, setStatus(d, seriesUpgradeStatus)
+	}
 	in, err := readInputs(ctx, ev, d)
 	if err != nil {
 		return Plan{}, err

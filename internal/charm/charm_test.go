@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,7 +131,8 @@ func (w *world) run(t *testing.T, ev juju.Event) (*jujutest.Backend, *hosttest.F
 	t.Helper()
 	tools := jujutest.New(t, charmDir, w.juju)
 	h := hosttest.New(w.host)
-	h.HandleCommand("panko-dbsync", func(argv []string) (host.Result, error) { return host.Result{}, nil })
+	// panko-dbsync creates the schema (metadata.create_all, idempotent).
+	h.HandleCommand("panko-dbsync", func(argv []string) (host.Result, error) { w.db.schema = true; return host.Result{}, nil })
 	err := Run(context.Background(), ev, Deps{
 		Tools:  tools,
 		Host:   h,
@@ -369,4 +372,132 @@ func TestDepartedDatabaseBlocksAndStops(t *testing.T) {
 	conf, _ := h.File(PankoConf)
 	assert.NotContains(t, string(conf.Data), dbPassword, "credentials removed from panko.conf")
 	assert.False(t, h.State().Services["apache2"].Active)
+}
+
+// carry takes a hook's results into the next hook's state, as Juju and the
+// machine would.
+func (w *world) carry(tools *jujutest.Backend, h *hosttest.Fake) {
+	w.host = h.State()
+	w.juju.LeaderData = tools.LeaderData()
+	for i, r := range w.juju.Relations {
+		if unit, _ := tools.RelationData(r.ID); unit != nil {
+			w.juju.Relations[i].LocalUnit = unit
+		}
+	}
+	w.juju.OpenedPorts = tools.Opened()
+	w.juju.Status, w.juju.StatusMessage = tools.Status()
+}
+
+// TestNewEmptyDatabaseGetsSchema: db-synced says ussuri, but the database
+// (a new one, after a migration to another cluster) has no tables. The
+// leader syncs once; a non-leader waits for it instead of turning ready.
+func TestNewEmptyDatabaseGetsSchema(t *testing.T) {
+	t.Run("leader", func(t *testing.T) {
+		w := ready(t, true)
+		w.juju.LeaderData = map[string]string{"db-synced": "ussuri"}
+		w.db.schema = false
+		tools, h, err := w.run(t, hook("shared-db-relation-changed"))
+		require.NoError(t, err)
+		assert.Equal(t, 1, h.Runs("panko-dbsync"), "the leader syncs the empty database")
+		assert.True(t, w.db.schema)
+		assert.NotEmpty(t, tools.LeaderData()["db-synced-at"], "the other units hear of the sync")
+		st, msg := tools.Status()
+		assert.Equal(t, "active", st)
+		assert.Equal(t, "Unit is ready", msg)
+
+		w.carry(tools, h)
+		_, h, err = w.run(t, hook("config-changed"))
+		require.NoError(t, err)
+		assert.Zero(t, h.Runs("panko-dbsync"), "once only")
+	})
+	t.Run("non-leader", func(t *testing.T) {
+		w := ready(t, false)
+		w.juju.LeaderData = map[string]string{"db-synced": "ussuri"}
+		w.db.schema = false
+		tools, h, err := w.run(t, hook("shared-db-relation-changed"))
+		require.NoError(t, err)
+		assert.Zero(t, h.Runs("panko-dbsync"))
+		st, msg := tools.Status()
+		assert.Equal(t, "waiting", st)
+		assert.Equal(t, "Waiting for database sync by the leader", msg)
+	})
+}
+
+// TestDatabaseBlipKeepsServing: a ready unit whose database stops
+// answering keeps memcached, apache2 and haproxy running (they reconnect by
+// themselves) and says waiting; when the database is back the next hook
+// says ready, with no restart at any point.
+func TestDatabaseBlipKeepsServing(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.carry(tools, h)
+
+	w.db.pingErr = errors.New("dial tcp 10.5.0.2:3306: i/o timeout")
+	for _, ev := range []string{"config-changed", "update-status"} {
+		tools, h, err = w.run(t, hook(ev))
+		require.NoError(t, err, ev)
+		st, msg := tools.Status()
+		assert.Equal(t, "waiting", st, ev)
+		assert.Equal(t, "Database not reachable: 10.5.0.2:3306", msg, ev)
+		for _, svc := range managedServices {
+			assert.True(t, h.State().Services[svc].Active, "%s keeps running in %s", svc, ev)
+		}
+		assert.Zero(t, h.Restarts(), ev)
+		w.carry(tools, h)
+	}
+
+	w.db.pingErr = nil
+	tools, h, err = w.run(t, hook("update-status"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "active", st)
+	assert.Equal(t, "Unit is ready", msg)
+	assert.Zero(t, h.Restarts())
+	assert.Zero(t, h.Writes())
+}
+
+// TestKeystoneMomentarilyIncompleteKeepsServing: keystone's answer goes
+// incomplete (e.g. its leader changes) on a ready unit: the services keep
+// running on the working configuration.
+func TestKeystoneMomentarilyIncompleteKeepsServing(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.carry(tools, h)
+	w.juju.Relations[1].RemoteUnits = map[string]map[string]string{"keystone/1": {}}
+	tools, h, err = w.run(t, hook("identity-service-relation-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "waiting", st)
+	assert.Equal(t, "'identity-service' incomplete", msg)
+	for _, svc := range managedServices {
+		assert.True(t, h.State().Services[svc].Active, "%s keeps running", svc)
+	}
+	assert.Zero(t, h.Restarts())
+}
+
+// TestDatabaseProbeIsBounded: a database host that accepts the connection
+// but never answers (or drops packets) costs a hook at most the probe
+// timeout, not the driver's 5 s dial and 10 s read timeouts.
+func TestDatabaseProbeIsBounded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold the connection open, say nothing
+		}
+	}()
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	p, _ := strconv.Atoi(port)
+	start := time.Now()
+	err = mysqlDatabase{}.Ping(context.Background(), shareddb.Reply{Host: host, Port: p, Password: "x"})
+	took := time.Since(start)
+	require.Error(t, err)
+	assert.Less(t, took, probeTimeout+time.Second, "probe took %s", took)
 }

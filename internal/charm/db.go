@@ -25,8 +25,12 @@ type Database interface {
 // schemaTables are the tables panko-dbsync creates.
 var schemaTables = []string{"event", "event_type", "trait_datetime", "trait_float", "trait_int", "trait_text"}
 
-// dbTimeout bounds every check.
+// dbTimeout bounds every check but the reachability probe.
 const dbTimeout = 5 * time.Second
+
+// probeTimeout bounds the reachability probe every reconciling hook makes:
+// a database host that drops packets costs at most this much per hook.
+const probeTimeout = 2 * time.Second
 
 // mysqlDatabase is Database over github.com/go-sql-driver/mysql.
 type mysqlDatabase struct{}
@@ -58,7 +62,7 @@ func (m mysqlDatabase) Ping(ctx context.Context, r shareddb.Reply) error {
 		return err
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(ctx, dbTimeout)
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	return db.PingContext(ctx)
 }

@@ -44,6 +44,7 @@ const (
 	StatusCache         = "/var/lib/charm-panko/status"
 	DBSyncLog           = "/var/log/panko/panko-upgrade.log"
 	leaderDBSynced      = "db-synced"
+	leaderDBSyncedAt    = "db-synced-at"
 	defaultDBPort       = 3306
 	statsPasswordSz     = 16
 )
@@ -110,6 +111,10 @@ type Inputs struct {
 	DBReachable error
 	// DBChecked says whether DBReachable was probed.
 	DBChecked bool
+	// SchemaCurrent says whether the database holds the schema
+	// panko-dbsync creates (read once the database answered): the
+	// database, not the db-synced leader setting, is the truth.
+	SchemaCurrent bool
 	// Networks is network-get's answer per binding read.
 	Networks map[string]juju.NetworkInfo
 	// Now is the time of the hook (certificate checks).
@@ -253,7 +258,13 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 	in.DBReachable = d.DB.Ping(ctx, reply)
 	if in.DBReachable != nil {
 		logf(d, juju.LevelWarning, "database %s not reachable: %s", reply.Addr(), redact(in.DBReachable.Error(), reply.Password))
+		return
 	}
+	current, err := d.DB.SchemaCurrent(ctx, reply)
+	if err != nil {
+		logf(d, juju.LevelWarning, "cannot read the schema of %s: %s", reply.Addr(), redact(err.Error(), reply.Password))
+	}
+	in.SchemaCurrent = current
 }
 
 // readRelations reads every relation of endpoint: this unit's bag and, with

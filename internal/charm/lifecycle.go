@@ -81,8 +81,9 @@ func teardown(ctx context.Context, _ string, d Deps) error {
 // seriesUpgradeStatus is the status between pre- and post-series-upgrade.
 var seriesUpgradeStatus = status.Status{Name: status.Blocked, Message: "Ready for do-release-upgrade and reboot. Set complete when finished."}
 
-// preSeriesUpgrade stops the services and records the series upgrade so
-// that no hook starts them until post-series-upgrade.
+// preSeriesUpgrade stops and disables the services (so they stay down
+// across the reboot) and records the series upgrade so that no hook starts
+// them until post-series-upgrade.
 func preSeriesUpgrade(ctx context.Context, d Deps) error {
 	if _, err := d.Host.WriteFile(SeriesUpgradeMarker, []byte("series upgrade\n"), 0o644, "root", "root"); err != nil {
 		return fmt.Errorf("record series upgrade: %w", err)
@@ -91,6 +92,9 @@ func preSeriesUpgrade(ctx context.Context, d Deps) error {
 		svc := d.Host.Service(managedServices[i])
 		if err := svc.Stop(ctx); err != nil {
 			return fmt.Errorf("stop %s: %w", svc.Name(), err)
+		}
+		if err := svc.Disable(ctx); err != nil {
+			return fmt.Errorf("disable %s: %w", svc.Name(), err)
 		}
 	}
 	return setStatus(d, seriesUpgradeStatus)

@@ -218,14 +218,16 @@ func plan(in Inputs) Plan {
 		p.Files = kept
 	}
 
-	// Database sync and service state.
+	// Database sync and service state. The schema in the database is the
+	// truth (a new, empty database gets one), db-synced the release it was
+	// last migrated for.
 	ready := dbReady && ksReady
-	synced := schemaSynced(in, release)
+	reachable := dbReady && in.DBChecked && in.DBReachable == nil
 	if dbReady && in.DBChecked && in.DBReachable != nil {
 		st.Add(status.Waiting, fmt.Sprintf("Database not reachable: %s", db.Addr()))
 		ready = false
 	}
-	if dbReady && (in.DBReachable == nil && in.DBChecked) && !synced {
+	if reachable && !(in.SchemaCurrent && schemaSynced(in, release)) {
 		if in.Leader {
 			p.DBSync, p.DB = true, &db
 		} else {
@@ -233,8 +235,15 @@ func plan(in Inputs) Plan {
 			ready = false
 		}
 	}
+	// Services that had a working configuration keep running while both
+	// relations are there: through an unreachable database, a keystone
+	// answer that is momentarily incomplete or a schema sync they wait for,
+	// as running services reconnect by themselves. They stop only when a
+	// relation is gone or they never had a working configuration.
+	serving := confHas(in.PreviousConf, "connection = ") && confHas(in.PreviousConf, "auth_url = ")
+	keep := serving && len(in.Relations[SharedDB]) > 0 && len(in.Relations[IdentityService]) > 0
 	planEventService(in, &p, release, scheme)
-	p.Run = ready && !in.Paused
+	p.Run = (ready || keep) && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)
 		if len(in.Relations[HA]) > 0 {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 )
@@ -57,7 +58,7 @@ func Join(problems []Problem) string {
 //     private key); ssl_cert and ssl_key set together.
 //   - os-*-network: space-separated CIDRs. os-*-hostname: a DNS name or an
 //     IP address ("{service_name}" allowed).
-//   - region: not empty.
+//   - region: not empty, no white space (keystone takes one name).
 //   - worker-multiplier: > 0 when set. haproxy-*-timeout: > 0 when set.
 //   - dns-ha: needs an os-*-hostname and excludes vip.
 //   - vip: space-separated IPv4/IPv6 addresses, no duplicates.
@@ -118,6 +119,8 @@ func (c Config) validate(series string, withSeries bool) []Problem {
 	// region
 	if strings.TrimSpace(c.Region) == "" {
 		add("region", "", "must not be empty (e.g. RegionOne)")
+	} else if strings.IndexFunc(c.Region, unicode.IsSpace) >= 0 {
+		add("region", c.Region, "must be one region name without spaces (e.g. RegionOne)")
 	}
 
 	// worker-multiplier, haproxy-*

@@ -118,6 +118,8 @@ func TestValidateInvalid(t *testing.T) {
 			[]want{{"os-public-hostname", "{service_name}.example.com:8977", "is not a valid DNS name"}}},
 		{"region empty", map[string]any{"region": ""}, []want{{"region", "", "must not be empty"}}},
 		{"region blank", map[string]any{"region": "  "}, []want{{"region", "", "must not be empty"}}},
+		// keystone takes one region name; "RegionOne RegionTwo" would reach it as one.
+		{"region with spaces", map[string]any{"region": "RegionOne RegionTwo"}, []want{{"region", "RegionOne RegionTwo", "without spaces"}}},
 		{"api-return-limit zero", map[string]any{"api-return-limit": 0}, []want{{"api-return-limit", "0", "must be at least 1"}}},
 		{"api-return-limit negative", map[string]any{"api-return-limit": -10}, []want{{"api-return-limit", "-10", "must be at least 1"}}},
 		{"event-time-to-live zero", map[string]any{"event-time-to-live": 0},

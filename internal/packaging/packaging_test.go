@@ -34,6 +34,9 @@ func TestCharmFilesAreValid(t *testing.T) {
 		"certificates":     {"requires", "tls-certificates", "global"},
 		"event-service":    {"provides", "event-service", "global"},
 		"cluster":          {"peers", "openstack-ha", "global"},
+		// The previous charm declared amqp (rabbitmq); juju refresh fails
+		// when an endpoint in use disappears.
+		"amqp": {"requires", "rabbitmq", "global"},
 	}
 	got := map[string]struct{ role, iface, scope string }{}
 	for name, r := range meta.Provides {
