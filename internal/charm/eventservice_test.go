@@ -10,16 +10,22 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
 )
 
-func TestEventServicePublisher(t *testing.T) {
+// Any "publisher" on event-service makes the stock ceilometer charm render
+// an event_pipeline.yaml that does not load (relations.md §5): the unit
+// publishes only panko_url, on every release, and deletes a publisher an
+// earlier revision left.
+func TestEventServicePublishesNoPublisher(t *testing.T) {
 	tests := []struct {
-		name, series, origin, version, publisher string
+		name, series, origin, version string
+		local                         map[string]string
 	}{
-		{"wallaby", "focal", "cloud:focal-wallaby", "2:10.0.0-0ubuntu1~cloud0", "panko://"},
-		{"ocata", "xenial", "cloud:xenial-ocata", "2:2.0.0-0ubuntu1~cloud0", "direct://?dispatcher=panko"},
+		{"wallaby", "focal", "cloud:focal-wallaby", "2:10.0.0-0ubuntu1~cloud0", nil},
+		{"ocata", "xenial", "cloud:xenial-ocata", "2:2.0.0-0ubuntu1~cloud0", nil},
+		{"publisher left by an earlier revision", "focal", "cloud:focal-wallaby", "2:10.0.0-0ubuntu1~cloud0", map[string]string{"publisher": "panko://"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ceilometer := jujutest.Relation{ID: "event-service:9", RemoteUnits: map[string]map[string]string{"ceilometer/0": {}, "ceilometer/1": {}}}
+			ceilometer := jujutest.Relation{ID: "event-service:9", LocalUnit: tt.local, RemoteUnits: map[string]map[string]string{"ceilometer/0": {}, "ceilometer/1": {}}}
 			w := newWorld(true, sharedDBReady(), keystoneReady(), ceilometer)
 			w.host.Files[OSRelease] = hosttest.File{Data: []byte("VERSION_CODENAME=" + tt.series + "\n"), Mode: 0o644, Owner: "root", Group: "root"}
 			w.host.Available = available(tt.version)
@@ -27,17 +33,20 @@ func TestEventServicePublisher(t *testing.T) {
 			tools, _, err := w.run(t, hook("event-service-relation-joined"))
 			require.NoError(t, err)
 			bag, _ := tools.RelationData("event-service:9")
-			assert.Equal(t, tt.publisher, bag["publisher"])
+			_, has := bag["publisher"]
+			assert.False(t, has, "no publisher key in %v", bag)
 			assert.Equal(t, "http://10.5.0.10:8977", bag["panko_url"])
 		})
 	}
 }
 
-func TestEventServiceWaitsForSchema(t *testing.T) {
+func TestEventServiceURLBeforeSchema(t *testing.T) {
 	ceilometer := jujutest.Relation{ID: "event-service:9", RemoteUnits: map[string]map[string]string{"ceilometer/0": {}}}
 	w := newWorld(false, sharedDBReady(), keystoneReady(), ceilometer)
 	tools, _, err := w.run(t, hook("event-service-relation-joined"))
 	require.NoError(t, err)
 	bag, _ := tools.RelationData("event-service:9")
-	assert.Empty(t, bag["publisher"], "no publisher before the leader synced the schema")
+	_, has := bag["publisher"]
+	assert.False(t, has)
+	assert.Equal(t, "http://10.5.0.10:8977", bag["panko_url"], "the URL does not wait for the schema")
 }

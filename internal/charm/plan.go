@@ -242,7 +242,7 @@ func plan(in Inputs) Plan {
 	// relation is gone or they never had a working configuration.
 	serving := confHas(in.PreviousConf, "connection = ") && confHas(in.PreviousConf, "auth_url = ")
 	keep := serving && len(in.Relations[SharedDB]) > 0 && len(in.Relations[IdentityService]) > 0
-	planEventService(in, &p, release, scheme)
+	planEventService(in, &p, scheme)
 	p.Run = (ready || keep) && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)
@@ -435,15 +435,12 @@ func planPeers(in Inputs, p *Plan, data *render.Data) {
 	data.HAProxy.Backends = backends
 }
 
-// planEventService tells every related ceilometer where to publish events,
-// once the schema the publisher writes to exists.
-func planEventService(in Inputs, p *Plan, release, scheme string) {
-	if !schemaSynced(in, release) && !p.DBSync {
-		return
-	}
+// planEventService gives every related ceilometer Panko's public URL and
+// deletes any "publisher" (it breaks the ceilometer charm's pipeline).
+func planEventService(in Inputs, p *Plan, scheme string) {
 	url := openstack.URL(scheme, endpointAddress(in, openstack.Public), openstack.APIPort)
 	for _, rel := range in.Relations[EventService] {
-		publish(p, rel, eventservice.Publish(release, url))
+		publish(p, rel, eventservice.Publish(url))
 	}
 }
 

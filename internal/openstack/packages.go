@@ -42,16 +42,6 @@ func WSGIScript(release string) string {
 	return "/usr/lib/python2.7/dist-packages/panko/api/app.wsgi"
 }
 
-// PublisherURL returns the ceilometer event publisher that stores events in
-// Panko for release: "direct://?dispatcher=panko" for Ocata (older
-// ceilometer dispatches events itself), "panko://" from Pike on.
-func PublisherURL(release string) string {
-	if Compare(release, "pike") < 0 {
-		return "direct://?dispatcher=panko"
-	}
-	return "panko://"
-}
-
 // Ports of the Panko API, front to back.
 const (
 	// APIPort is haproxy's frontend on every unit, opened with open-port and

@@ -2,28 +2,41 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
-	"github.com/openstack-charmers/charm-panko/internal/relation/eventservice"
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
 )
 
-// Endpoint and defaults of the ceilometer simulator.
+// Endpoint, options and defaults of the ceilometer simulator.
 const (
 	eventServiceEndpoint     = "event-service"
 	defaultCeilometerRelease = "wallaby"
+	// The only key the ceilometer charm reads on event-service
+	// (lib/ceilometer_contexts.py, RemoteSinksContext).
+	ceilometerPublisherKey = "publisher"
+	// Values of the charm's events-publisher option.
+	eventsPublisherAodh    = "aodh"
+	eventsPublisherGnocchi = "gnocchi"
+	// The charm renders event_pipeline.yaml from Mitaka on, from
+	// templates/mitaka up to Pike and templates/queens from Queens.
+	firstPipelineRelease  = "mitaka"
+	queensPipelineRelease = "queens"
 )
 
 // ceilometerApp simulates the ceilometer charm's event-service requirer:
 // it reads "publisher" from the related application's units and renders
-// event_pipeline.yaml with one sink per related application, as the
-// charm's templates do for its OpenStack release. It publishes nothing on
-// the relation.
+// event_pipeline.yaml the way the charm's Jinja2 templates do, whitespace
+// control included, then loads it as ceilometer does. It publishes
+// nothing on the relation. The remote-sink option and the metric-service
+// relation are not simulated (so events-publisher gnocchi publishes
+// nothing, as the charm does without metric-service).
 type ceilometerApp struct {
 	release         string
 	eventsPublisher string
@@ -36,35 +49,42 @@ type ceilometerState struct {
 	Release string `json:"release"`
 	// Sinks are the related applications' publishers, by relation id.
 	Sinks map[int]ceilometerSink `json:"sinks"`
-	// RenderError says why no pipeline could be rendered (e.g. no sink
-	// has a publisher); "" when the pipeline file is current.
-	RenderError string `json:"render_error,omitempty"`
+	// LoadError says why ceilometer cannot load the rendered
+	// event_pipeline.yaml; "" when it loads.
+	LoadError string `json:"load_error,omitempty"`
 }
 
 // ceilometerSink is what ceilometer learnt from one related application.
 type ceilometerSink struct {
 	App       string `json:"app"`
 	Publisher string `json:"publisher"`
-	PankoURL  string `json:"panko_url,omitempty"`
 }
 
 // newCeilometer validates the ceilometer simulator's configuration:
-// release (the openstack-origin's release, default wallaby) and
+// release (the release of ceilometer-common, default wallaby; mitaka or
+// later, the releases the charm renders event_pipeline.yaml for) and
 // events-publisher (aodh, gnocchi or empty; default aodh).
 func newCeilometer(config map[string]string, env Env) (*ceilometerApp, error) {
 	if err := checkOptions("ceilometer", config, "release", "events-publisher"); err != nil {
 		return nil, err
 	}
-	c := &ceilometerApp{release: defaultCeilometerRelease, eventsPublisher: eventservice.EventsPublisherDefault, env: env}
+	c := &ceilometerApp{release: defaultCeilometerRelease, eventsPublisher: eventsPublisherAodh, env: env}
 	if v, ok := config["release"]; ok {
 		c.release = v
 	}
 	if v, ok := config["events-publisher"]; ok {
 		c.eventsPublisher = v
 	}
-	// A pipeline with one sink checks release and events-publisher.
-	if _, err := c.render(map[int]ceilometerSink{0: {App: "panko", Publisher: "panko://"}}); err != nil {
-		return nil, fmt.Errorf("ceilometer simulator: %w", err)
+	switch {
+	case !openstack.Known(c.release):
+		return nil, fmt.Errorf("ceilometer simulator: unknown release %q", c.release)
+	case openstack.Compare(c.release, firstPipelineRelease) < 0:
+		return nil, fmt.Errorf("ceilometer simulator: release %s has no event_pipeline.yaml (first: %s)", c.release, firstPipelineRelease)
+	}
+	switch c.eventsPublisher {
+	case eventsPublisherAodh, eventsPublisherGnocchi, "":
+	default:
+		return nil, fmt.Errorf("ceilometer simulator: events-publisher %q is not %q, %q or empty", c.eventsPublisher, eventsPublisherAodh, eventsPublisherGnocchi)
 	}
 	return c, nil
 }
@@ -97,14 +117,17 @@ func (c *ceilometerApp) Respond(_ context.Context, units []string, _ string, rel
 	if err := checkAppName(app); err != nil {
 		return Response{}, fmt.Errorf("ceilometer simulator: %w", err)
 	}
-	var bags []map[string]string
+	// As RemoteSinksContext does: every unit with a non-empty publisher
+	// overwrites the application's sink, in relation-list order.
+	publisher := ""
 	for _, u := range sortedUnits(rel.RemoteUnits) {
-		bags = append(bags, rel.RemoteUnits[u])
+		if v := rel.RemoteUnits[u][ceilometerPublisherKey]; v != "" {
+			publisher = v
+		}
 	}
-	p, ok := eventservice.Parse(bags)
 	err := c.update(app, func(st *ceilometerState) {
-		if ok {
-			st.Sinks[rel.ID] = ceilometerSink{App: rel.RemoteApp, Publisher: p.URL, PankoURL: p.PankoURL}
+		if publisher != "" {
+			st.Sinks[rel.ID] = ceilometerSink{App: rel.RemoteApp, Publisher: publisher}
 		} else {
 			delete(st.Sinks, rel.ID)
 		}
@@ -131,7 +154,9 @@ func (c *ceilometerApp) Departed(_ context.Context, rel Relation) error {
 	return nil
 }
 
-// update changes the state of application app and renders its pipeline.
+// update changes the state of application app, renders its pipeline and
+// records whether ceilometer can load it. Like the charm, it writes the
+// file even when it does not load.
 func (c *ceilometerApp) update(app string, change func(*ceilometerState)) error {
 	return withState(c.env.StateDir, stateFile("ceilometer", app), func(st *ceilometerState) error {
 		if st.Sinks == nil {
@@ -139,58 +164,123 @@ func (c *ceilometerApp) update(app string, change func(*ceilometerState)) error 
 		}
 		change(st)
 		st.Release = c.release
-		path := filepath.Join(c.env.StateDir, ceilometerPipelineFile(app))
-		out, err := c.render(st.Sinks)
-		if err != nil {
-			// Ceilometer would run without a usable event pipeline: keep
-			// the reason for show-unit rather than fail the relation.
-			st.RenderError = err.Error()
-			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("remove %s: %w", path, err)
-			}
-			return nil
+		out := renderStockPipeline(c.release, c.eventSinkPublisher(), internalSinks(st.Sinks))
+		st.LoadError = ""
+		if err := loadPipeline(out); err != nil {
+			st.LoadError = err.Error()
 		}
-		st.RenderError = ""
-		return atomicfile.Write(path, out, 0o644)
+		return atomicfile.Write(filepath.Join(c.env.StateDir, ceilometerPipelineFile(app)), out, 0o644)
 	})
 }
 
-// render renders event_pipeline.yaml with the sinks in relation order.
-func (c *ceilometerApp) render(sinks map[int]ceilometerSink) ([]byte, error) {
+// eventSinkPublisher is the charm's event_sink_publisher (Queens and
+// later): aodh's alarm topic for "aodh", nothing for "" and, without a
+// metric-service relation, nothing for "gnocchi".
+func (c *ceilometerApp) eventSinkPublisher() string {
+	if c.eventsPublisher == eventsPublisherAodh {
+		return "notifier://?topic=alarm.all"
+	}
+	return ""
+}
+
+// internalSinks is the charm's internal_sinks dictionary in insertion
+// order: relations by id, one entry per application, a later relation of
+// the same application replacing the publisher in place.
+func internalSinks(sinks map[int]ceilometerSink) []ceilometerSink {
 	ids := make([]int, 0, len(sinks))
 	for id := range sinks {
 		ids = append(ids, id)
 	}
 	sort.Ints(ids)
-	p := eventservice.Pipeline{Release: c.release, EventsPublisher: c.eventsPublisher}
+	var out []ceilometerSink
+	pos := map[string]int{}
 	for _, id := range ids {
-		p.Sinks = append(p.Sinks, eventservice.Sink{App: sinks[id].App, Publisher: sinks[id].Publisher})
+		s := sinks[id]
+		if i, ok := pos[s.App]; ok {
+			out[i].Publisher = s.Publisher
+			continue
+		}
+		pos[s.App] = len(out)
+		out = append(out, s)
 	}
-	out, err := eventservice.Render(p)
-	if err != nil {
-		return nil, fmt.Errorf("render event_pipeline.yaml: %w", err)
+	return out
+}
+
+// renderStockPipeline renders what charm-ceilometer's
+// templates/{mitaka,queens}/event_pipeline.yaml produce through charm-
+// helpers' plain Jinja2 Environment (no trim_blocks, no lstrip_blocks,
+// the template's last newline dropped), with remote-sink unset. Each
+// piece below is the text the template's "{%-"/"-%}" whitespace control
+// leaves; in particular the sinks loop is glued to "sinks:" and the
+// sinks to each other.
+func renderStockPipeline(release, eventSinkPublisher string, internal []ceilometerSink) []byte {
+	var b strings.Builder
+	b.WriteString("---\nsources:\n  - name: event_source\n    events:\n     - \"*\"\n    sinks:\n     - event_sink")
+	for _, s := range internal {
+		b.WriteString("\n     - " + s.App + "\n")
 	}
-	return out, nil
+	b.WriteString("\nsinks:")
+	for _, s := range internal {
+		b.WriteString("- name: " + s.App + "\n    transformers:\n    publishers:\n     - " + s.Publisher)
+	}
+	if len(internal) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("\n  - name: event_sink\n    transformers:\n    publishers:")
+	switch {
+	case openstack.Compare(release, queensPipelineRelease) < 0:
+		b.WriteString("\n     - notifier://\n     - notifier://?topic=alarm.all")
+	case eventSinkPublisher != "":
+		b.WriteString("\n     - " + eventSinkPublisher + "\n")
+	}
+	return []byte(b.String())
+}
+
+// pipelineDocument is the shape ceilometer's event pipeline manager reads.
+type pipelineDocument struct {
+	Sources []struct {
+		Name   string   `yaml:"name"`
+		Events []string `yaml:"events"`
+		Sinks  []string `yaml:"sinks"`
+	} `yaml:"sources"`
+	Sinks []struct {
+		Name       string   `yaml:"name"`
+		Publishers []string `yaml:"publishers"`
+	} `yaml:"sinks"`
+}
+
+// loadPipeline loads event_pipeline.yaml as ceilometer's pipeline manager
+// does: it must parse as YAML, and every sink a source names must exist.
+func loadPipeline(raw []byte) error {
+	var doc pipelineDocument
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("event_pipeline.yaml does not load: %w", err)
+	}
+	defined := map[string]bool{}
+	for _, s := range doc.Sinks {
+		defined[s.Name] = true
+	}
+	for _, src := range doc.Sources {
+		for _, name := range src.Sinks {
+			if !defined[name] {
+				return fmt.Errorf("event_pipeline.yaml: source %s feeds undefined sink %s", src.Name, name)
+			}
+		}
+	}
+	return nil
 }
 
 // CeilometerPipeline returns the event_pipeline.yaml the ceilometer
-// simulator of application app rendered last. The error matches
-// os.ErrNotExist while it has not rendered one, and says why when the
-// current sinks could not be rendered.
+// simulator of application app rendered last, whether or not it loads
+// (see CeilometerStatus.Error). The error matches os.ErrNotExist while it
+// has not rendered one.
 func CeilometerPipeline(stateDir, app string) ([]byte, error) {
 	if err := checkAppName(app); err != nil {
 		return nil, fmt.Errorf("pipeline of %s: %w", app, err)
 	}
 	var out []byte
 	err := withLock(stateDir, func() error {
-		var st ceilometerState
-		err := readJSON(filepath.Join(stateDir, stateFile("ceilometer", app)), &st)
-		if err != nil {
-			return err
-		}
-		if st.RenderError != "" {
-			return fmt.Errorf("%s: %w", st.RenderError, os.ErrNotExist)
-		}
+		var err error
 		out, err = os.ReadFile(filepath.Join(stateDir, ceilometerPipelineFile(app)))
 		return err
 	})
@@ -209,8 +299,6 @@ type CeilometerSink struct {
 	Application string `json:"application"`
 	// Publisher is the publisher URL the application sent.
 	Publisher string `json:"publisher"`
-	// PankoURL is the panko_url the application sent, if any.
-	PankoURL string `json:"panko_url,omitempty"`
 }
 
 // CeilometerStatus is what the ceilometer simulator of an application
@@ -220,10 +308,10 @@ type CeilometerStatus struct {
 	Release string `json:"release"`
 	// Sinks are the related applications' sinks in relation order.
 	Sinks []CeilometerSink `json:"sinks"`
-	// Pipeline is the rendered event_pipeline.yaml; "" when Error says
-	// why there is none.
-	Pipeline string `json:"event_pipeline.yaml,omitempty"`
-	// Error says why the sinks could not be rendered.
+	// Pipeline is the rendered event_pipeline.yaml.
+	Pipeline string `json:"event_pipeline.yaml"`
+	// Error says why ceilometer cannot load Pipeline: its notification
+	// agent then handles no event at all. "" when it loads.
 	Error string `json:"error,omitempty"`
 }
 
@@ -238,14 +326,11 @@ func Ceilometer(stateDir, app string) (status CeilometerStatus, ok bool, err err
 	if err != nil || !ok {
 		return CeilometerStatus{}, ok, err
 	}
-	status = CeilometerStatus{Release: st.Release, Sinks: []CeilometerSink{}, Error: st.RenderError}
-	if st.RenderError == "" {
-		pipeline, err := CeilometerPipeline(stateDir, app)
-		if err != nil {
-			return CeilometerStatus{}, false, err
-		}
-		status.Pipeline = string(pipeline)
+	pipeline, err := CeilometerPipeline(stateDir, app)
+	if err != nil {
+		return CeilometerStatus{}, false, err
 	}
+	status = CeilometerStatus{Release: st.Release, Sinks: []CeilometerSink{}, Pipeline: string(pipeline), Error: st.LoadError}
 	ids := make([]int, 0, len(st.Sinks))
 	for id := range st.Sinks {
 		ids = append(ids, id)
@@ -253,7 +338,7 @@ func Ceilometer(stateDir, app string) (status CeilometerStatus, ok bool, err err
 	sort.Ints(ids)
 	for _, id := range ids {
 		s := st.Sinks[id]
-		status.Sinks = append(status.Sinks, CeilometerSink{RelationID: id, Application: s.App, Publisher: s.Publisher, PankoURL: s.PankoURL})
+		status.Sinks = append(status.Sinks, CeilometerSink{RelationID: id, Application: s.App, Publisher: s.Publisher})
 	}
 	return status, true, nil
 }

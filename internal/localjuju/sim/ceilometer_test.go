@@ -12,8 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
-
-	"github.com/openstack-charmers/charm-panko/internal/relation/eventservice"
 )
 
 // ceilometerFixture is testdata/ceilometer-event-service.json.
@@ -49,10 +47,10 @@ type pipelineDoc struct {
 }
 
 // sinkPublishers maps each sink the event source feeds to its publishers.
-func sinkPublishers(t *testing.T, raw []byte) map[string][]string {
+func sinkPublishers(t *testing.T, raw string) map[string][]string {
 	t.Helper()
 	var doc pipelineDoc
-	require.NoError(t, yaml.Unmarshal(raw, &doc))
+	require.NoError(t, yaml.Unmarshal([]byte(raw), &doc))
 	require.Len(t, doc.Sources, 1)
 	all := map[string][]string{}
 	for _, s := range doc.Sinks {
@@ -80,26 +78,37 @@ func eventServiceRelation(id int, remoteApp string, remote bags) Relation {
 		Units: ownBags(map[string]string{"ceilometer/0": "10.20.0.61"})}
 }
 
-func TestCeilometerRendersPankoSink(t *testing.T) {
+// The stock ceilometer charm's event_sink: notifier:// and the alarm topic
+// up to Pike, the events-publisher choice from Queens
+// (lib/ceilometer_contexts.py, templates/{mitaka,queens}/event_pipeline.yaml).
+var (
+	mitakaEventSink = []string{"notifier://", "notifier://?topic=alarm.all"}
+	aodhEventSink   = []string{"notifier://?topic=alarm.all"}
+)
+
+func TestCeilometerPipelineAsTheCharmRendersIt(t *testing.T) {
 	f := loadCeilometerFixture(t)
-	pankoBag := func(release string) map[string]string {
+	withPublisher := func(v string) map[string]string {
 		b := maps.Clone(f.Local.Units["panko/0"])
-		maps.Copy(b, eventservice.Publish(release, b[eventservice.KeyPankoURL]))
+		b["publisher"] = v
 		return b
 	}
 	cases := []struct {
-		name    string
-		config  map[string]string
-		remote  bags
-		want    []string // the panko sink's publishers; nil = no panko sink
-		release string
+		name      string
+		config    map[string]string
+		remote    bags
+		wantSinks map[string][]string // nil: the pipeline does not load
+		wantErr   string
 	}{
-		{"wallaby (default)", nil, bags{"panko/0": pankoBag("wallaby")}, []string{"panko://"}, "wallaby"},
-		{"ocata", map[string]string{"release": "ocata"}, bags{"panko/0": pankoBag("ocata")}, []string{"direct://?dispatcher=panko"}, "ocata"},
-		{"pike", map[string]string{"release": "pike"}, bags{"panko/0": pankoBag("pike")}, []string{"panko://"}, "pike"},
-		{"fixture's ceilometer expectation", nil, bags{"panko/0": f.WhatCeilometerWouldNeed["panko/0"]}, []string{"panko://"}, "wallaby"},
-		{"old panko charm: panko_url only", nil, bags{"panko/0": f.Local.Units["panko/0"]}, nil, "wallaby"},
-		{"last unit with a publisher wins", nil, bags{"panko/0": pankoBag("ocata"), "panko/1": pankoBag("wallaby"), "panko/2": f.Local.Units["panko/0"]}, []string{"panko://"}, "wallaby"},
+		{"panko_url only: wallaby", nil, bags{"panko/0": f.Local.Units["panko/0"]}, map[string][]string{"event_sink": aodhEventSink}, ""},
+		{"panko_url only: pike", map[string]string{"release": "pike"}, bags{"panko/0": f.Local.Units["panko/0"]}, map[string][]string{"event_sink": mitakaEventSink}, ""},
+		{"panko_url only: queens, no events-publisher", map[string]string{"release": "queens", "events-publisher": ""}, bags{"panko/0": f.Local.Units["panko/0"]}, map[string][]string{"event_sink": nil}, ""},
+		{"empty publisher is no sink", nil, bags{"panko/0": withPublisher("")}, map[string][]string{"event_sink": aodhEventSink}, ""},
+		// relations.md §5: any publisher glues "sinks:" to "- name: panko"
+		// and yaml.safe_load fails ("mapping values are not allowed here").
+		{"publisher panko:// breaks the pipeline", nil, bags{"panko/0": f.WhatCeilometerWouldNeed["panko/0"]}, nil, "mapping values are not allowed"},
+		{"ocata publisher breaks the mitaka template", map[string]string{"release": "ocata"}, bags{"panko/0": withPublisher("direct://?dispatcher=panko")}, nil, "mapping values are not allowed"},
+		{"one unit with a publisher is enough", nil, bags{"panko/0": f.Local.Units["panko/0"], "panko/1": withPublisher("panko://")}, nil, "mapping values are not allowed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,19 +117,23 @@ func TestCeilometerRendersPankoSink(t *testing.T) {
 
 			resp, err := app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", eventServiceRelation(12, "panko", copyBags(tc.remote)))
 
-			require.NoError(t, err)
+			require.NoError(t, err, "a broken pipeline does not fail the relation")
 			assert.Empty(t, resp.Units, "ceilometer publishes nothing on event-service")
 			assert.Nil(t, resp.AppData)
 			raw, err := CeilometerPipeline(dir, "ceilometer")
-			require.NoError(t, err)
-			sinks := sinkPublishers(t, raw)
-			assert.Equal(t, tc.want, sinks["panko"])
-			assert.Contains(t, sinks, eventservice.EventSinkName, "the charm's own event_sink stays")
+			require.NoError(t, err, "the charm writes the file either way")
 			status, ok, err := Ceilometer(dir, "ceilometer")
 			require.NoError(t, err)
 			require.True(t, ok)
-			assert.Equal(t, tc.release, status.Release)
 			assert.Equal(t, string(raw), status.Pipeline)
+			if tc.wantErr != "" {
+				assert.Contains(t, status.Error, tc.wantErr)
+				assert.Contains(t, status.Pipeline, "sinks:- name: panko", "the template's whitespace control")
+				return
+			}
+			assert.Empty(t, status.Error)
+			assert.Empty(t, status.Sinks)
+			assert.Equal(t, tc.wantSinks, sinkPublishers(t, status.Pipeline))
 		})
 	}
 }
@@ -128,30 +141,24 @@ func TestCeilometerRendersPankoSink(t *testing.T) {
 func TestCeilometerSinksFollowRelations(t *testing.T) {
 	dir := t.TempDir()
 	app := newCeilometerSim(t, dir, nil)
-	panko := eventServiceRelation(12, "panko", bags{"panko/0": eventservice.Publish("wallaby", "http://10.5.0.10:8977")})
-	other := eventServiceRelation(7, "panko-legacy", bags{"panko-legacy/0": {eventservice.KeyPublisher: "direct://?dispatcher=panko"}})
+	panko := eventServiceRelation(12, "panko", bags{"panko/0": {"panko_url": "http://10.5.0.10:8977"}})
+	legacy := eventServiceRelation(7, "panko-legacy", bags{"panko-legacy/0": {"publisher": "direct://?dispatcher=panko"}})
 	_, err := app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", panko)
 	require.NoError(t, err)
-	_, err = app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", other)
+	_, err = app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", legacy)
 	require.NoError(t, err)
-	both, err := CeilometerPipeline(dir, "ceilometer")
-	require.NoError(t, err)
-	status, _, err := Ceilometer(dir, "ceilometer")
+	both, _, err := Ceilometer(dir, "ceilometer")
 	require.NoError(t, err)
 
-	require.NoError(t, app.Departed(context.Background(), panko))
-	after, err := CeilometerPipeline(dir, "ceilometer")
+	require.NoError(t, app.Departed(context.Background(), legacy))
+	after, _, err := Ceilometer(dir, "ceilometer")
 	require.NoError(t, err)
 
-	assert.Equal(t, map[string][]string{
-		"panko": {"panko://"}, "panko-legacy": {"direct://?dispatcher=panko"}, eventservice.EventSinkName: {eventservice.AlarmNotifierPublisher},
-	}, sinkPublishers(t, both))
-	require.Len(t, status.Sinks, 2)
-	assert.Equal(t, []string{"panko-legacy", "panko"}, []string{status.Sinks[0].Application, status.Sinks[1].Application}, "relation order")
-	assert.Equal(t, "http://10.5.0.10:8977", status.Sinks[1].PankoURL)
-	assert.Equal(t, map[string][]string{
-		"panko-legacy": {"direct://?dispatcher=panko"}, eventservice.EventSinkName: {eventservice.AlarmNotifierPublisher},
-	}, sinkPublishers(t, after), "the departed relation's sink is gone")
+	assert.Equal(t, []CeilometerSink{{RelationID: 7, Application: "panko-legacy", Publisher: "direct://?dispatcher=panko"}}, both.Sinks, "only a unit with a publisher makes a sink")
+	assert.Contains(t, both.Error, "mapping values are not allowed")
+	assert.Empty(t, after.Sinks)
+	assert.Empty(t, after.Error, "the pipeline loads again once the publishing relation is gone")
+	assert.Equal(t, map[string][]string{"event_sink": aodhEventSink}, sinkPublishers(t, after.Pipeline))
 }
 
 func TestCeilometerConfig(t *testing.T) {
@@ -201,7 +208,7 @@ func TestCeilometerBeforeAnyRelation(t *testing.T) {
 func TestShowPicksTheSimulator(t *testing.T) {
 	dir := t.TempDir()
 	ceilometer := newCeilometerSim(t, filepath.Join(dir, "ceilometer"), nil)
-	_, err := ceilometer.Respond(context.Background(), []string{"ceilometer/0"}, "", eventServiceRelation(12, "panko", bags{"panko/0": eventservice.Publish("wallaby", "")}))
+	_, err := ceilometer.Respond(context.Background(), []string{"ceilometer/0"}, "", eventServiceRelation(12, "panko", bags{"panko/0": {"panko_url": "http://10.5.0.10:8977"}}))
 	require.NoError(t, err)
 	vault := newVaultSim(t, filepath.Join(dir, "vault"))
 	_, err = vault.Respond(context.Background(), vaultUnits(), "vault/0", certificatesRelation(31, "panko", copyBags(loadVaultFixture(t).Local.Units)))
@@ -241,41 +248,4 @@ func keysOfAny(m map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-func TestCeilometerWithoutEventSink(t *testing.T) {
-	config := map[string]string{"release": "queens", "events-publisher": "gnocchi"} // no metric-service
-	cases := []struct {
-		name      string
-		remote    bags
-		wantSinks map[string][]string
-		wantErr   string
-	}{
-		{"panko publishes", bags{"panko/0": eventservice.Publish("queens", "")}, map[string][]string{"panko": {"panko://"}}, ""},
-		{"nothing publishes", bags{"panko/0": {eventservice.KeyPankoURL: "http://10.5.0.10:8977"}}, nil, "no sink has a publisher"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			app := newCeilometerSim(t, dir, config)
-
-			_, err := app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", eventServiceRelation(12, "panko", tc.remote))
-
-			require.NoError(t, err, "a pipeline problem does not fail the relation")
-			raw, errPipeline := CeilometerPipeline(dir, "ceilometer")
-			status, ok, errStatus := Ceilometer(dir, "ceilometer")
-			require.NoError(t, errStatus)
-			require.True(t, ok)
-			if tc.wantErr == "" {
-				require.NoError(t, errPipeline)
-				assert.Equal(t, tc.wantSinks, sinkPublishers(t, raw))
-				assert.Empty(t, status.Error)
-				return
-			}
-			require.Error(t, errPipeline)
-			assert.Contains(t, errPipeline.Error(), tc.wantErr)
-			assert.Contains(t, status.Error, tc.wantErr)
-			assert.Empty(t, status.Pipeline)
-		})
-	}
 }
