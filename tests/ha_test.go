@@ -115,6 +115,10 @@ func haSteps(t *testing.T, s *coreStoryState) {
 			assert.NotContains(t, backends, gone+":8967", "%s: the removed unit's backend is gone", u)
 			assert.Len(t, backends, 2, "%s: %v", u, backends)
 		}
+		e := catalogEvent(t, m)
+		for _, u := range []string{e.Public, e.Internal, e.Admin} {
+			assertURL(t, u, "http", vip2, "8977")
+		}
 		s.units = units[:2]
 	})
 
@@ -175,4 +179,48 @@ func haproxyBackends(t *testing.T, m *localjuju.Model, unit string) []string {
 		out = append(out, s[1])
 	}
 	return out
+}
+
+// TestStoryRemoveUnitKeepsTheCatalog removes one unit of panko -n 3 behind
+// a VIP with TLS, its hacluster and vault relations created before the
+// keystone one so that the dying unit tears them down first (Juju tears
+// non-peer relations down by id): keystone registers a unit's endpoints
+// whenever that unit's data changes and never on departure, so the catalog
+// keeps the https VIP URLs only if the dying unit publishes nothing.
+func TestStoryRemoveUnitKeepsTheCatalog(t *testing.T) {
+	requireMariaDB(t)
+	t.Parallel()
+	ctx := context.Background()
+	charm := buildPankoCharm(t)
+	m := newModel(t)
+	const vip = "10.5.0.100"
+
+	step(t, "deploy panko -n 3 with hacluster and vault, then keystone", func(t *testing.T) {
+		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: charm, Units: 3,
+			Config: map[string]string{"openstack-origin": "cloud:focal-wallaby", "vip": vip}}))
+		for _, app := range []string{"hacluster", "vault", "mysql", "keystone"} {
+			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
+		}
+		for _, other := range []string{"hacluster", "vault", "mysql", "keystone"} {
+			_, err := m.Relate(ctx, "panko", other)
+			require.NoError(t, err)
+		}
+		settle(t, m)
+		requireReady(t, m, "panko/0", "panko/1", "panko/2")
+		e := catalogEvent(t, m)
+		for _, u := range []string{e.Public, e.Internal, e.Admin} {
+			assertURL(t, u, "https", vip, "8977")
+		}
+	})
+
+	step(t, "remove-unit panko/2: the catalog still holds the VIP URLs", func(t *testing.T) {
+		require.NoError(t, m.RemoveUnit(ctx, "panko/2"))
+		settle(t, m)
+		assert.Equal(t, []string{"panko/0", "panko/1"}, unitsOf(t, m, "panko"))
+		e := catalogEvent(t, m)
+		for _, u := range []string{e.Public, e.Internal, e.Admin} {
+			assertURL(t, u, "https", vip, "8977")
+		}
+		requireReady(t, m, "panko/0", "panko/1")
+	})
 }

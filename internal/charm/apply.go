@@ -26,6 +26,9 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 	if p.Err != nil {
 		return p.Err
 	}
+	for _, w := range p.Warnings {
+		logf(d, juju.LevelWarning, "%s", w)
+	}
 	if len(p.Install) > 0 || len(p.Purge) > 0 {
 		msg := "Installing packages"
 		if p.Upgrade != "" {
@@ -56,6 +59,14 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		}
 	}
 
+	for _, f := range p.Create {
+		if d.Host.Exists(f.Path) {
+			continue
+		}
+		if _, err := d.Host.WriteFile(f.Path, nil, f.Mode, f.Owner, f.Group); err != nil {
+			return fmt.Errorf("create %s: %w", f.Path, err)
+		}
+	}
 	restart, reload := map[string]bool{}, map[string]bool{}
 	for _, f := range p.Files {
 		changed, err := d.Host.WriteFile(f.Path, f.Data, f.Mode, f.Owner, f.Group)

@@ -105,6 +105,9 @@ func reconcileWith(ctx context.Context, ev juju.Event, d Deps, upgrade bool) (Pl
 		// services or replace the status the operator waits for.
 		return Plan{}, setStatus(d, seriesUpgradeStatus)
 	}
+	if dying, err := leaving(d); dying || err != nil {
+		return Plan{}, err
+	}
 	in, err := readInputs(ctx, ev, d)
 	if err != nil {
 		return Plan{}, err

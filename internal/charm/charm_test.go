@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"io/fs"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,6 +48,8 @@ type world struct {
 	db   fakeDB
 	now  time.Time
 	http fakeHTTP
+	// departing is JUJU_DEPARTING_UNIT.
+	departing string
 }
 
 func netInfoCIDR(addr, cidr string) juju.NetworkInfo {
@@ -136,7 +140,7 @@ func (w *world) run(t *testing.T, ev juju.Event) (*jujutest.Backend, *hosttest.F
 	err := Run(context.Background(), ev, Deps{
 		Tools:  tools,
 		Host:   h,
-		Env:    juju.Env{Unit: w.juju.Unit, App: "panko"},
+		Env:    juju.Env{Unit: w.juju.Unit, App: "panko", DepartingUnit: w.departing},
 		DB:     &w.db,
 		Random: func(n int) []byte { return make([]byte, n) },
 		Now: func() time.Time {
@@ -500,4 +504,29 @@ func TestDatabaseProbeIsBounded(t *testing.T) {
 	took := time.Since(start)
 	require.Error(t, err)
 	assert.Less(t, took, probeTimeout+time.Second, "probe took %s", took)
+}
+
+// panko.conf's log_file must be the API's (user panko) before any panko
+// command runs as root and creates it; an existing log is never rewritten.
+func TestAPILogCreatedForPankoBeforeDBSync(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	st, _ := tools.Status()
+	require.Equal(t, "active", st)
+	f, ok := h.File(APILogFile)
+	require.True(t, ok, "%s created", APILogFile)
+	assert.Equal(t, [3]any{"panko", "panko", fs.FileMode(0o640)}, [3]any{f.Owner, f.Group, f.Mode})
+	calls := h.Calls()
+	create := slices.Index(calls, "write "+APILogFile)
+	sync := slices.IndexFunc(calls, func(c string) bool { return strings.HasPrefix(c, "run panko-dbsync") })
+	require.GreaterOrEqual(t, sync, 0, "the leader synced: %v", calls)
+	assert.True(t, create >= 0 && create < sync, "the log is created before panko-dbsync: %v", calls)
+
+	w.carry(tools, h)
+	w.host.Files[APILogFile] = hosttest.File{Data: []byte("2026-12-07 a line\n"), Mode: 0o640, Owner: "panko", Group: "panko"}
+	_, h, err = w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	f, _ = h.File(APILogFile)
+	assert.Equal(t, "2026-12-07 a line\n", string(f.Data), "an existing log is kept")
 }

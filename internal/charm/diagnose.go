@@ -97,7 +97,7 @@ func diagnose(ctx context.Context, d Deps) error {
 
 	if rels := in.Relations[IdentityService]; len(rels) == 0 {
 		add("keystone", false, "no identity-service relation")
-	} else if creds, ok, err := keystone.Parse(rels[0].UnitBags(), rels[0].App); err != nil || !ok {
+	} else if creds, ok, err := keystone.Parse(rels[0].UnitBags()); err != nil || !ok {
 		add("keystone", false, "identity-service relation incomplete")
 	} else if code, err := d.HTTP.Get(ctx, creds.AuthURL()); err != nil {
 		add("keystone", false, "%s not reachable: %v", creds.AuthURL(), err)

@@ -50,3 +50,23 @@ func TestEventServiceURLBeforeSchema(t *testing.T) {
 	assert.False(t, has)
 	assert.Equal(t, "http://10.5.0.10:8977", bag["panko_url"], "the URL does not wait for the schema")
 }
+
+// keystone-k8s answers in its application bag with a Juju secret, a
+// protocol this charm does not implement: an application bag in that
+// form is not read (and costs no relation-get), the relation stays
+// incomplete.
+func TestKeystoneApplicationBagIsNotRead(t *testing.T) {
+	k8s := jujutest.Relation{ID: "identity-service:2", RemoteUnits: map[string]map[string]string{"keystone/0": {}},
+		RemoteAppData: map[string]string{
+			"api-version": "3", "auth-host": "10.1.0.5", "auth-port": "5000", "auth-protocol": "http",
+			"service-host": "10.1.0.5", "service-port": "5000", "service-protocol": "http",
+			"service-project-name": "services", "service-project-id": "p1",
+			"service-user-name": "svc-panko", "service-password": "k8s-secret-value",
+		}}
+	w := newWorld(true, sharedDBReady(), k8s)
+	tools, _, err := w.run(t, hook("identity-service-relation-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "waiting", st)
+	assert.Contains(t, msg, "'identity-service' incomplete")
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/openstack-charmers/charm-panko/internal/juju"
 	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/vault"
 	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
@@ -300,4 +301,72 @@ func TestCNsForAddressNamedFirst(t *testing.T) {
 	cns := []string{"panko.example.com", "10.5.0.10", "other.example.com"}
 	assert.Equal(t, []string{"10.5.0.10", "panko.example.com", "other.example.com"}, cnsFor("10.5.0.10", cns, want))
 	assert.Equal(t, []string{"other.example.com", "panko.example.com", "10.5.0.10"}, cnsFor("10.5.1.10", cns, want))
+}
+
+// A unit being removed stays in scope of each relation until that relation
+// breaks (Juju leaves scope on committing relation-broken), so whatever it
+// publishes reaches keystone, which registers a unit's endpoints whenever
+// that unit's data changes. From its first relation-departed with
+// JUJU_DEPARTING_UNIT set to itself, it publishes nothing more.
+func TestDyingUnitPublishesNothing(t *testing.T) {
+	tests := []struct {
+		name      string
+		departing string
+		dying     bool
+	}{
+		{"this unit departs", "panko/0", true},
+		{"another unit departs", "panko/1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := ready(t, true)
+			w.juju.Relations = append(w.juju.Relations, haRelation(true))
+			w.juju.Config = map[string]any{"vip": "10.5.0.100"}
+			tools, h, err := w.run(t, hook("ha-relation-changed"))
+			require.NoError(t, err)
+			ks, _ := tools.RelationData("identity-service:2")
+			require.Equal(t, "http://10.5.0.100:8977", ks["public_url"])
+			w.carry(tools, h)
+
+			// Teardown: the hacluster relation departs first (lower id),
+			// then the unit gets the other relations' hooks.
+			w.departing = tt.departing
+			w.juju.Relations = w.juju.Relations[:len(w.juju.Relations)-1]
+			tools, h, err = w.run(t, hook("ha-relation-departed"))
+			require.NoError(t, err)
+			w.carry(tools, h)
+			w.departing = ""
+			tools, h, err = w.run(t, hook("shared-db-relation-departed"))
+			require.NoError(t, err)
+
+			ks, _ = tools.RelationData("identity-service:2")
+			st, msg := tools.Status()
+			if !tt.dying {
+				assert.Equal(t, "http://10.5.0.10:8977", ks["public_url"], "a living unit without hacluster registers its own address")
+				assert.NotContains(t, h.State().Files, DyingMarker)
+				return
+			}
+			assert.Equal(t, "http://10.5.0.100:8977", ks["public_url"], "the dying unit leaves the VIP registration alone")
+			assert.Equal(t, [2]string{"maintenance", "Unit is being removed"}, [2]string{st, msg})
+			assert.Contains(t, h.State().Files, DyingMarker)
+			assert.Empty(t, tools.Calls(), "no hook-tool call once the unit is known to be dying")
+		})
+	}
+}
+
+func TestPeerWithBadAddressIsNamed(t *testing.T) {
+	w := ready(t, true)
+	w.juju.Relations = append(w.juju.Relations, jujutest.Relation{ID: "cluster:4", RemoteUnits: map[string]map[string]string{
+		"panko/1": {"private-address": "10.5.0.11"},
+		"panko/2": {"private-address": "10.5.0.12; drop"},
+	}})
+	tools, h, err := w.run(t, hook("cluster-relation-changed"))
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, "active", st)
+	assert.Equal(t, "Unit is ready (bad address of peer panko/2: not balanced)", msg)
+	assert.Contains(t, tools.Logs(), jujutest.LogEntry{Level: juju.LevelWarning, Message: "peer panko/2 left out of haproxy: bad private-address"})
+	cfg, _ := h.File(HAProxyCfg)
+	assert.Contains(t, string(cfg.Data), "10.5.0.11:")
+	assert.NotContains(t, string(cfg.Data), "panko-2")
 }

@@ -41,8 +41,10 @@ const (
 	OSRelease           = "/etc/os-release"
 	PausedMarker        = "/var/lib/charm-panko/paused"
 	SeriesUpgradeMarker = "/var/lib/charm-panko/series-upgrade"
+	DyingMarker         = "/var/lib/charm-panko/dying"
 	StatusCache         = "/var/lib/charm-panko/status"
 	DBSyncLog           = "/var/log/panko/panko-upgrade.log"
+	APILogFile          = "/var/log/panko/panko-api.log"
 	leaderDBSynced      = "db-synced"
 	leaderDBSyncedAt    = "db-synced-at"
 	defaultDBPort       = 3306
@@ -58,8 +60,6 @@ type Relation struct {
 	// Units are the remote units in scope, sorted, and Bags their data.
 	Units []string
 	Bags  map[string]map[string]string
-	// App is the remote application's bag (read only where the protocol uses it).
-	App map[string]string
 	// Local is this unit's own bag.
 	Local map[string]string
 }
@@ -157,7 +157,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	}
 	in.Relations = map[string][]Relation{}
 	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates} {
-		rels, err := readRelations(d, ep, ep == IdentityService, ep != EventService)
+		rels, err := readRelations(d, ep, ep != EventService)
 		if err != nil {
 			return in, err
 		}
@@ -271,7 +271,7 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 // withUnits, the members and their bags, and with withApp the remote
 // application bag. event-service only publishes, so it reads no remote data
 // and its cost does not grow with the number of ceilometer units.
-func readRelations(d Deps, endpoint string, withApp, withUnits bool) ([]Relation, error) {
+func readRelations(d Deps, endpoint string, withUnits bool) ([]Relation, error) {
 	ids, err := d.Tools.RelationIDs(endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("list %s relations: %w", endpoint, err)
@@ -302,12 +302,7 @@ func readRelations(d Deps, endpoint string, withApp, withUnits bool) ([]Relation
 		if r.Local, err = d.Tools.RelationGet(id, d.Env.Unit, false); err != nil {
 			return nil, fmt.Errorf("read own %s data: %w", id, err)
 		}
-		if withApp && len(units) > 0 {
-			r.RemoteApp = appOf(units[0])
-			if r.App, err = d.Tools.RelationGet(id, r.RemoteApp, true); err != nil && !errors.Is(err, juju.ErrPermissionDenied) {
-				return nil, fmt.Errorf("read %s application data: %w", id, err)
-			}
-		} else if len(units) > 0 {
+		if len(units) > 0 {
 			r.RemoteApp = appOf(units[0])
 		}
 		rels = append(rels, r)

@@ -78,6 +78,31 @@ func teardown(ctx context.Context, _ string, d Deps) error {
 	return errors.Join(errs...)
 }
 
+// dyingStatus is the status of a unit that is being removed.
+var dyingStatus = status.Status{Name: status.Maintenance, Message: "Unit is being removed"}
+
+// leaving reports whether this unit is being removed: Juju runs its
+// relation-departed hooks with JUJU_DEPARTING_UNIT set to the unit itself
+// (remove-unit, or its application removed), and the marker keeps that
+// known through the relation-broken and other hooks that follow. A dying
+// unit no longer reconciles: it still is in scope of its relations until
+// each breaks, so anything it published (its own address to keystone once
+// its hacluster relation is gone, http URLs once vault's is) would reach
+// the other side. Its services keep running until stop.
+func leaving(d Deps) (bool, error) {
+	if d.Host.Exists(DyingMarker) {
+		return true, nil
+	}
+	if d.Env.DepartingUnit == "" || d.Env.DepartingUnit != d.Env.Unit {
+		return false, nil
+	}
+	if _, err := d.Host.WriteFile(DyingMarker, []byte(d.Env.Unit+"\n"), 0o644, "root", "root"); err != nil {
+		return true, fmt.Errorf("mark the unit dying: %w", err)
+	}
+	logf(d, juju.LevelInfo, "%s is being removed: it publishes nothing more on its relations", d.Env.Unit)
+	return true, setStatus(d, dyingStatus)
+}
+
 // seriesUpgradeStatus is the status between pre- and post-series-upgrade.
 var seriesUpgradeStatus = status.Status{Name: status.Blocked, Message: "Ready for do-release-upgrade and reboot. Set complete when finished."}
 

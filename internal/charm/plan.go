@@ -83,6 +83,11 @@ type Plan struct {
 	// Relations to publish and ports to open.
 	Relations []RelationSet
 	Open      []string
+	// Warnings are logged at WARNING level.
+	Warnings []string
+	// Create are files created empty, with their owner and mode, when
+	// absent and never rewritten (logs).
+	Create []File
 	// Upgrade names the release this unit upgrades from ("" = no upgrade).
 	Upgrade string
 	// SetVersion asks for the workload version to be reported again.
@@ -171,7 +176,7 @@ func plan(in Inputs) Plan {
 			WWWAuthenticate: openstack.Compare(release, "stein") >= 0,
 		}
 	}
-	planPeers(in, &p, &data)
+	peerNote := planPeers(in, &p, &data)
 
 	// Files.
 	files, err := renderFiles(data)
@@ -179,6 +184,10 @@ func plan(in Inputs) Plan {
 		p.Err = err
 	}
 	p.Files = append(p.Files, files...)
+	// panko.conf names this log: created by panko-dbsync or any other
+	// panko command run as root, it would be root's and the API (user
+	// panko) could not write it.
+	p.Create = []File{{Path: APILogFile, Mode: 0o640, Owner: "panko", Group: "panko"}}
 	p.Sites = []string{"panko-api"}
 	if data.TLS != nil {
 		out, err := data.Render(render.HTTPSFrontend)
@@ -256,7 +265,7 @@ func plan(in Inputs) Plan {
 	}
 	p.Status = st.Result()
 	if p.Status.Name == status.Active {
-		p.Status.Message = readyMessage(upgradeNote(in, release), expiryNote(tlsSet, in.Now))
+		p.Status.Message = readyMessage(upgradeNote(in, release), expiryNote(tlsSet, in.Now), peerNote)
 	}
 	return p
 }
@@ -374,7 +383,7 @@ func planKeystone(in Inputs, p *Plan, st *status.Collector, scheme string) (keys
 		urls[b] = openstack.URL(scheme, addr, openstack.APIPort)
 	}
 	publish(p, rel, keystone.Registration(in.Config.Region, urls[openstack.Public], urls[openstack.Internal], urls[openstack.Admin]))
-	creds, complete, err := keystone.Parse(rel.UnitBags(), rel.App)
+	creds, complete, err := keystone.Parse(rel.UnitBags())
 	if err != nil {
 		st.Add(status.Blocked, fmt.Sprintf("'%s' data from %s is invalid: %v", IdentityService, rel.RemoteApp, err))
 		return creds, false
@@ -409,14 +418,17 @@ func clustered(in Inputs) bool {
 	return len(rels) > 0 && hacluster.Clustered(rels[0].UnitBags())
 }
 
-// planPeers publishes this unit's addresses and builds the haproxy backends.
-func planPeers(in Inputs, p *Plan, data *render.Data) {
+// planPeers publishes this unit's addresses and builds the haproxy
+// backends. A peer without a usable address is left out, logged, and named
+// in the returned status note.
+func planPeers(in Inputs, p *Plan, data *render.Data) string {
 	port := openstack.BackendPort(data.TLS != nil)
 	if data.TLS == nil {
 		port = data.WSGI.Port
 	}
 	self := render.Backend{Name: render.BackendName(in.Unit), Addr: in.Addresses[Cluster], Port: port}
 	backends := []render.Backend{self}
+	var left []string
 	for _, rel := range in.Relations[Cluster] {
 		addrs := map[string]string{"private": in.Addresses[Cluster]}
 		for _, b := range openstack.Bindings() {
@@ -428,11 +440,18 @@ func planPeers(in Inputs, p *Plan, data *render.Data) {
 		for _, peer := range peers.Parse(rel.Bags) {
 			if addr := peer.Address("private"); addr != "" {
 				backends = append(backends, render.Backend{Name: render.BackendName(peer.Unit), Addr: addr, Port: port})
+			} else if len(peer.Invalid) > 0 {
+				left = append(left, peer.Unit)
+				p.Warnings = append(p.Warnings, fmt.Sprintf("peer %s left out of haproxy: bad %s", peer.Unit, strings.Join(peer.Invalid, ", ")))
 			}
 		}
 	}
 	sort.Slice(backends, func(i, j int) bool { return backends[i].Name < backends[j].Name })
 	data.HAProxy.Backends = backends
+	if len(left) == 0 {
+		return ""
+	}
+	return "bad address of peer " + strings.Join(left, ", ") + ": not balanced"
 }
 
 // planEventService gives every related ceilometer Panko's public URL and

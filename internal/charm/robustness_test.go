@@ -317,8 +317,8 @@ func robustRelCases() []robustRelCase {
 		{name: "identity-service host not a host", world: robustReady, mutate: set(ks, "keystone/0", "auth_host", "bad host/"), hook: ks + "-relation-changed", status: "blocked", reason: "auth_host"},
 		{name: "identity-service protocol unknown", world: robustReady, mutate: set(ks, "keystone/0", "auth_protocol", "gopher"), hook: ks + "-relation-changed", status: "blocked", reason: "auth_protocol"},
 		{name: "identity-service password 10 MB", world: robustReady, mutate: set(ks, "keystone/0", "service_password", huge), hook: ks + "-relation-changed", status: "blocked", reason: "service_password"},
-		{name: "cluster peer address not a host", world: robustReady, mutate: join(Cluster, "panko/2", map[string]string{"private-address": "not an address!", "private_address": "{]"}), hook: Cluster + "-relation-changed", keepStatus: true},
-		{name: "cluster peer values 10 MB", world: robustReady, mutate: join(Cluster, "panko/2", map[string]string{"private-address": huge, "admin-address": huge}), hook: Cluster + "-relation-changed", keepStatus: true},
+		{name: "cluster peer address not a host", world: robustReady, mutate: join(Cluster, "panko/2", map[string]string{"private-address": "not an address!", "private_address": "{]"}), hook: Cluster + "-relation-changed", status: "active", reason: "bad address of peer panko/2: not balanced"},
+		{name: "cluster peer values 10 MB", world: robustReady, mutate: join(Cluster, "panko/2", map[string]string{"private-address": huge, "admin-address": huge}), hook: Cluster + "-relation-changed", status: "active", reason: "bad address of peer panko/2: not balanced"},
 		{name: "event-service non-JSON and 10 MB values", world: robustReady, mutate: set(EventService, "ceilometer/0", "publisher", "{not json", "junk", huge), hook: EventService + "-relation-changed", keepStatus: true},
 		{name: "ha clustered not yes", world: robustHA, mutate: set(HA, "hacluster/0", "clustered", "maybe"), hook: HA + "-relation-changed", status: "waiting", reason: "Waiting for hacluster to report clustered"},
 		{name: "ha junk 10 MB", world: robustHA, mutate: set(HA, "hacluster/0", "json_resources", huge), hook: HA + "-relation-changed", keepStatus: true},
@@ -436,6 +436,9 @@ func TestBadRelationDataOnReadyUnit(t *testing.T) {
 			tools, h, err := robustRun(t, w, hook(tt.hook))
 			require.NoError(t, err, "bad relation data is a status, not a hook error")
 			st, msg := tools.Status()
+			for _, l := range tools.Logs() {
+				assert.LessOrEqual(t, len(l.Message), 1024, "log messages stay short")
+			}
 			if tt.keepStatus {
 				assert.Equal(t, wasStatus+": "+wasMsg, st+": "+msg)
 			} else {

@@ -97,17 +97,21 @@ func (m *Model) relationsOf(app string) []*Relation {
 	return out
 }
 
-// unitInScope reports whether a unit has entered the scope of a relation
-// (simulated units: always while alive; real units: after relation-created).
+// unitInScope reports whether a unit is in the scope of a relation.
+// Simulated units are in scope while alive. A real unit enters scope with
+// relation-created and, as in Juju, leaves the scope of a non-peer
+// relation only when it commits relation-broken: a dying unit's
+// relation-set in its earlier teardown hooks still reaches the other side.
+// A dying unit leaves peer relations (which never break) at once.
 func (m *Model) unitInScope(r *Relation, a *Application, u *Unit) bool {
-	if u.Life != lifeAlive {
-		return false
-	}
 	if a.Kind == KindSim {
-		return true
+		return u.Life == lifeAlive
 	}
 	ls := u.Relations[r.ID]
-	return ls != nil && ls.Created
+	if ls == nil || !ls.Created {
+		return false
+	}
+	return u.Life == lifeAlive || !r.Peer()
 }
 
 // remoteInScope lists, sorted, the remote units the unit should currently
@@ -281,5 +285,8 @@ func (m *Model) commitHook(a *Application, u *Unit, h Hook) {
 		}
 	case hookRelationBroken:
 		delete(u.Relations, h.RelationID)
+		if r := m.st.relation(h.RelationID); r != nil {
+			r.SimDirty = true
+		}
 	}
 }

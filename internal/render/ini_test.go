@@ -81,8 +81,9 @@ func expectedPankoConf(d Data) map[string]map[string]string {
 		"database": {
 			"event_time_to_live":       strconv.Itoa(d.EventTTL),
 			"events_delete_batch_size": strconv.Itoa(d.DeleteBatchSize),
+			"max_retries":              "10",
+			"retry_interval":           "10",
 		},
-		"storage":            {"max_retries": "10", "retry_interval": "10"},
 		"keystone_authtoken": {},
 		"oslo_middleware":    {"enable_proxy_headers_parsing": "true"},
 	}
@@ -194,9 +195,11 @@ def read(path):
     conf = cfg.ConfigOpts()
     conf.register_opts([cfg.BoolOpt("debug"), cfg.BoolOpt("use_syslog"), cfg.StrOpt("log_file")])
     conf.register_opts([cfg.IntOpt("default_api_return_limit", min=1)], group="api")
+    # oslo.db's [database] max_retries/retry_interval (default 10/10) are the
+    # retries panko uses; a [storage] section is read by nothing.
     conf.register_opts([cfg.StrOpt("connection"), cfg.IntOpt("event_time_to_live"),
-                        cfg.IntOpt("events_delete_batch_size", min=0)], group="database")
-    conf.register_opts([cfg.IntOpt("max_retries"), cfg.IntOpt("retry_interval")], group="storage")
+                        cfg.IntOpt("events_delete_batch_size", min=0),
+                        cfg.IntOpt("max_retries", default=10), cfg.IntOpt("retry_interval", default=10)], group="database")
     conf.register_opts([cfg.StrOpt(k) for k in KS], group="keystone_authtoken")
     conf.register_opts([cfg.BoolOpt("enable_proxy_headers_parsing")], group="oslo_middleware")
     conf(args=[], project="panko", default_config_files=[path])
@@ -206,8 +209,9 @@ def read(path):
         "api.default_api_return_limit": conf.api.default_api_return_limit,
         "database.event_time_to_live": conf.database.event_time_to_live,
         "database.events_delete_batch_size": conf.database.events_delete_batch_size,
-        "storage.max_retries": conf.storage.max_retries,
-        "storage.retry_interval": conf.storage.retry_interval,
+        "database.max_retries": conf.database.max_retries,
+        "database.retry_interval": conf.database.retry_interval,
+        "storage.section": "storage" in conf.list_all_sections(),
         "oslo_middleware.enable_proxy_headers_parsing": conf.oslo_middleware.enable_proxy_headers_parsing,
     }
     for k in KS:
@@ -298,8 +302,9 @@ func osloExpected(d Data) map[string]any {
 		"api.default_api_return_limit":                 d.APIReturnLimit,
 		"database.event_time_to_live":                  d.EventTTL,
 		"database.events_delete_batch_size":            d.DeleteBatchSize,
-		"storage.max_retries":                          10,
-		"storage.retry_interval":                       10,
+		"database.max_retries":                         10,
+		"database.retry_interval":                      10,
+		"storage.section":                              false,
 		"oslo_middleware.enable_proxy_headers_parsing": true,
 	}
 	for _, k := range []string{"www_authenticate_uri", "auth_uri", "auth_url", "auth_type", "project_domain_name",

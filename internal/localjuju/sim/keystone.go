@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -52,6 +53,10 @@ type keystoneState struct {
 	ServiceTenantID string                     `json:"service_tenant_id"`
 	ServiceDomainID string                     `json:"service_domain_id"`
 	Users           map[string]keystoneAccount `json:"users"`
+	// Seen is, per "<relation id>/<unit>", the unit bag keystone last
+	// handled: keystone registers a unit's endpoints when that unit's
+	// relation-changed runs, never on departure.
+	Seen map[string]string `json:"seen,omitempty"`
 }
 
 // keystoneAccount is a service user.
@@ -120,10 +125,12 @@ func (k *keystoneApp) Endpoints() map[string]Endpoint {
 // Departed keeps the catalog and the service users, as keystone does.
 func (k *keystoneApp) Departed(context.Context, Relation) error { return nil }
 
-// Respond processes every remote unit's registration in unit order on the
-// leader: it records the endpoints in the catalog and publishes the service
-// credentials on the leader's bag (the last registration's answer stays,
-// as when keystone handles one remote unit after another).
+// Respond processes, on the leader and in unit order, the registration of
+// every remote unit whose bag changed since keystone last handled it, as
+// the keystone charm's identity-service-relation-changed does for its
+// remote unit: it records the endpoints in the catalog and publishes the
+// service credentials on the leader's bag (the last registration's answer
+// stays). A departing unit's last registration stays in the catalog.
 func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, rel Relation) (Response, error) {
 	if rel.Endpoint != identityEndpoint {
 		return Response{}, fmt.Errorf("keystone simulator has no endpoint %q", rel.Endpoint)
@@ -158,6 +165,22 @@ func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, 
 		if err := st.ensureIDs(); err != nil {
 			return err
 		}
+		if st.Seen == nil {
+			st.Seen = map[string]string{}
+		}
+		changed := regs[:0]
+		for _, r := range regs {
+			key := fmt.Sprintf("%d/%s", rel.ID, r.unit)
+			raw, err := json.Marshal(r.bag)
+			if err != nil {
+				return fmt.Errorf("registration of %s: %w", r.unit, err)
+			}
+			if st.Seen[key] != string(raw) {
+				st.Seen[key] = string(raw)
+				changed = append(changed, r)
+			}
+		}
+		regs = changed
 		var entries []CatalogEntry
 		for _, r := range regs {
 			base := k.credentials(host, st)
@@ -189,6 +212,9 @@ func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, 
 	})
 	if err != nil {
 		return Response{}, fmt.Errorf("keystone simulator: %w", err)
+	}
+	if reply == nil {
+		return Response{}, nil
 	}
 	return Response{Units: map[string]map[string]string{
 		leader: replaceKeys(rel.Units[leader], keystone.ReplyKeys(), reply),

@@ -63,7 +63,7 @@ func TestKeystoneAnswersLikeFixture(t *testing.T) {
 	assert.Len(t, pw, 64)
 	assert.True(t, inAlphabet(pw, pwgenAlphabet()), "password outside pwgen's alphabet")
 
-	creds, complete, err := keystone.Parse([]map[string]string{resp.Units["keystone/1"]}, nil)
+	creds, complete, err := keystone.Parse([]map[string]string{resp.Units["keystone/1"]})
 	require.NoError(t, err)
 	assert.True(t, complete, "missing %v", creds.Missing)
 	assert.Equal(t, "http://10.5.0.21:5000", creds.PublicAuthURI())
@@ -77,8 +77,15 @@ func TestKeystoneAnswersLikeFixture(t *testing.T) {
 		InternalURL: p2["internal_url"], AdminURL: p2["admin_url"], RegisteredBy: "panko/2", RelationID: 15,
 	}, catalog[0])
 
-	// A new simulator on the same state answers identically.
+	// Nothing changed: keystone does nothing. A new simulator on the same
+	// state answers a changed bag identically.
 	rel.Units["keystone/1"] = bag
+	same, err := newKeystoneSim(t, dir, nil).Respond(context.Background(), keystoneUnits(), "keystone/1", rel)
+	require.NoError(t, err)
+	assert.Empty(t, same.Units, "no unit's bag changed")
+	for u := range rel.RemoteUnits {
+		rel.RemoteUnits[u]["egress-subnets"] += ",10.9.9.9/32"
+	}
 	again, err := newKeystoneSim(t, dir, nil).Respond(context.Background(), keystoneUnits(), "keystone/1", rel)
 	require.NoError(t, err)
 	assert.True(t, again.Units["keystone/1"][keystone.KeyServicePassword] == pw, "password not stable")
@@ -105,6 +112,38 @@ func TestKeystoneLastRegistrationWins(t *testing.T) {
 	require.Len(t, catalog, 1)
 	assert.Equal(t, "http://10.5.0.20:8977", catalog[0].PublicURL)
 	assert.Equal(t, "panko/10", catalog[0].RegisteredBy)
+}
+
+// The keystone charm registers a unit's endpoints in that unit's
+// identity-service-relation-changed (hooks/keystone_hooks.py,
+// identity_changed → add_service_to_keystone with the remote unit) and has
+// no departed handler: what a departing unit registered last stays.
+func TestKeystoneRegistersOnlyChangedUnits(t *testing.T) {
+	f := loadFixture(t, "keystone-identity-service")
+	dir := t.TempDir()
+	app := newKeystoneSim(t, dir, nil)
+	remote := copyBags(f.Local.Units)
+	for _, b := range remote {
+		b["public_url"] = "http://10.5.0.100:8977"
+	}
+	respond := func() CatalogEntry {
+		t.Helper()
+		_, err := app.Respond(context.Background(), keystoneUnits(), "keystone/0", identityRelation(copyBags(remote)))
+		require.NoError(t, err)
+		catalog, err := ReadCatalog(dir)
+		require.NoError(t, err)
+		require.Len(t, catalog, 1)
+		return catalog[0]
+	}
+	assert.Equal(t, "http://10.5.0.100:8977", respond().PublicURL)
+
+	remote["panko/0"]["public_url"] = "http://10.5.0.10:8977"
+	assert.Equal(t, "http://10.5.0.10:8977", respond().PublicURL, "panko/0 changed: its registration wins although panko/2 sorts later")
+
+	delete(remote, "panko/0")
+	e := respond()
+	assert.Equal(t, "http://10.5.0.10:8977", e.PublicURL, "the departed unit's registration stays")
+	assert.Equal(t, "panko/0", e.RegisteredBy)
 }
 
 func TestKeystoneOtherRequests(t *testing.T) {

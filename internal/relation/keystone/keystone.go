@@ -1,7 +1,7 @@
 // Package keystone is the codec of the identity-service relation (interface
 // keystone): the endpoint registration Panko publishes, the service
-// credentials it reads back (classic keystone unit bags or the keystone-k8s
-// application bag), and the provider-side bags the local model's keystone
+// credentials it reads back from the classic keystone charm's unit bags,
+// and the provider-side bags the local model's keystone
 // simulator publishes.
 //
 // The package is pure: it turns data bags into facts and never performs I/O.
@@ -55,9 +55,6 @@ const (
 	KeyServiceType      = "service_type"
 	KeyCreatedRoles     = "created_roles"
 	KeyAdminToken       = "admin_token"
-	// keystone-k8s only, application bag.
-	KeyPublicAuthURL   = "public_auth_url"
-	KeyInternalAuthURL = "internal_auth_url"
 )
 
 // Service is the name Panko registers; keystone catalogs it as ServiceType.
@@ -105,8 +102,6 @@ type Credentials struct {
 	APIVersion       string   // "3"; a leading "v" is stripped
 	ServiceType      string   // catalog type of the registered service ("event")
 	Region           string   // only echoed in the endpoint-information reply
-	PublicAuthURL    string   // keystone-k8s full URL, overrides service_*
-	InternalAuthURL  string   // keystone-k8s full URL, overrides auth_*
 	Missing          []string // required keys not yet received, in relations.md §2.3 order
 }
 
@@ -119,33 +114,15 @@ func required() []string {
 	}
 }
 
-// appKey returns the keystone-k8s application-bag name of a unit-bag key.
-func appKey(k string) string {
-	switch k {
-	case KeyServiceUsername:
-		return "service-user-name"
-	case KeyServiceTenant:
-		return "service-project-name"
-	case KeyServiceTenantID:
-		return "service-project-id"
-	case KeyServiceDomain:
-		return "service-domain-name"
-	}
-	return strings.ReplaceAll(k, "_", "-")
-}
-
-// Parse reads keystone's reply. Each value is taken from the remote
-// application bag (keystone-k8s form) when present there, else from the
-// first unit bag that holds it (bags ordered by unit name). complete is true
+// Parse reads keystone's reply from its unit bags (ordered by unit name):
+// each value comes from the first bag that holds it. keystone-k8s (which
+// answers in its application bag with a Juju secret) is not supported. complete is true
 // when all ten required keys are present and valid; otherwise
 // Credentials.Missing lists the absent keys. A malformed value (a port that
 // is not a port, an unknown protocol, a bad host) gives an error; the error
 // never contains the password.
-func Parse(unitBags []map[string]string, appBag map[string]string) (Credentials, bool, error) {
+func Parse(unitBags []map[string]string) (Credentials, bool, error) {
 	get := func(k string) string {
-		if v := appBag[appKey(k)]; v != "" {
-			return v
-		}
 		for _, b := range unitBags {
 			if v := b[k]; v != "" {
 				return v
@@ -178,7 +155,6 @@ func (c *Credentials) decode(get func(string) string) error {
 		{KeyAdminProjectID, &c.AdminProjectID}, {KeyAdminUserID, &c.AdminUserID},
 		{KeyAdminRole, &c.AdminRole}, {KeyAPIVersion, &c.APIVersion},
 		{KeyServiceType, &c.ServiceType}, {KeyRegion, &c.Region},
-		{KeyPublicAuthURL, &c.PublicAuthURL}, {KeyInternalAuthURL, &c.InternalAuthURL},
 	}
 	for _, s := range strs {
 		v := get(s.key)
@@ -191,11 +167,6 @@ func (c *Credentials) decode(get func(string) string) error {
 		*s.dst = v
 	}
 	c.APIVersion = strings.TrimPrefix(c.APIVersion, "v")
-	for _, u := range []struct{ key, v string }{{KeyPublicAuthURL, c.PublicAuthURL}, {KeyInternalAuthURL, c.InternalAuthURL}} {
-		if u.v != "" && !urlRE.MatchString(u.v) {
-			return fmt.Errorf("%s %q is not an http(s) URL", u.key, clip(u.v))
-		}
-	}
 	endpoints := []struct {
 		host, port, proto string
 		h                 *string
@@ -234,18 +205,12 @@ func (c *Credentials) decode(get func(string) string) error {
 // PublicAuthURI is keystone's public endpoint without a version path, e.g.
 // https://keystone.example.com:5000 (www_authenticate_uri / auth_uri).
 func (c Credentials) PublicAuthURI() string {
-	if c.PublicAuthURL != "" {
-		return strings.TrimSuffix(c.PublicAuthURL, "/")
-	}
 	return endpointURL(c.ServiceProtocol, c.ServiceHost, c.ServicePort)
 }
 
 // AuthURL is keystone's admin endpoint without a version path, e.g.
 // https://10.20.0.120:35357 (auth_url).
 func (c Credentials) AuthURL() string {
-	if c.InternalAuthURL != "" {
-		return strings.TrimSuffix(c.InternalAuthURL, "/")
-	}
 	return endpointURL(c.AuthProtocol, c.AuthHost, c.AuthPort)
 }
 

@@ -49,6 +49,9 @@ func Publish(addrs map[string]string) map[string]string {
 type Peer struct {
 	Unit      string
 	Addresses map[string]string // binding ("private", "admin", ...) -> address
+	// Invalid lists, sorted, the "<binding>-address" keys whose value is
+	// neither an IP address nor a host name.
+	Invalid []string
 }
 
 // Address returns the peer's address on binding, falling back to its
@@ -67,19 +70,24 @@ func (p Peer) BackendName() string {
 
 // Parse reads the peers' bags (unit -> bag) and returns one Peer per unit,
 // sorted by application and unit number. Only "<binding>-address" keys with
-// a valid IP address or host name are kept; Juju's ingress-address is not a
-// binding and is ignored.
+// a valid IP address or host name are kept; the others are listed in
+// Invalid. Juju's ingress-address is not a binding and is ignored.
 func Parse(bags map[string]map[string]string) []Peer {
 	out := make([]Peer, 0, len(bags))
 	for unit, bag := range bags {
 		p := Peer{Unit: unit, Addresses: map[string]string{}}
 		for k, v := range bag {
 			binding, ok := strings.CutSuffix(k, addressSuffix)
-			if !ok || binding == "" || binding == "ingress" || !validHost(v) {
+			if !ok || binding == "" || binding == "ingress" || v == "" {
+				continue
+			}
+			if !validHost(v) {
+				p.Invalid = append(p.Invalid, k)
 				continue
 			}
 			p.Addresses[binding] = v
 		}
+		sort.Strings(p.Invalid)
 		out = append(out, p)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return unitLess(out[i].Unit, out[j].Unit) })

@@ -102,6 +102,7 @@ func TestParseEdgeCases(t *testing.T) {
 			"panko/0": {"private-address": "10.0.0.1", "public-address": "not an address", "internal-address": strings.Repeat("a", 10<<20)},
 		}, []string{"panko/0"}, func(t *testing.T, ps []Peer) {
 			assert.Equal(t, map[string]string{BindingPrivate: "10.0.0.1"}, ps[0].Addresses)
+			assert.Equal(t, []string{"internal-address", "public-address"}, ps[0].Invalid, "named, sorted")
 		}},
 		{"unit without data", map[string]map[string]string{"panko/3": nil}, []string{"panko/3"}, func(t *testing.T, ps []Peer) {
 			assert.Equal(t, "", ps[0].Address(BindingPublic))
