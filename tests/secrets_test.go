@@ -286,6 +286,8 @@ func unitFileRules() []fileRule {
 		{Pattern: "usr/local/share/ca-certificates/panko.crt", Mode: 0o644, Owner: "root", Group: "root"},
 		{Pattern: "etc/ssl/certs/*", Mode: 0o644, Owner: "root", Group: "root"},
 		{Pattern: "var/log/panko/panko-upgrade.log", Mode: 0o640, Owner: "root", Group: "root"},
+		// Created by the charm for the API (user panko) before panko-dbsync runs.
+		{Pattern: "var/log/panko/panko-api.log", Mode: 0o640, Owner: "panko", Group: "panko"},
 		{Pattern: "var/lib/charm-panko/*", Mode: 0o600, Owner: "root", Group: "root"},
 		{Pattern: "etc/apt/sources.list", Mode: 0o644, Owner: "root", Group: "root"},
 		{Pattern: "etc/apt/sources.list.d/*", Mode: 0o644, Owner: "root", Group: "root"},

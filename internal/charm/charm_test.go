@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io/fs"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
 const (
@@ -529,4 +531,39 @@ func TestAPILogCreatedForPankoBeforeDBSync(t *testing.T) {
 	require.NoError(t, err)
 	f, _ = h.File(APILogFile)
 	assert.Equal(t, "2026-12-07 a line\n", string(f.Data), "an existing log is kept")
+}
+
+// percona-cluster with access-network grants only a hostname inside that
+// CIDR and ignores the others (hooks/percona_hooks.py, shared_db_changed);
+// charm-helpers' SharedDBContext re-sends hostname from the unit's address
+// in the network and uses the database only once it answered again.
+func TestSharedDBAccessNetwork(t *testing.T) {
+	f := relfixture.Read(t, "percona-shared-db.json")
+	v := f.Variants["access_network"]
+	bag := maps.Clone(f.Remote.Units["percona-cluster/0"])
+	maps.Copy(bag, v.RemoteUnitOverrides)
+	bag["allowed_units"] = "panko/0"
+	cidr := v.RemoteUnitOverrides["access-network"]
+	require.Equal(t, "10.30.0.0/24", cidr)
+	percona := jujutest.Relation{ID: "shared-db:1", RemoteUnits: map[string]map[string]string{"percona-cluster/0": bag},
+		LocalUnit: map[string]string{"database": "panko", "username": "panko", "hostname": "10.5.0.10"}}
+	w := newWorld(true, percona, keystoneReady())
+	w.juju.Networks["internal"] = netInfoCIDR("10.30.0.10", cidr)
+
+	tools, h, err := w.run(t, hook("shared-db-relation-changed"))
+	require.NoError(t, err)
+	own, _ := tools.RelationData("shared-db:1")
+	assert.Equal(t, "10.30.0.10", own["hostname"], "hostname from the address inside access-network")
+	st, msg := tools.Status()
+	assert.Equal(t, "waiting", st)
+	assert.Contains(t, msg, "'shared-db' incomplete", "not before percona answered the new hostname")
+	assert.Zero(t, h.Runs("panko-dbsync"))
+
+	w.carry(tools, h)
+	tools, h, err = w.run(t, hook("shared-db-relation-changed"))
+	require.NoError(t, err)
+	st, msg = tools.Status()
+	assert.Equal(t, [2]string{"active", "Unit is ready"}, [2]string{st, msg})
+	conf, _ := h.File(PankoConf)
+	assert.True(t, strings.Contains(string(conf.Data), "@10.30.0.130:3306/panko?"), "percona's db_host in the access network (content not shown: it holds passwords)")
 }

@@ -96,7 +96,7 @@ func leaving(d Deps) (bool, error) {
 	if d.Env.DepartingUnit == "" || d.Env.DepartingUnit != d.Env.Unit {
 		return false, nil
 	}
-	if _, err := d.Host.WriteFile(DyingMarker, []byte(d.Env.Unit+"\n"), 0o644, "root", "root"); err != nil {
+	if _, err := d.Host.WriteFile(DyingMarker, []byte(d.Env.Unit+"\n"), 0o600, "root", "root"); err != nil {
 		return true, fmt.Errorf("mark the unit dying: %w", err)
 	}
 	logf(d, juju.LevelInfo, "%s is being removed: it publishes nothing more on its relations", d.Env.Unit)

@@ -3,10 +3,12 @@ package charm
 import (
 	"fmt"
 	"io/fs"
+	"net"
 	"sort"
 	"strings"
 
 	"github.com/openstack-charmers/charm-panko/internal/config"
+	"github.com/openstack-charmers/charm-panko/internal/juju"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 	"github.com/openstack-charmers/charm-panko/internal/relation/eventservice"
 	"github.com/openstack-charmers/charm-panko/internal/relation/hacluster"
@@ -356,17 +358,49 @@ func planSharedDB(in Inputs, p *Plan, st *status.Collector) (shareddb.Reply, boo
 		return shareddb.Reply{}, false
 	}
 	rel := rels[0]
-	publish(p, rel, shareddb.Request(in.Addresses[SharedDB]))
 	reply, err := shareddb.Parse(in.Unit, rel.UnitBags())
+	host := in.Addresses[SharedDB]
+	if a := addressIn(in.Networks, reply.AccessNetwork); err == nil && a != "" {
+		// As charm-helpers' SharedDBContext: percona-cluster grants only
+		// a hostname inside its access-network.
+		host = a
+	}
+	publish(p, rel, shareddb.Request(host))
 	if err != nil {
 		st.Add(status.Blocked, fmt.Sprintf("'%s' data from %s is invalid: %v", SharedDB, rel.RemoteApp, err))
 		return reply, false
 	}
-	if !reply.Ready {
+	// With an access-network the answer counts only once the database has
+	// seen the hostname inside it: after asking again, wait for its answer.
+	if !reply.Ready || (reply.AccessNetwork != "" && rel.Local[shareddb.KeyHostname] != host) {
 		st.Incomplete(SharedDB)
 		return reply, false
 	}
 	return reply, true
+}
+
+// addressIn returns this unit's first address inside cidr on any binding
+// read (bindings in name order), or "" when there is none or cidr is empty.
+func addressIn(networks map[string]juju.NetworkInfo, cidr string) string {
+	_, ipnet, err := net.ParseCIDR(cidr)
+	if err != nil {
+		return ""
+	}
+	names := make([]string, 0, len(networks))
+	for name := range networks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, ba := range networks[name].BindAddresses {
+			for _, a := range ba.Addresses {
+				if ip := net.ParseIP(a.Value); ip != nil && ipnet.Contains(ip) {
+					return a.Value
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // planKeystone registers the endpoints and reads the credentials.

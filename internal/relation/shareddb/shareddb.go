@@ -78,8 +78,11 @@ type Reply struct {
 	AllowedUnits []string // client units that have a grant
 	SSLCA        []byte   // PEM CA chain (base64-decoded ssl_ca), nil when absent
 	WaitTimeout  int      // server wait_timeout in seconds, 0 when absent
-	Ready        bool     // the database can be used by this unit
-	Reason       string   // why not ready; never contains the password
+	// AccessNetwork is percona-cluster's access-network CIDR ("" when
+	// absent): it grants only requests whose hostname lies inside.
+	AccessNetwork string
+	Ready         bool   // the database can be used by this unit
+	Reason        string // why not ready; never contains the password
 }
 
 // Parse reads the reply for the local unit from the remote units' bags.
@@ -110,7 +113,7 @@ func Parse(unit string, bags []Bag) (Reply, error) {
 
 // decode validates and converts every reply value present in merged.
 func (r *Reply) decode(merged map[string]string) error {
-	for _, k := range []string{KeyDBHost, KeyDBPort, KeyPassword, KeyWaitTimeout} {
+	for _, k := range []string{KeyDBHost, KeyDBPort, KeyPassword, KeyWaitTimeout, KeyAccessNetwork} {
 		if len(merged[k]) > maxShortValue {
 			return fmt.Errorf("%s is too long (%d bytes)", k, len(merged[k]))
 		}
@@ -132,6 +135,12 @@ func (r *Reply) decode(merged map[string]string) error {
 			return fmt.Errorf("db_port %q is not a TCP port", clip(p))
 		}
 		r.Port = port
+	}
+	if n := merged[KeyAccessNetwork]; n != "" {
+		if _, _, err := net.ParseCIDR(n); err != nil {
+			return fmt.Errorf("access-network %q is not a CIDR", clip(n))
+		}
+		r.AccessNetwork = n
 	}
 	if w := merged[KeyWaitTimeout]; w != "" {
 		n, err := strconv.Atoi(w)

@@ -196,6 +196,7 @@ func TestParseMalformed(t *testing.T) {
 		{"db_host with spaces", Bag{KeyDBHost: "db host"}, "db_host"},
 		{"db_host with url syntax", Bag{KeyDBHost: "a@b/c"}, "db_host"},
 		{"negative wait_timeout", Bag{KeyWaitTimeout: "-5"}, "wait_timeout"},
+		{"access-network not a CIDR", Bag{KeyAccessNetwork: "10.30.0.0/33"}, "access-network"},
 		{"10 MB password", Bag{KeyPassword: huge}, "password is too long"},
 		{"10 MB allowed_units", Bag{KeyAllowedUnits: huge}, "allowed_units is too long"},
 		{"10 MB ssl_ca", Bag{KeySSLCA: huge}, "ssl_ca is too long"},
