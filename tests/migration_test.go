@@ -52,4 +52,36 @@ func TestStoryNewEmptyDatabase(t *testing.T) {
 		assert.Equal(t, 0, countCommand(commandsRun(t, m, "panko/1"), "panko-dbsync"), "the other unit never syncs")
 		assert.Equal(t, pankoTables(), tablesOf(t, db, "panko"))
 	})
+
+	// The database stops: running services reconnect by themselves, so the
+	// units keep them running and wait; once it is back, the next hook says
+	// ready without restarting anything.
+	step(t, "database outage: services keep running, then ready without a restart", func(t *testing.T) {
+		restarts := map[string]map[string]int{}
+		for _, u := range units {
+			restarts[u] = machineState(t, m, u).Restarts
+		}
+		require.NoError(t, m.StopDatabase(ctx))
+		for _, u := range units {
+			require.NoError(t, m.Fire(ctx, u, "config-changed", -1, ""))
+			require.NoError(t, m.Fire(ctx, u, "update-status", -1, ""))
+		}
+		settle(t, m)
+		for _, u := range units {
+			st, msg := workload(t, m, u)
+			assert.Equal(t, "waiting", st, u)
+			assert.Contains(t, msg, "Database not reachable: ", u)
+			assert.Equal(t, allServices(running), serviceStates(t, m, u), u)
+		}
+
+		require.NoError(t, m.StartDatabase(ctx))
+		for _, u := range units {
+			require.NoError(t, m.Fire(ctx, u, "update-status", -1, ""))
+		}
+		settle(t, m)
+		requireReady(t, m, units...)
+		for _, u := range units {
+			assert.Equal(t, restarts[u], machineState(t, m, u).Restarts, "%s restarted nothing", u)
+		}
+	})
 }

@@ -73,6 +73,9 @@ type Model struct {
 	lock   *os.File
 	charms map[string]*charmInfo
 	db     *mariadb.Server
+	// stopped holds where the private MariaDB listened while StopDatabase
+	// keeps it down; nil otherwise.
+	stopped *mariadb.Options
 }
 
 // Open opens (creating if needed) the model in dir with default options.

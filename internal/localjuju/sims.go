@@ -2,6 +2,7 @@ package localjuju
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -53,6 +54,9 @@ func (m *Model) ensureDB(ctx context.Context) (string, error) {
 	if m.st.MySQLDSN != "" {
 		return m.st.MySQLDSN, nil
 	}
+	if m.stopped != nil {
+		return "", errors.New("the model's MariaDB is stopped (StopDatabase)")
+	}
 	if m.db == nil {
 		// The mysql-router flavour answers db_host=127.0.0.1 when the server
 		// also listens there; that needs 127.0.0.1:3306 free.
@@ -70,6 +74,39 @@ func (m *Model) ensureDB(ctx context.Context) (string, error) {
 		m.db = srv
 	}
 	return m.db.DSN, nil
+}
+
+// StopDatabase stops the model's private MariaDB, the server every mysql
+// application of the model stands for: a database outage. StartDatabase
+// brings it back on the same addresses and ports, so the relation data
+// stays true.
+func (m *Model) StopDatabase(ctx context.Context) error {
+	if m.st.MySQLDSN != "" {
+		return errors.New("stop database: the model uses an external server (--mysql-dsn)")
+	}
+	if _, err := m.ensureDB(ctx); err != nil {
+		return err
+	}
+	opts := mariadb.Options{Addr: m.db.Addr, Port: m.db.Port, RouterPort: m.db.RouterPort,
+		LoopbackRouter: m.db.RouterAddr != m.db.Addr}
+	if err := m.db.Stop(); err != nil {
+		return fmt.Errorf("stop database: %w", err)
+	}
+	m.db, m.stopped = nil, &opts
+	return nil
+}
+
+// StartDatabase starts the MariaDB StopDatabase stopped.
+func (m *Model) StartDatabase(ctx context.Context) error {
+	if m.stopped == nil {
+		return nil
+	}
+	srv, err := mariadb.Start(ctx, m.mariadbDir(), *m.stopped)
+	if err != nil {
+		return fmt.Errorf("start database: %w", err)
+	}
+	m.db, m.stopped = srv, nil
+	return nil
 }
 
 // loopbackPortFree reports whether 127.0.0.1:port can be bound.
