@@ -190,19 +190,26 @@ func TestSeriesUpgrade(t *testing.T) {
 	st, msg := tools.Status()
 	assert.Equal(t, "blocked", st)
 	assert.Equal(t, "Ready for do-release-upgrade and reboot. Set complete when finished.", msg)
+	for _, s := range managedServices {
+		assert.Equal(t, [2]bool{false, false}, [2]bool{h.State().Services[s].Active, h.State().Services[s].Enabled}, "%s stopped and disabled across the reboot", s)
+	}
 	w.host = h.State()
-	tools, h, err = w.run(t, hook("config-changed"))
-	require.NoError(t, err)
-	st, _ = tools.Status()
-	assert.Equal(t, "blocked", st, "the series upgrade status stays")
-	assert.False(t, h.State().Services["apache2"].Active, "no hook starts services during a series upgrade")
-	w.host = h.State()
+	for _, ev := range []string{"config-changed", "leader-settings-changed", "shared-db-relation-changed", "update-status"} {
+		tools, h, err = w.run(t, hook(ev))
+		require.NoError(t, err)
+		st, msg = tools.Status()
+		assert.Equal(t, [2]string{"blocked", "Ready for do-release-upgrade and reboot. Set complete when finished."}, [2]string{st, msg}, "%s keeps the series upgrade status", ev)
+		assert.False(t, h.State().Services["apache2"].Active, "%s starts no service during a series upgrade", ev)
+		w.host = h.State()
+	}
 
 	tools, h, err = w.run(t, hook("post-series-upgrade"))
 	require.NoError(t, err)
 	st, _ = tools.Status()
 	assert.Equal(t, "active", st)
-	assert.True(t, h.State().Services["apache2"].Active)
+	for _, s := range managedServices {
+		assert.Equal(t, [2]bool{true, true}, [2]bool{h.State().Services[s].Active, h.State().Services[s].Enabled}, "%s back after post-series-upgrade", s)
+	}
 }
 
 func TestPackagesPerRelease(t *testing.T) {
