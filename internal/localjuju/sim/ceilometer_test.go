@@ -34,22 +34,10 @@ func loadCeilometerFixture(t *testing.T) ceilometerFixture {
 	return f
 }
 
-// pipelineDoc is the part of event_pipeline.yaml the tests read.
-type pipelineDoc struct {
-	Sources []struct {
-		Name  string   `yaml:"name"`
-		Sinks []string `yaml:"sinks"`
-	} `yaml:"sources"`
-	Sinks []struct {
-		Name       string   `yaml:"name"`
-		Publishers []string `yaml:"publishers"`
-	} `yaml:"sinks"`
-}
-
 // sinkPublishers maps each sink the event source feeds to its publishers.
 func sinkPublishers(t *testing.T, raw string) map[string][]string {
 	t.Helper()
-	var doc pipelineDoc
+	var doc pipelineDocument
 	require.NoError(t, yaml.Unmarshal([]byte(raw), &doc))
 	require.Len(t, doc.Sources, 1)
 	all := map[string][]string{}
