@@ -5,8 +5,6 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN := bin/panko-charm
 LOCALJUJU := bin/localjuju
 GOFLAGS_BUILD := -trimpath -ldflags='-s -w'
-# Debian packages the tests use: a real MariaDB, Apache with mod_wsgi, haproxy.
-TEST_PACKAGES := mariadb-server mariadb-client apache2 libapache2-mod-wsgi-py3 haproxy python3-oslo.config python3-sqlalchemy python3-pymysql
 
 .PHONY: all build localjuju hooks check-hooks docs charm test unit lint vet staticcheck deps demo bench fuzz functional clean
 
@@ -32,14 +30,8 @@ charm: build ## panko.charm
 	$(GO) run ./cmd/charmpack archive $(BIN) build/charm panko.charm
 	@echo "built panko.charm"
 
-deps: ## install the Debian packages the tests need (as root)
-	@missing=""; for p in $(TEST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
-	fi
+deps: ## install the Debian packages the tests need (as root; see scripts/deps.sh)
+	./scripts/deps.sh
 
 vet:
 	$(GO) vet ./...
