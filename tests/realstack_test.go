@@ -264,14 +264,7 @@ func startRealStack(t *testing.T, m *localjuju.Model, unit string, ca []byte) *r
 
 	require.NoError(t, sb.Spawn("apache2", []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/bin/sh", "-ec",
 		`. /etc/apache2/envvars; mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR"; exec apache2 -D FOREGROUND`))
-	hap := []string{"/bin/sh", "-ec", `mkdir -p /run/haproxy; exec haproxy -f /etc/haproxy/haproxy.cfg -db "$@"`, "haproxy"}
-	if n := haproxyConnLimit(t, readAll(t, filepath.Join(root, "etc/haproxy/haproxy.cfg"))); n > 0 {
-		// This machine's hard limit on open files is below what the
-		// rendered maxconn needs (haproxy refuses to start): -n lowers
-		// maxconn for this run only.
-		hap = append(hap, "-n", strconv.Itoa(n))
-	}
-	require.NoError(t, sb.Spawn("haproxy", []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, hap...))
+	spawnHAProxy(t, sb, root)
 	return s
 }
 
@@ -481,12 +474,17 @@ func (s *realStack) get(t *testing.T, url, token string) (int, http.Header, []by
 	return resp.StatusCode, resp.Header, body
 }
 
-// waitBackends waits until haproxy's statistics show every server of the
-// panko-api backend UP, and returns their states.
+// waitBackends waits until the real stack's haproxy shows every server
+// of the panko-api backend UP, and returns their states.
 func (s *realStack) waitBackends(t *testing.T, root string, timeout time.Duration) map[string]string {
 	t.Helper()
-	cfg := readAll(t, filepath.Join(root, "etc/haproxy/haproxy.cfg"))
-	var bind, auth string
+	return waitBackends(t, s.client, root, timeout, s.output)
+}
+
+// haproxyStats returns the address and the user and password of the
+// statistics listener of a rendered haproxy.cfg.
+func haproxyStats(t *testing.T, cfg string) (bind, user, pass string) {
+	t.Helper()
 	inStats := false
 	for _, line := range strings.Split(cfg, "\n") {
 		f := strings.Fields(line)
@@ -496,12 +494,39 @@ func (s *realStack) waitBackends(t *testing.T, root string, timeout time.Duratio
 		case inStats && len(f) == 2 && f[0] == "bind":
 			bind = f[1]
 		case inStats && len(f) == 3 && f[0] == "stats" && f[1] == "auth":
-			auth = f[2]
+			user, pass, _ = strings.Cut(f[2], ":")
 		}
 	}
 	require.NotEmpty(t, bind, "haproxy.cfg has a stats listener")
-	user, pass, _ := strings.Cut(auth, ":")
 	registerSecrets(t, secret{Label: "haproxy stats password", Value: pass})
+	return bind, user, pass
+}
+
+// haproxyServers returns the servers (name: address) of the panko-api
+// backend of a rendered haproxy.cfg.
+func haproxyServers(t *testing.T, cfg string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	in := false
+	for _, line := range strings.Split(cfg, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 0 && (f[0] == "global" || f[0] == "defaults" || f[0] == "frontend" || f[0] == "backend" || f[0] == "listen"):
+			in = len(f) == 2 && f[0] == "backend" && f[1] == "panko-api"
+		case in && len(f) >= 3 && f[0] == "server":
+			out[f[1]] = f[2]
+		}
+	}
+	require.NotEmpty(t, out, "haproxy.cfg has panko-api servers")
+	return out
+}
+
+// waitBackends waits until haproxy's statistics (read through client)
+// show every server of the panko-api backend UP, and returns their
+// states; diag adds to a failure.
+func waitBackends(t *testing.T, client *http.Client, root string, timeout time.Duration, diag func() string) map[string]string {
+	t.Helper()
+	bind, user, pass := haproxyStats(t, readAll(t, filepath.Join(root, "etc/haproxy/haproxy.cfg")))
 	deadline := time.Now().Add(timeout)
 	last := ""
 	for {
@@ -509,7 +534,7 @@ func (s *realStack) waitBackends(t *testing.T, root string, timeout time.Duratio
 		req, err := http.NewRequest(http.MethodGet, "http://"+bind+"/;csv", nil)
 		require.NoError(t, err)
 		req.SetBasicAuth(user, pass)
-		resp, err := s.client.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			last = err.Error()
 		} else {
@@ -531,10 +556,24 @@ func (s *realStack) waitBackends(t *testing.T, root string, timeout time.Duratio
 			return states
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("haproxy's panko-api servers are %v after %s (statistics: %s), want all UP\n%s", states, timeout, last, s.output())
+			t.Fatalf("haproxy's panko-api servers are %v after %s (statistics: %s), want all UP\n%s", states, timeout, last, diag())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// spawnHAProxy starts the real haproxy on the sandbox's
+// /etc/haproxy/haproxy.cfg (the unit's rendered file).
+func spawnHAProxy(t *testing.T, sb *sandbox.Sandbox, root string) {
+	t.Helper()
+	hap := []string{"/bin/sh", "-ec", `mkdir -p /run/haproxy; exec haproxy -f /etc/haproxy/haproxy.cfg -db "$@"`, "haproxy"}
+	if n := haproxyConnLimit(t, readAll(t, filepath.Join(root, "etc/haproxy/haproxy.cfg"))); n > 0 {
+		// This machine's hard limit on open files is below what the
+		// rendered maxconn needs (haproxy refuses to start): -n lowers
+		// maxconn for this run only.
+		hap = append(hap, "-n", strconv.Itoa(n))
+	}
+	require.NoError(t, sb.Spawn("haproxy", []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, hap...))
 }
 
 // openstack runs the operator's `openstack` command in the sandbox as
@@ -594,4 +633,10 @@ type eventJSON struct {
 	Traits    []struct {
 		Name, Type, Value string
 	} `json:"traits"`
+}
+
+// fileMissing says why p does not exist, or nil.
+func fileMissing(p string) error {
+	_, err := os.Stat(p)
+	return err
 }

@@ -1,63 +1,13 @@
 package render
 
 import (
-	"io"
 	"net"
-	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/openstack-charmers/charm-panko/internal/openstack"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/live"
 )
-
-// releasePanko is a stand-in for the real Panko API of one release, written
-// from what the real service answers without a token: from Wallaby
-// /healthcheck is 200; before Wallaby /healthcheck is 404; on Ocata every
-// path, / included, is 401 without X-Auth-Token; otherwise / is 200 (the
-// versions document).
-type releasePanko struct {
-	release string
-	mu      sync.Mutex
-	// http11Host counts requests made with HTTP/1.1 and a Host header.
-	http11Host int
-	// requests counts every request.
-	requests int
-}
-
-func (p *releasePanko) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p.mu.Lock()
-	p.requests++
-	if r.ProtoAtLeast(1, 1) && r.Host != "" {
-		p.http11Host++
-	}
-	p.mu.Unlock()
-	if p.release == "ocata" && r.Header.Get("X-Auth-Token") == "" {
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	wallaby := openstack.Compare(p.release, "wallaby") >= 0
-	switch r.URL.Path {
-	case "/healthcheck":
-		if !wallaby {
-			http.NotFound(w, r)
-			return
-		}
-		io.WriteString(w, "OK")
-	case "/":
-		io.WriteString(w, `{"versions": {"values": []}}`)
-	default:
-		w.WriteHeader(http.StatusUnauthorized)
-	}
-}
-
-func (p *releasePanko) counts() (requests, http11Host int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.requests, p.http11Host
-}
 
 // TestHAProxyLiveHealthCheckPerRelease renders haproxy.cfg for a release,
 // runs the real haproxy in front of a stand-in of that release's Panko API
@@ -67,7 +17,10 @@ func TestHAProxyLiveHealthCheckPerRelease(t *testing.T) {
 	bin := needBinary(t, "haproxy", "haproxy")
 	for _, release := range []string{"ocata", "queens", "ussuri", "wallaby"} {
 		t.Run(release, func(t *testing.T) {
-			p := &releasePanko{release: release}
+			p, err := live.NewPankoStandIn(release)
+			if err != nil {
+				t.Fatal(err)
+			}
 			l, err := net.Listen("tcp", "127.0.0.2:0")
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +44,7 @@ func TestHAProxyLiveHealthCheckPerRelease(t *testing.T) {
 			// haproxy may show a server UP before its checks have failed
 			// "fall" (3) times: wait for three checks, then look again.
 			deadline := time.Now().Add(20 * time.Second)
-			for n, _ := p.counts(); n < 3 && time.Now().Before(deadline); n, _ = p.counts() {
+			for n, _ := p.Counts(); n < 3 && time.Now().Before(deadline); n, _ = p.Counts() {
 				time.Sleep(100 * time.Millisecond)
 			}
 			st, err := h.serverStatus()
@@ -102,7 +55,7 @@ func TestHAProxyLiveHealthCheckPerRelease(t *testing.T) {
 				t.Errorf("after three health checks panko-0 is %q, want UP", st["panko-0"])
 			}
 
-			n, good := p.counts()
+			n, good := p.Counts()
 			if n == 0 || good != n {
 				t.Errorf("%d of %d health checks were HTTP/1.1 with a Host header, want all", good, n)
 			}
