@@ -271,11 +271,11 @@ func dbSync(ctx context.Context, p Plan, d Deps) error {
 	if _, err := d.Host.Run(ctx, argv, dbSyncTimeout); err != nil {
 		return fmt.Errorf("panko-dbsync: %s", redact(err.Error(), p.DB.Password))
 	}
-	ok, err := d.DB.SchemaCurrent(ctx, *p.DB)
+	schema, err := d.DB.Schema(ctx, *p.DB)
 	if err != nil {
 		return fmt.Errorf("check schema: %s", redact(err.Error(), p.DB.Password))
 	}
-	if !ok {
+	if !schema.CurrentFor(p.Release) {
 		return fmt.Errorf("panko-dbsync finished but the schema is not current (see %s)", DBSyncLog)
 	}
 	// db-synced-at changes with every sync, so the other units hear of a

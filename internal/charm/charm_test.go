@@ -36,11 +36,19 @@ type fakeDB struct {
 	pingErr error
 	pings   int
 	schema  bool
+	// traitInt is trait_int.value's type when schema is set ("" is bigint).
+	traitInt string
 }
 
 func (f *fakeDB) Ping(context.Context, shareddb.Reply) error { f.pings++; return f.pingErr }
-func (f *fakeDB) SchemaCurrent(context.Context, shareddb.Reply) (bool, error) {
-	return f.schema, nil
+func (f *fakeDB) Schema(context.Context, shareddb.Reply) (Schema, error) {
+	if !f.schema {
+		return Schema{Missing: schemaTables}, nil
+	}
+	if f.traitInt != "" {
+		return Schema{TraitIntValue: f.traitInt}, nil
+	}
+	return Schema{TraitIntValue: "bigint"}, nil
 }
 
 // world is one unit before a hook: Juju's view, the machine and the database.
@@ -427,6 +435,58 @@ func TestNewEmptyDatabaseGetsSchema(t *testing.T) {
 		assert.Equal(t, "waiting", st)
 		assert.Equal(t, "Waiting for database sync by the leader", msg)
 	})
+}
+
+// TestSchemaCurrentFor: the schema each release's panko-dbsync creates.
+// Panko 2.0.0 (Ocata) has trait_int.value as an int; Pike's "support big
+// integer traits" migration (c3955547bff2, 2017-07) made it a bigint, the
+// type metadata.create_all creates from Panko 3.0.0 on (see the design's
+// panko-service.md for the tables).
+func TestSchemaCurrentFor(t *testing.T) {
+	all := Schema{TraitIntValue: "bigint"}
+	ocata := Schema{TraitIntValue: "int"}
+	tests := []struct {
+		release string
+		schema  Schema
+		want    bool
+	}{
+		{"ocata", ocata, true},
+		{"ocata", all, true},
+		{"pike", ocata, false},
+		{"pike", all, true},
+		{"wallaby", all, true},
+		{"wallaby", ocata, false},
+		{"wallaby", Schema{Missing: []string{"trait_int"}}, false},
+		{"ocata", Schema{Missing: []string{"event"}, TraitIntValue: "int"}, false},
+		{"ussuri", Schema{TraitIntValue: "varchar"}, false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, tt.schema.CurrentFor(tt.release), "%s with %+v", tt.release, tt.schema)
+	}
+}
+
+// TestOcataIntTraitsAreCurrent: an Ocata leader whose panko-dbsync made
+// trait_int.value an int is ready, and does not sync again on every hook.
+func TestOcataIntTraitsAreCurrent(t *testing.T) {
+	w := ready(t, true)
+	w.host.Files[OSRelease] = hosttest.File{Data: []byte("VERSION_CODENAME=xenial\n"), Mode: 0o644, Owner: "root", Group: "root"}
+	w.host.Available = available("2:2.0.0-0ubuntu1~cloud0")
+	w.juju.Config = map[string]any{"openstack-origin": "cloud:xenial-ocata"}
+	w.db.traitInt = "int"
+	tools, h, err := w.run(t, hook("install"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, h.Runs("panko-dbsync"))
+	st, msg := tools.Status()
+	assert.Equal(t, "active", st)
+	assert.Equal(t, "Unit is ready", msg)
+
+	w.carry(tools, h)
+	tools, h, err = w.run(t, hook("update-status"))
+	require.NoError(t, err)
+	assert.Zero(t, h.Runs("panko-dbsync"), "Ocata's schema is current: no sync on every hook")
+	st, msg = tools.Status()
+	assert.Equal(t, "active", st)
+	assert.Equal(t, "Unit is ready", msg)
 }
 
 // TestDatabaseBlipKeepsServing: a ready unit whose database stops

@@ -84,14 +84,14 @@ func diagnose(ctx context.Context, d Deps) error {
 		add("database", false, "%s not reachable: %s", reply.Addr(), redact(err.Error(), reply.Password))
 	} else {
 		add("database", true, "%s reachable", reply.Addr())
-		current, err := d.DB.SchemaCurrent(ctx, reply)
+		schema, err := d.DB.Schema(ctx, reply)
 		switch {
 		case err != nil:
 			add("schema", false, "cannot read schema: %s", redact(err.Error(), reply.Password))
-		case !current:
-			add("schema", false, "schema is not current: run panko-dbsync on the leader")
+		case !schema.CurrentFor(release):
+			add("schema", false, "schema is not current for %s: run panko-dbsync on the leader", release)
 		default:
-			add("schema", true, "six tables present, trait_int.value is bigint")
+			add("schema", true, "six tables present, trait_int.value is %s", schema.TraitIntValue)
 		}
 	}
 

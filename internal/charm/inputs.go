@@ -111,10 +111,10 @@ type Inputs struct {
 	DBReachable error
 	// DBChecked says whether DBReachable was probed.
 	DBChecked bool
-	// SchemaCurrent says whether the database holds the schema
-	// panko-dbsync creates (read once the database answered): the
-	// database, not the db-synced leader setting, is the truth.
-	SchemaCurrent bool
+	// Schema is what the database holds of panko-dbsync's schema (read
+	// once the database answered): the database, not the db-synced leader
+	// setting, is the truth.
+	Schema Schema
 	// Networks is network-get's answer per binding read.
 	Networks map[string]juju.NetworkInfo
 	// Now is the time of the hook (certificate checks).
@@ -260,11 +260,11 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 		logf(d, juju.LevelWarning, "database %s not reachable: %s", reply.Addr(), redact(in.DBReachable.Error(), reply.Password))
 		return
 	}
-	current, err := d.DB.SchemaCurrent(ctx, reply)
+	schema, err := d.DB.Schema(ctx, reply)
 	if err != nil {
 		logf(d, juju.LevelWarning, "cannot read the schema of %s: %s", reply.Addr(), redact(err.Error(), reply.Password))
 	}
-	in.SchemaCurrent = current
+	in.Schema = schema
 }
 
 // readRelations reads every relation of endpoint: this unit's bag and, with

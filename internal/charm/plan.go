@@ -238,7 +238,7 @@ func plan(in Inputs) Plan {
 		st.Add(status.Waiting, fmt.Sprintf("Database not reachable: %s", db.Addr()))
 		ready = false
 	}
-	if reachable && !(in.SchemaCurrent && schemaSynced(in, release)) {
+	if reachable && !(in.Schema.CurrentFor(release) && schemaSynced(in, release)) {
 		if in.Leader {
 			p.DBSync, p.DB = true, &db
 		} else {

@@ -13,8 +13,10 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +24,9 @@ import (
 )
 
 // pankoSchema is the schema the real panko-dbsync (Panko 10, metadata.create_all) creates on
-// MariaDB, as dumped by mariadb-dump. schemaStatements makes it idempotent.
+// MariaDB, as dumped by mariadb-dump. schemaStatements makes it idempotent. It serves as the
+// stand-in for the releases whose Panko cannot be installed here (see standInSchema); the
+// release installed here (Debian's python3-panko) runs the real panko-dbsync.
 //
 //go:embed panko-schema.sql
 var pankoSchema string
@@ -220,9 +224,10 @@ func dbConfig(conn, root string) (*mysql.Config, dbTarget, error) {
 	return cfg, target, nil
 }
 
-// applySchema creates the panko tables that are missing and checks the result.
-func applySchema(ctx context.Context, cfg *mysql.Config) error {
-	stmts, err := schemaStatements(pankoSchema)
+// applySchema creates the panko tables of the schema dump that are missing
+// and checks the result.
+func applySchema(ctx context.Context, cfg *mysql.Config, schema string) error {
+	stmts, err := schemaStatements(schema)
 	if err != nil {
 		return err
 	}
@@ -255,8 +260,10 @@ func applySchema(ctx context.Context, cfg *mysql.Config) error {
 	return nil
 }
 
-// pankoDBSync is panko-dbsync [--config-file F]… [--log-file F]: it reads [database] connection
-// and creates the panko schema in that database. It never prints the password.
+// pankoDBSync is panko-dbsync [--config-file F]… [--log-file F]. When the unit's Panko is the
+// one installed on this machine, it runs the real panko-dbsync on the unit's files; otherwise it
+// reads [database] connection and creates the stand-in schema of the unit's release in that
+// database. It never prints the password.
 func (m *machine) pankoDBSync(args []string) int {
 	a, err := parseDBSyncArgs(args)
 	if err != nil {
@@ -293,15 +300,174 @@ func (m *machine) pankoDBSync(args []string) int {
 	if err != nil {
 		return m.dbsyncFail(logw, "", err)
 	}
+	major := 0
+	if st, err := m.snapshot(); err == nil {
+		major = unitPankoMajor(st)
+	}
+	if major != 0 && major == hostPankoMajor() {
+		return m.realDBSync(a, files, conn, cfg.Passwd)
+	}
+	schema, err := standInSchema(major)
+	if err != nil {
+		return m.dbsyncFail(logw, "", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
 	start := time.Now()
-	if err := applySchema(ctx, cfg); err != nil {
+	if err := applySchema(ctx, cfg, schema); err != nil {
 		return m.dbsyncFail(logw, cfg.Passwd, fmt.Errorf("%s: %w", target, err))
 	}
-	dbsyncLog(logw, "INFO", fmt.Sprintf("panko schema current in %s (%d tables, %s)", target,
-		len(pankoTables()), time.Since(start).Round(time.Millisecond)))
+	dbsyncLog(logw, "INFO", fmt.Sprintf("panko schema current in %s (%d tables, %s; stand-in schema of Panko %s)", target,
+		len(pankoTables()), time.Since(start).Round(time.Millisecond), standInName(major)))
 	return 0
+}
+
+// realDBSyncPath is the real panko-dbsync of the Panko installed on this
+// machine (Debian's python3-panko).
+const realDBSyncPath = "/usr/bin/panko-dbsync"
+
+// hostPankoMajor returns the major version of the Panko installed on this
+// machine, or 0 when the real panko-dbsync is not there.
+func hostPankoMajor() int {
+	if _, err := os.Stat(realDBSyncPath); err != nil {
+		return 0
+	}
+	out, err := exec.Command("dpkg-query", "-W", "-f=${Version}", "python3-panko").Output()
+	if err != nil {
+		return 0
+	}
+	return packageMajor(string(out))
+}
+
+// unitPankoMajor returns the major version of the Panko the unit
+// installed (its panko-common), or 0.
+func unitPankoMajor(st *State) int {
+	return packageMajor(st.Packages["panko-common"])
+}
+
+// packageMajor is the upstream major version of a Debian version string
+// ("1:9.0.0-0ubuntu1~cloud0" is 9), or 0.
+func packageMajor(v string) int {
+	if _, rest, ok := strings.Cut(v, ":"); ok {
+		v = rest
+	}
+	digits, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// standInSchema is the schema the stand-in creates for a Panko major
+// version that cannot run here: the dump of Panko's metadata.create_all,
+// with trait_int.value an int before Panko 3.0.0 (Pike's "support big
+// integer traits" migration made it a bigint).
+func standInSchema(major int) (string, error) {
+	if major == 0 || major >= 3 {
+		return pankoSchema, nil
+	}
+	const bigint, integer = "`value` bigint(20) DEFAULT NULL", "`value` int(11) DEFAULT NULL"
+	if strings.Count(pankoSchema, bigint) != 1 {
+		return "", errors.New("schema dump: trait_int.value not found once")
+	}
+	return strings.Replace(pankoSchema, bigint, integer, 1), nil
+}
+
+// standInName names the stand-in's schema for the log.
+func standInName(major int) string {
+	if major == 0 {
+		return "3.0.0 and later"
+	}
+	return strconv.Itoa(major) + ".x"
+}
+
+// realDBSync runs the real panko-dbsync on the unit's files: its
+// configuration first, then an override (a private temporary file) that
+// points the log file and the connection's certificate paths into the
+// unit's root. Output is passed on with the password blanked out.
+func (m *machine) realDBSync(a dbsyncArgs, files []string, conn, password string) int {
+	logFile := a.logFile
+	if logFile == "" {
+		logFile, _ = iniValue(files, "DEFAULT", "log_file")
+	}
+	var override strings.Builder
+	override.WriteString("[DEFAULT]\n")
+	if logFile != "" {
+		p := m.path(logFile)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			fmt.Fprintf(m.stderr, "panko-dbsync: open log file: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(&override, "log_file = %s\n", p)
+	}
+	mapped, err := m.unitConnection(conn)
+	if err != nil {
+		return m.dbsyncFail(m.stderr, password, err)
+	}
+	fmt.Fprintf(&override, "[database]\nconnection = %s\n", mapped)
+	f, err := os.CreateTemp("", "panko-dbsync-*.conf")
+	if err != nil {
+		fmt.Fprintf(m.stderr, "panko-dbsync: %v\n", err)
+		return 1
+	}
+	defer os.Remove(f.Name())
+	_, err = f.WriteString(override.String())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintf(m.stderr, "panko-dbsync: %v\n", err)
+		return 1
+	}
+	var argv []string
+	for _, c := range files {
+		argv = append(argv, "--config-file", c)
+	}
+	argv = append(argv, "--config-file", f.Name())
+	ctx, cancel := context.WithTimeout(context.Background(), realSyncTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, realDBSyncPath, argv...)
+	out, err := cmd.CombinedOutput()
+	if password != "" {
+		out = []byte(strings.ReplaceAll(string(out), password, "***"))
+	}
+	m.stderr.Write(out)
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() > 0 {
+			return exit.ExitCode()
+		}
+		fmt.Fprintf(m.stderr, "panko-dbsync: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// realSyncTimeout bounds the real panko-dbsync (oslo.db retries for as
+// long as [database] max_retries × retry_interval while the database is
+// away).
+const realSyncTimeout = 3 * time.Minute
+
+// unitConnection rewrites the certificate paths of an SQLAlchemy URL from
+// the unit's view to this machine's.
+func (m *machine) unitConnection(conn string) (string, error) {
+	u, err := url.Parse(conn)
+	if err != nil {
+		return "", errors.New("[database] connection is not a valid URL")
+	}
+	q := u.Query()
+	changed := false
+	for _, key := range []string{"ssl_ca", "ssl_cert", "ssl_key"} {
+		if v := q.Get(key); v != "" {
+			q.Set(key, m.path(v))
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
 }
 
 // dbsyncFail logs err (with the password blanked out, in case a driver quoted it) to the log and

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -454,4 +455,94 @@ func TestPankoDBSyncOverTLS(t *testing.T) {
 		})
 	}
 	assert.Equal(t, pankoTables(), tables(t, db.admin, "panko"))
+}
+
+// withPanko records the unit's panko-common at version.
+func withPanko(t *testing.T, root, version string) {
+	t.Helper()
+	st, err := readState(root)
+	require.NoError(t, err)
+	st.Packages["panko-common"] = version
+	require.NoError(t, writeState(root, st))
+}
+
+// TestPankoDBSyncRunsTheRealOne: a unit with the Panko installed on this
+// machine (Debian's python3-panko 9.0.0, Victoria) gets the real
+// panko-dbsync: it creates the six tables with trait_int.value a bigint,
+// logs into the unit's log file (not the machine's) and never shows the
+// password.
+func TestPankoDBSyncRunsTheRealOne(t *testing.T) {
+	if hostPankoMajor() != 9 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the real panko-dbsync (python3-panko 9.0.0) is needed under CI: run make deps")
+		}
+		t.Skip("the real panko-dbsync (python3-panko 9.0.0) is not installed: run make deps")
+	}
+	db := startMariaDB(t)
+	password := db.addDatabase(t, "panko", false)
+	url := fmt.Sprintf("mysql+pymysql://panko:%s@127.0.0.1:%d/panko?charset=utf8", password, db.port)
+	root := pankoUnit(t, url)
+	withPanko(t, root, "1:9.0.0-0ubuntu1~cloud0")
+	const logPath = "/var/log/panko/panko-dbsync-realtest.log"
+	_, hostErr := os.Stat(logPath)
+	require.True(t, os.IsNotExist(hostErr), "%s must not exist on this machine before the test", logPath)
+
+	r := run(t, root, "panko-dbsync", "--config-file=/etc/panko/panko.conf", "--log-file="+logPath)
+	require.Equal(t, 0, r.code, "stderr: %s", redact(r.stderr, password))
+	assertNoSecret(t, r.stderr, password, "stderr")
+	assert.Equal(t, pankoTables(), tables(t, db.admin, "panko"))
+	assert.Equal(t, "bigint(20)", tableColumnType(t, db.admin, "panko", "trait_int", "value"))
+	logText, err := os.ReadFile(filepath.Join(root, logPath))
+	require.NoError(t, err, "the real panko-dbsync logs into the unit's root")
+	assertNoSecret(t, string(logText), password, "log")
+	assert.NotContains(t, string(logText), "stand-in", "the real panko-dbsync ran")
+	_, hostErr = os.Stat(logPath)
+	assert.True(t, os.IsNotExist(hostErr), "nothing is written to this machine's %s", logPath)
+
+	// The stand-in's schema (served to the releases that cannot run
+	// here) has the real one's columns and indexes.
+	standInPassword := db.addDatabase(t, "standin", false)
+	standIn := pankoUnit(t, fmt.Sprintf("mysql+pymysql://standin:%s@127.0.0.1:%d/standin?charset=utf8", standInPassword, db.port))
+	r = run(t, standIn, "panko-dbsync")
+	require.Equal(t, 0, r.code, "stderr: %s", redact(r.stderr, standInPassword))
+	assert.Equal(t, schemaShape(t, db.admin, "panko"), schemaShape(t, db.admin, "standin"))
+}
+
+// schemaShape lists the columns (name, type, nullability) and indexes
+// (name, column, position, uniqueness) of database db.
+func schemaShape(t *testing.T, admin *sql.DB, db string) []string {
+	t.Helper()
+	var out []string
+	for _, q := range []string{
+		"SELECT CONCAT_WS(' ', TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA=?",
+		"SELECT CONCAT_WS(' ', TABLE_NAME, INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX, NON_UNIQUE) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA=?",
+	} {
+		rows, err := admin.Query(q, db)
+		require.NoError(t, err)
+		for rows.Next() {
+			var line string
+			require.NoError(t, rows.Scan(&line))
+			out = append(out, line)
+		}
+		require.NoError(t, rows.Err())
+		rows.Close()
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestPankoDBSyncOcataStandIn: Panko 2.0.0 (Ocata) cannot be installed
+// here; its stand-in creates trait_int.value as an int, as Ocata did
+// before Pike's "support big integer traits" migration.
+func TestPankoDBSyncOcataStandIn(t *testing.T) {
+	db := startMariaDB(t)
+	password := db.addDatabase(t, "panko", false)
+	url := fmt.Sprintf("mysql+pymysql://panko:%s@127.0.0.1:%d/panko?charset=utf8", password, db.port)
+	root := pankoUnit(t, url)
+	withPanko(t, root, "2:2.0.0-0ubuntu1~cloud0")
+	r := run(t, root, "panko-dbsync")
+	require.Equal(t, 0, r.code, "stderr: %s", redact(r.stderr, password))
+	assert.Equal(t, pankoTables(), tables(t, db.admin, "panko"))
+	assert.Equal(t, "int(11)", tableColumnType(t, db.admin, "panko", "trait_int", "value"))
+	assert.Contains(t, r.stderr, "stand-in schema of Panko 2.x")
 }
