@@ -31,7 +31,6 @@ func TestStoryHAProxySeesItsBackendsPerRelease(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	charm := buildPankoCharm(t)
-	m := newModel(t)
 	cases := []struct {
 		app, series, origin string
 		units               int
@@ -41,21 +40,33 @@ func TestStoryHAProxySeesItsBackendsPerRelease(t *testing.T) {
 		{app: "ussuri", series: "focal", origin: "distro", units: 2},
 		{app: "wallaby", series: "focal", origin: "cloud:focal-wallaby", units: 1},
 	}
-	for _, app := range []string{"mysql", "keystone"} {
-		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
-	}
-	for _, c := range cases {
-		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: c.app, CharmPath: charm, Series: c.series, Units: c.units,
-			Config: map[string]string{"openstack-origin": c.origin}}))
-		for _, other := range []string{"mysql", "keystone"} {
-			_, err := m.Relate(ctx, c.app, other)
-			require.NoError(t, err)
+	// The releases share a database server and its panko database, and
+	// Ocata's schema (trait_int.value an int) is not the later releases':
+	// ocata runs in a model of its own.
+	models := map[string]*localjuju.Model{}
+	for _, group := range [][]string{{"ocata"}, {"queens", "ussuri", "wallaby"}} {
+		m := newModel(t)
+		for _, app := range []string{"mysql", "keystone"} {
+			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
 		}
+		for _, c := range cases {
+			if indexOf(group, c.app) < 0 {
+				continue
+			}
+			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: c.app, CharmPath: charm, Series: c.series, Units: c.units,
+				Config: map[string]string{"openstack-origin": c.origin}}))
+			for _, other := range []string{"mysql", "keystone"} {
+				_, err := m.Relate(ctx, c.app, other)
+				require.NoError(t, err)
+			}
+			models[c.app] = m
+		}
+		settle(t, m)
 	}
-	settle(t, m)
 
 	for _, c := range cases {
 		t.Run(c.app, func(t *testing.T) {
+			m := models[c.app]
 			unit := c.app + "/0"
 			st, msg := workload(t, m, unit)
 			require.Equal(t, "active", st, msg)
