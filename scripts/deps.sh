@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
 	mariadb-server mariadb-client apache2 libapache2-mod-wsgi-py3 haproxy
 	python3-oslo.config python3-sqlalchemy python3-pymysql
-	iproute2 util-linux
+	iproute2 util-linux pacemaker-cli-utils resource-agents
 	python3-keystone python3-openstackclient python3-pankoclient
 )
 PANKO=python3-panko

@@ -128,7 +128,9 @@ func defectSteps(t *testing.T, s *coreStoryState) {
 		}},
 		{"non-leaders wait for the leader's database sync", func(t *testing.T) {
 			require.NotNil(t, s.waiting, "the story related over a broken schema")
-			assert.ElementsMatch(t, []string{"panko/0", "ocata/0"}, mapKeys(s.failedLeaders), "only leaders sync, and their sync failed")
+			// The broken table's int trait_int.value is what Ocata's Panko
+			// 2.0.0 creates: the ocata leader's sync succeeds, ussuri's fails.
+			assert.ElementsMatch(t, []string{"panko/0"}, mapKeys(s.failedLeaders), "only leaders sync, and the ussuri leader's sync failed")
 			for _, u := range units[1:] {
 				assert.Equal(t, [2]string{"waiting", "Waiting for database sync by the leader"}, s.waiting[u], u)
 				assert.Equal(t, 0, countCommand(commandsRun(t, m, u), "panko-dbsync"), "%s never syncs", u)

@@ -20,6 +20,8 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/charmcopy"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // charmEnv names a prebuilt charm (archive or directory) the stories deploy.
@@ -202,7 +204,7 @@ func scriptedCharm(t *testing.T, name string) string {
 func requireMariaDB(t *testing.T) {
 	t.Helper()
 	if _, _, err := mariadb.FindBinaries(); err != nil {
-		t.Skipf("real MariaDB needed: %v", err)
+		need.Skip(t, "real MariaDB needed: %v", err)
 	}
 }
 

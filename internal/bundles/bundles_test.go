@@ -11,6 +11,8 @@ import (
 	"github.com/juju/charm/v12"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // bundleCase is one shipped bundle and what it must contain.
@@ -122,7 +124,7 @@ func TestLocalBundlesPointAtTheBuiltCharm(t *testing.T) {
 func TestFunctionalBundlesVerifyLocally(t *testing.T) {
 	root := repoRoot(t)
 	if _, err := os.Stat(localCharmArchive(t)); err != nil {
-		t.Skip("panko.charm is not built (make charm); the charm path cannot be checked on disk")
+		need.Skip(t, "panko.charm is not built (make charm); the charm path cannot be checked on disk")
 	}
 	for _, tc := range bundleCases() {
 		if tc.localCharm != "panko.charm" {

@@ -31,6 +31,8 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/live"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // liveModuleDir is where Debian's apache2 keeps its loadable modules.
@@ -294,12 +296,12 @@ func needApache(t *testing.T, modules []string) string {
 	if err != nil {
 		bin = "/usr/sbin/apache2"
 		if _, err := os.Stat(bin); err != nil {
-			t.Skip("apache2 not installed (Debian package apache2)")
+			need.Skip(t, "apache2 not installed (Debian package apache2)")
 		}
 	}
 	for _, m := range modules {
 		if _, err := os.Stat(filepath.Join(liveModuleDir, "mod_"+m+".so")); err != nil {
-			t.Skipf("Apache module %s missing from %s (Debian package apache2)", m, liveModuleDir)
+			need.Skip(t, "Apache module %s missing from %s (Debian package apache2)", m, liveModuleDir)
 		}
 	}
 	return bin

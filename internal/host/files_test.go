@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // diskFile is a file's observable state in a test root.
@@ -85,7 +87,7 @@ func TestWriteFile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if (tt.needsRoot || tt.wantErr == "" || tt.existing != nil) && os.Geteuid() != 0 {
-				t.Skip("ownership checks need root")
+				need.Skip(t, "ownership checks need root")
 			}
 			root := testRoot(t)
 			full := filepath.Join(root, filepath.Clean(tt.path))
@@ -125,7 +127,7 @@ func TestWriteFileCreatesDirectories0755DespiteUmask(t *testing.T) {
 	root := testRoot(t)
 	owner, group := "root", "root"
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to own files as root")
+		need.Skip(t, "needs root to own files as root")
 	}
 	_, err := New(root).WriteFile("/var/lib/panko/a/b", []byte("x"), 0o644, owner, group)
 	require.NoError(t, err)
@@ -147,7 +149,7 @@ func TestWriteFileOnDirectory(t *testing.T) {
 
 func TestWriteFileNoOpKeepsModificationTime(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to own files as root")
+		need.Skip(t, "needs root to own files as root")
 	}
 	root := testRoot(t)
 	h := New(root)

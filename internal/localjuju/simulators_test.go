@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // quorumSims builds "quorum", a subordinate simulator that answers
@@ -468,7 +470,7 @@ func builtTools(t *testing.T) string {
 	t.Helper()
 	p := os.Getenv(testToolsEnv)
 	if p == "" {
-		t.Skip("cmd/localjuju-tools could not be built (see the start of the test output)")
+		need.Skip(t, "cmd/localjuju-tools could not be built (see the start of the test output)")
 	}
 	return p
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // iniFile is a parsed INI file: section -> key -> raw value.
@@ -243,7 +245,7 @@ json.dump(results, sys.stdout)
 func TestPankoConfOsloConfig(t *testing.T) {
 	python := osloPython()
 	if python == "" {
-		t.Skip("no python3 with oslo.config and SQLAlchemy (Debian packages python3-oslo.config python3-sqlalchemy)")
+		need.Skip(t, "no python3 with oslo.config and SQLAlchemy (Debian packages python3-oslo.config python3-sqlalchemy)")
 	}
 	dir := t.TempDir()
 	scs := scenarios()

@@ -26,6 +26,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // apacheModDir is where Debian's apache2 keeps its loadable modules.
@@ -43,7 +45,7 @@ func needBinary(t *testing.T, bin, pkg string) string {
 			return p
 		}
 	}
-	t.Skipf("%s not installed (Debian package %s)", bin, pkg)
+	need.Skip(t, "%s not installed (Debian package %s)", bin, pkg)
 	return ""
 }
 
@@ -131,7 +133,7 @@ func apacheServerRoot(t *testing.T, modules map[string]string, includes []string
 	for _, mod := range sortedKeys(modules) {
 		so := filepath.Join(apacheModDir, "mod_"+mod+".so")
 		if _, err := os.Stat(so); err != nil {
-			t.Skipf("Apache module %s missing (Debian package %s)", mod, modules[mod])
+			need.Skip(t, "Apache module %s missing (Debian package %s)", mod, modules[mod])
 		}
 		fmt.Fprintf(&b, "LoadModule %s_module %s\n", mod, so)
 	}

@@ -19,19 +19,21 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // startServer starts a server in a fresh directory and stops it at cleanup.
 func startServer(t *testing.T, opts Options) *Server {
 	t.Helper()
 	if _, _, err := FindBinaries(); errors.Is(err, ErrNotInstalled) {
-		t.Skip(err.Error())
+		need.Skip(t, "%s", err.Error())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s, err := Start(ctx, t.TempDir(), opts)
 	if opts.LoopbackRouter && errors.Is(err, ErrAddrInUse) {
-		t.Skip("127.0.0.1:3306 is taken (another server or test): " + err.Error())
+		need.Skip(t, "127.0.0.1:3306 is taken (another server or test): %v", err)
 	}
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, s.Stop()) })
@@ -80,7 +82,7 @@ func queryString(t *testing.T, dsn, q string) string {
 func TestFindBinaries(t *testing.T) {
 	d, inst, err := FindBinaries()
 	if errors.Is(err, ErrNotInstalled) {
-		t.Skip(err.Error())
+		need.Skip(t, "%s", err.Error())
 	}
 	require.NoError(t, err)
 	for _, p := range []string{d, inst} {
@@ -180,10 +182,13 @@ func TestTwoServersGetDistinctAddresses(t *testing.T) {
 }
 
 func TestLoopbackRouter(t *testing.T) {
-	if !free("127.0.0.1", DefaultPort) {
-		t.Skip("127.0.0.1:3306 is in use on this machine")
-	}
-	s := startServer(t, Options{LoopbackRouter: true})
+	// Free ports: the router binds 127.0.0.1 on both, and 3306 there may
+	// be taken (a story's router flavour, another server).
+	port, err := freePort("127.0.0.1")
+	require.NoError(t, err)
+	router, err := freePort("127.0.0.1")
+	require.NoError(t, err)
+	s := startServer(t, Options{LoopbackRouter: true, Port: port, RouterPort: router})
 
 	assert.Equal(t, "127.0.0.1", s.RouterAddr)
 	assert.Contains(t, queryString(t, s.DSN, "SELECT @@bind_address"), "127.0.0.1")
@@ -193,7 +198,7 @@ func TestLoopbackRouter(t *testing.T) {
 
 func TestOptionsRejected(t *testing.T) {
 	if _, _, err := FindBinaries(); errors.Is(err, ErrNotInstalled) {
-		t.Skip(err.Error())
+		need.Skip(t, "%s", err.Error())
 	}
 	cases := []struct {
 		name string
@@ -216,11 +221,11 @@ func TestOptionsRejected(t *testing.T) {
 
 func TestStartAsMySQLAccount(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root")
+		need.Skip(t, "needs root")
 	}
 	acct, err := user.Lookup("mysql")
 	if err != nil {
-		t.Skip("no mysql account on this machine")
+		need.Skip(t, "no mysql account on this machine")
 	}
 	// t.TempDir's parents are not searchable by other accounts.
 	dir, err := os.MkdirTemp("", "mariadb-account-")

@@ -20,6 +20,8 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
 	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // startMariaDB starts a private server for the test, skipping the test
@@ -27,13 +29,13 @@ import (
 func startMariaDB(t *testing.T, opts mariadb.Options) *mariadb.Server {
 	t.Helper()
 	if _, _, err := mariadb.FindBinaries(); errors.Is(err, mariadb.ErrNotInstalled) {
-		t.Skip(err.Error())
+		need.Skip(t, "%s", err.Error())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	srv, err := mariadb.Start(ctx, t.TempDir(), opts)
 	if opts.LoopbackRouter && errors.Is(err, mariadb.ErrAddrInUse) {
-		t.Skip("127.0.0.1:3306 is taken (another server or test): " + err.Error())
+		need.Skip(t, "127.0.0.1:3306 is taken (another server or test): %v", err)
 	}
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, srv.Stop()) })
@@ -251,12 +253,9 @@ func TestMySQLWithMariaDB(t *testing.T) {
 }
 
 func TestMySQLRouterOnLoopback(t *testing.T) {
-	probe, err := net.Listen("tcp", "127.0.0.1:3306")
-	if err != nil {
-		t.Skip("127.0.0.1:3306 is in use on this machine")
-	}
-	probe.Close()
-	srv := startMariaDB(t, mariadb.Options{LoopbackRouter: true})
+	// Free ports: the router binds 127.0.0.1 on both, and 3306 there may
+	// be taken (a story's router flavour, another server).
+	srv := startMariaDB(t, mariadb.Options{LoopbackRouter: true, Port: freeLoopbackPort(t), RouterPort: freeLoopbackPort(t)})
 	router := loadFixture(t, "mysql-router-shared-db")
 	app, err := New("mysql", map[string]string{"flavour": "router"}, Env{StateDir: t.TempDir(), MySQLDSN: srv.DSN})
 	require.NoError(t, err)
@@ -310,4 +309,13 @@ func equalBags(a, b bags) bool {
 		}
 	}
 	return true
+}
+
+// freeLoopbackPort returns a TCP port free on 127.0.0.1 just now.
+func freeLoopbackPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // agentMetadata is the part of an OCF/LSB agent's meta-data the tests read.
@@ -60,7 +62,7 @@ func crmResource(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("crm_resource not installed (Debian packages pacemaker-cli-utils and resource-agents)")
+	need.Skip(t, "crm_resource not installed (Debian packages pacemaker-cli-utils and resource-agents)")
 	return ""
 }
 
@@ -110,7 +112,7 @@ func TestResourcesAgainstAgentMetadata(t *testing.T) {
 			m, ok := metadata(t, crm, agent)
 			if !ok {
 				if agent == AgentHAProxy {
-					t.Skip("lsb:haproxy has no init script (Debian package haproxy)")
+					need.Skip(t, "lsb:haproxy has no init script (Debian package haproxy)")
 				}
 				t.Fatalf("crm_resource has no meta-data for %s (Debian package resource-agents)", agent)
 			}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // pyJSONSamples are objects covering every escape rule.
@@ -44,7 +46,7 @@ func TestPyJSONRoundTrip(t *testing.T) {
 func TestPyJSONMatchesPython(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not installed (Debian package python3)")
+		need.Skip(t, "python3 not installed (Debian package python3)")
 	}
 	const script = `
 import json, sys

@@ -9,17 +9,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
-// need starts a sandbox over root, or skips (fails under CI=true) when
+// startSandbox starts a sandbox over root, or skips (fails under CI=true) when
 // this machine cannot run one.
-func need(t *testing.T, opts Options) *Sandbox {
+func startSandbox(t *testing.T, opts Options) *Sandbox {
 	t.Helper()
 	if err := Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("sandbox needed under CI: %v", err)
-		}
-		t.Skipf("sandbox unavailable: %v", err)
+		need.Skip(t, "sandbox unavailable: %v", err)
 	}
 	opts.Work = t.TempDir()
 	s, err := Start(opts)
@@ -41,7 +40,7 @@ func TestSandboxShowsTheUnitOverTheMachine(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "etc", "sandboxtest", "unit.conf"), []byte("from the unit\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := need(t, Options{Root: root, Overlay: []string{"/etc"}, Addrs: []string{"10.99.0.10"}})
+	s := startSandbox(t, Options{Root: root, Overlay: []string{"/etc"}, Addrs: []string{"10.99.0.10"}})
 	ctx := context.Background()
 
 	out, err := s.Run(ctx, nil, "cat", "/etc/sandboxtest/unit.conf", "/etc/hostname")
@@ -77,7 +76,7 @@ func TestSandboxShowsTheUnitOverTheMachine(t *testing.T) {
 // dials through the sandbox, and a forward carries the sandbox's
 // connections to a machine server.
 func TestSandboxDialListenForward(t *testing.T) {
-	s := need(t, Options{Root: t.TempDir(), Addrs: []string{"10.99.0.11"}})
+	s := startSandbox(t, Options{Root: t.TempDir(), Addrs: []string{"10.99.0.11"}})
 	l, err := s.Listen("tcp", "10.99.0.11:7000")
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +121,7 @@ func echoOnce(l net.Listener, name string) {
 // TestSandboxCloseStopsItsServices: a spawned service and everything in
 // the namespace are gone after Close.
 func TestSandboxCloseStopsItsServices(t *testing.T) {
-	s := need(t, Options{Root: t.TempDir()})
+	s := startSandbox(t, Options{Root: t.TempDir()})
 	if err := s.Spawn("sleeper", nil, "sh", "-c", "sleep 600 & sleep 600"); err != nil {
 		t.Fatal(err)
 	}
