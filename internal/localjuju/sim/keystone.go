@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-
-	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
 )
 
 // Files the keystone simulator keeps in its state directory.
@@ -144,17 +142,17 @@ func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, 
 	}
 	type registration struct {
 		unit string
-		e    keystone.Endpoints
+		r    keystoneRegistration
 		bag  map[string]string
 	}
 	var regs []registration
 	for _, u := range sortedUnits(rel.RemoteUnits) {
-		e, ok, err := keystone.ParseRegistration(rel.RemoteUnits[u])
+		r, ok, err := readKeystoneRegistration(rel.RemoteUnits[u])
 		if err != nil {
 			return Response{}, fmt.Errorf("identity-service registration of %s: %w", u, err)
 		}
 		if ok {
-			regs = append(regs, registration{unit: u, e: e, bag: rel.RemoteUnits[u]})
+			regs = append(regs, registration{unit: u, r: r, bag: rel.RemoteUnits[u]})
 		}
 	}
 	if len(regs) == 0 {
@@ -181,29 +179,28 @@ func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, 
 			}
 		}
 		regs = changed
+		eps := k.endpoints(host, st)
 		var entries []CatalogEntry
 		for _, r := range regs {
-			base := k.credentials(host, st)
-			switch stype, known := serviceTypes()[r.e.Service]; {
-			case r.e.InfoOnly():
-				base.Region = k.region
-				reply = keystone.InfoReply(base)
+			stype, known := serviceTypes()[r.r.service]
+			switch {
+			case r.r.infoOnly():
+				reply = eps.infoAnswer(stype)
 			case !known:
-				reply = map[string]string{keystone.KeyAdminToken: "-1"}
+				reply = invalidServiceAnswer()
 			default:
-				acct, err := st.account(r.e.Service)
+				acct, err := st.account(r.r.service)
 				if err != nil {
 					return err
 				}
-				base.ServiceUsername, base.ServicePassword, base.ServiceUserID = r.e.Service, acct.Password, acct.ID
-				base.ServiceType = stype
-				reply = keystone.Reply(base)
-				if roles := r.bag[keystone.KeyRequestedRoles]; roles != "" {
-					reply[keystone.KeyCreatedRoles] = roles
-				}
+				reply = eps.serviceAnswer(keystoneServiceUser{
+					username: r.r.service, password: acct.Password, userID: acct.ID,
+					tenant: k.tenant, tenantID: st.ServiceTenantID, domain: k.domain, domainID: st.ServiceDomainID,
+					adminProjectID: st.AdminProjectID, adminUserID: st.AdminUserID, role: k.role, serviceType: stype,
+				}, r.r.requestedRoles)
 				entries = append(entries, CatalogEntry{
-					Service: r.e.Service, Type: stype, Region: r.e.Region,
-					PublicURL: r.e.PublicURL, InternalURL: r.e.InternalURL, AdminURL: r.e.AdminURL,
+					Service: r.r.service, Type: stype, Region: r.r.region,
+					PublicURL: r.r.publicURL, InternalURL: r.r.internalURL, AdminURL: r.r.adminURL,
 					RegisteredBy: r.unit, RelationID: rel.ID,
 				})
 			}
@@ -217,21 +214,15 @@ func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, 
 		return Response{}, nil
 	}
 	return Response{Units: map[string]map[string]string{
-		leader: replaceKeys(rel.Units[leader], keystone.ReplyKeys(), reply),
+		leader: replaceKeys(rel.Units[leader], keystoneAnswerKeys(), reply),
 	}}, nil
 }
 
-// credentials fills the parts of the reply common to every service.
-func (k *keystoneApp) credentials(host string, st *keystoneState) keystone.Credentials {
-	return keystone.Credentials{
-		ServiceHost: host, ServicePort: k.servicePort, ServiceProtocol: k.protocol,
-		AuthHost: host, AuthPort: k.adminPort, AuthProtocol: k.protocol,
-		InternalHost: host, InternalPort: k.servicePort, InternalProtocol: k.protocol,
-		ServiceTenant: k.tenant, ServiceTenantID: st.ServiceTenantID,
-		ServiceDomain: k.domain, ServiceDomainID: st.ServiceDomainID,
-		AdminDomainID: st.AdminDomainID, AdminProjectID: st.AdminProjectID, AdminUserID: st.AdminUserID,
-		AdminRole: k.role, APIVersion: "3",
-	}
+// endpoints are the leader's addresses and the cloud's ids every answer
+// carries.
+func (k *keystoneApp) endpoints(host string, st *keystoneState) keystoneEndpoints {
+	return keystoneEndpoints{host: host, servicePort: k.servicePort, adminPort: k.adminPort, protocol: k.protocol,
+		region: k.region, adminDomainID: st.AdminDomainID, apiVersion: "3"}
 }
 
 // ensureIDs makes up the cloud-wide ids once.

@@ -7,8 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/openstack-charmers/charm-panko/internal/relation/keystone"
 )
 
 func keystoneAddrs() map[string]string {
@@ -43,30 +41,32 @@ func TestKeystoneAnswersLikeFixture(t *testing.T) {
 	want := f.answeringBag(t)
 	assert.Equal(t, keysOf(withoutJujuKeys(want)), keysOf(withoutJujuKeys(bag)))
 	assert.Equal(t, keystoneAddrs()["keystone/1"], bag["private-address"], "Juju's key is kept")
-	for _, k := range []string{keystone.KeyServiceHost, keystone.KeyAuthHost, keystone.KeyInternalHost} {
+	for _, k := range []string{"service_host", "auth_host", "internal_host"} {
 		assert.Equal(t, keystoneAddrs()["keystone/1"], bag[k], k)
 	}
-	for _, k := range []string{keystone.KeyServiceType, keystone.KeyServiceUsername, keystone.KeyServiceTenant,
-		keystone.KeyServiceDomain, keystone.KeyAdminRole, keystone.KeyAPIVersion, keystone.KeyServicePort,
-		keystone.KeyAuthPort, keystone.KeyInternalPort} {
+	for _, k := range []string{"service_type", "service_username", "service_tenant",
+		"service_domain", "admin_role", "api_version", "service_port",
+		"auth_port", "internal_port"} {
 		assert.Equal(t, want[k], bag[k], k)
 	}
-	for _, k := range []string{keystone.KeyServiceProtocol, keystone.KeyAuthProtocol, keystone.KeyInternalProtocol} {
+	for _, k := range []string{"service_protocol", "auth_protocol", "internal_protocol"} {
 		assert.Equal(t, "http", bag[k], k)
 	}
 	hexID := regexp.MustCompile(`^[0-9a-f]{32}$`)
-	for _, k := range []string{keystone.KeyServiceTenantID, keystone.KeyServiceUserID, keystone.KeyServiceDomainID,
-		keystone.KeyAdminDomainID, keystone.KeyAdminProjectID, keystone.KeyAdminUserID} {
+	for _, k := range []string{"service_tenant_id", "service_user_id", "service_domain_id",
+		"admin_domain_id", "admin_project_id", "admin_user_id"} {
 		assert.Regexp(t, hexID, bag[k], k)
 	}
-	pw := bag[keystone.KeyServicePassword]
+	pw := bag["service_password"]
 	assert.Len(t, pw, 64)
 	assert.True(t, inAlphabet(pw, pwgenAlphabet()), "password outside pwgen's alphabet")
 
-	creds, complete, err := keystone.Parse([]map[string]string{resp.Units["keystone/1"]})
-	require.NoError(t, err)
-	assert.True(t, complete, "missing %v", creds.Missing)
-	assert.Equal(t, "http://10.5.0.21:5000", creds.PublicAuthURI())
+	// What charm-interface-keystone needs to call the relation available
+	// (relations.md §2.3).
+	for _, k := range []string{"service_host", "service_protocol", "service_port", "auth_host", "auth_protocol",
+		"auth_port", "service_tenant", "service_username", "service_password", "service_tenant_id"} {
+		assert.True(t, bag[k] != "", "%s is set", k)
+	}
 
 	catalog, err := ReadCatalog(dir)
 	require.NoError(t, err)
@@ -88,7 +88,7 @@ func TestKeystoneAnswersLikeFixture(t *testing.T) {
 	}
 	again, err := newKeystoneSim(t, dir, nil).Respond(context.Background(), keystoneUnits(), "keystone/1", rel)
 	require.NoError(t, err)
-	assert.True(t, again.Units["keystone/1"][keystone.KeyServicePassword] == pw, "password not stable")
+	assert.True(t, again.Units["keystone/1"]["service_password"] == pw, "password not stable")
 	assert.True(t, equalBags(bags{"k": bag}, bags{"k": again.Units["keystone/1"]}), "second answer differs")
 }
 
@@ -150,9 +150,9 @@ func TestKeystoneOtherRequests(t *testing.T) {
 	f := loadFixture(t, "keystone-identity-service")
 	info := f.Variants["endpoint_info_only"]
 	roles := copyBag(f.Local.Units["panko/0"])
-	roles[keystone.KeyRequestedRoles] = "event_viewer,event_admin"
-	unknown := keystone.Registration("RegionOne", "http://a:1", "http://a:1", "http://a:1")
-	unknown[keystone.KeyService] = "nosuch"
+	roles["requested_roles"] = "event_viewer,event_admin"
+	unknown := registrationBag("RegionOne", "http://a:1", "http://a:1", "http://a:1")
+	unknown["service"] = "nosuch"
 	cases := []struct {
 		name     string
 		leader   string
@@ -163,14 +163,14 @@ func TestKeystoneOtherRequests(t *testing.T) {
 	}{
 		{"endpoint information only", "keystone/0", bags{"panko/0": info.LocalUnitData},
 			keysOf(withoutJujuKeys(info.RemoteUnitData)), func(t *testing.T, bag map[string]string) {
-				assert.Equal(t, "RegionOne", bag[keystone.KeyRegion])
-				assert.True(t, bag[keystone.KeyServicePassword] == "", "endpoint information carries a password")
+				assert.Equal(t, "RegionOne", bag["region"])
+				assert.True(t, bag["service_password"] == "", "endpoint information carries a password")
 			}, 0},
 		{"requested roles", "keystone/0", bags{"panko/0": roles}, nil, func(t *testing.T, bag map[string]string) {
-			assert.Equal(t, "event_viewer,event_admin", bag[keystone.KeyCreatedRoles])
+			assert.Equal(t, "event_viewer,event_admin", bag["created_roles"])
 		}, 1},
 		{"unknown service", "keystone/0", bags{"x/0": unknown},
-			[]string{keystone.KeyAdminToken}, nil, 0},
+			[]string{"admin_token"}, nil, 0},
 		{"no leader yet", "", copyBags(f.Local.Units), nil, nil, 0},
 		{"registration incomplete", "keystone/0", bags{"panko/0": {"service": "panko"}}, nil, nil, 0},
 	}
@@ -199,7 +199,7 @@ func TestKeystoneOtherRequests(t *testing.T) {
 }
 
 func TestKeystoneRejectsMalformedRegistration(t *testing.T) {
-	remote := bags{"panko/0": keystone.Registration("RegionOne", "not a url", "http://a:1", "http://a:1")}
+	remote := bags{"panko/0": registrationBag("RegionOne", "not a url", "http://a:1", "http://a:1")}
 
 	_, err := newKeystoneSim(t, t.TempDir(), nil).Respond(context.Background(), keystoneUnits(), "keystone/0", identityRelation(remote))
 
@@ -215,10 +215,10 @@ func TestKeystoneConfig(t *testing.T) {
 
 	require.NoError(t, err)
 	bag := resp.Units["keystone/0"]
-	assert.Equal(t, "https", bag[keystone.KeyServiceProtocol])
-	assert.Equal(t, "5001", bag[keystone.KeyServicePort])
-	assert.Equal(t, "35358", bag[keystone.KeyAuthPort])
-	assert.Equal(t, "svc", bag[keystone.KeyServiceTenant])
+	assert.Equal(t, "https", bag["service_protocol"])
+	assert.Equal(t, "5001", bag["service_port"])
+	assert.Equal(t, "35358", bag["auth_port"])
+	assert.Equal(t, "svc", bag["service_tenant"])
 	assert.Equal(t, map[string]Endpoint{"identity-service": {Interface: "keystone", Role: "provides", Scope: "global"}}, app.Endpoints())
 	assert.False(t, app.Subordinate())
 	assert.Equal(t, "keystone", app.Charm())
@@ -258,4 +258,9 @@ func TestReadCatalogEmpty(t *testing.T) {
 	got, err := ReadCatalog(t.TempDir())
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+// registrationBag is a client's unprefixed registration (relations.md §2.1).
+func registrationBag(region, public, internal, admin string) map[string]string {
+	return map[string]string{"service": "panko", "region": region, "public_url": public, "internal_url": internal, "admin_url": admin}
 }
