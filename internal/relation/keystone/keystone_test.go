@@ -240,4 +240,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-
