@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/openstack-charmers/charm-panko/internal/relation/hacluster"
-	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
 )
 
 // Endpoints and defaults of the hacluster simulator.
@@ -348,6 +347,6 @@ func sortedUnitKeys[V any](m map[string]V) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	shareddb.SortUnits(out)
+	sortUnitNames(out)
 	return out
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
-
-	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
 )
 
 // Flavours of the mysql simulator.
@@ -111,7 +109,7 @@ func (m *mysqlApp) Departed(context.Context, Relation) error { return nil }
 // unitRequest is one remote unit's shared-db request.
 type unitRequest struct {
 	unit string
-	req  shareddb.ClientRequest
+	req  dbRequest
 }
 
 // Respond creates what the remote units asked for and answers them.
@@ -121,7 +119,7 @@ func (m *mysqlApp) Respond(ctx context.Context, units []string, leader string, r
 	}
 	var reqs []unitRequest
 	for _, u := range sortedUnits(rel.RemoteUnits) {
-		req, ok, err := shareddb.ParseRequest(rel.RemoteUnits[u])
+		req, ok, err := readDBRequest(rel.RemoteUnits[u])
 		if err != nil {
 			return Response{}, fmt.Errorf("shared-db request of %s: %w", u, err)
 		}
@@ -158,10 +156,10 @@ func (m *mysqlApp) respondCluster(ctx context.Context, units []string, leader st
 	}
 	var allowed []string
 	for _, r := range reqs {
-		if err := grant(ctx, db, r.req, passwords[r.req.Username]); err != nil {
+		if err := grant(ctx, db, r.req, passwords[r.req.username]); err != nil {
 			return Response{}, err
 		}
-		if r.req.Database != primary.Database || r.req.Username != primary.Username {
+		if r.req.database != primary.database || r.req.username != primary.username {
 			continue
 		}
 		ok, err := granted(ctx, db, r.req)
@@ -172,30 +170,30 @@ func (m *mysqlApp) respondCluster(ctx context.Context, units []string, leader st
 			allowed = append(allowed, r.unit)
 		}
 	}
-	answer := shareddb.Answer{
-		Host:            srv.host,
-		Password:        passwords[primary.Username],
-		AllowedUnits:    allowed,
-		SeriesUpgrading: m.seriesUpgrading,
+	answer := dbAnswer{
+		host:            srv.host,
+		password:        passwords[primary.username],
+		allowed:         allowed,
+		seriesUpgrading: m.seriesUpgrading,
 	}
 	resp := Response{Units: map[string]map[string]string{}}
 	if m.flavour == FlavourInnoDB {
-		answer.Port = srv.port
-		answer.WaitTimeout = m.waitTimeout
+		answer.port = srv.port
+		answer.waitTimeout = m.waitTimeout
 		if m.ssl {
-			if answer.SSLCA, err = srv.ca(); err != nil {
+			if answer.sslCA, err = srv.ca(); err != nil {
 				return Response{}, err
 			}
 		}
-		resp.Units[leader] = replaceKeys(rel.Units[leader], shareddb.ReplyKeys(), answer.Bag())
+		resp.Units[leader] = replaceKeys(rel.Units[leader], dbAnswerKeys(), answer.bag())
 		return resp, nil
 	}
-	if srv.port != shareddb.DefaultPort {
-		answer.Port = srv.port // deviation: percona never sends db_port
+	if srv.port != defaultDBPort {
+		answer.port = srv.port // deviation: percona never sends db_port
 	}
-	bag := answer.Bag()
+	bag := answer.bag()
 	for _, u := range units {
-		resp.Units[u] = replaceKeys(rel.Units[u], shareddb.ReplyKeys(), bag)
+		resp.Units[u] = replaceKeys(rel.Units[u], dbAnswerKeys(), bag)
 	}
 	return resp, nil
 }
@@ -232,21 +230,21 @@ func (m *mysqlApp) respondRouter(ctx context.Context, units []string, rel Relati
 		if r == nil {
 			continue
 		}
-		if err := grant(ctx, db, r.req, passwords[r.req.Username]); err != nil {
+		if err := grant(ctx, db, r.req, passwords[r.req.username]); err != nil {
 			return Response{}, err
 		}
 		ok, err := granted(ctx, db, r.req)
 		if err != nil {
 			return Response{}, err
 		}
-		answer := shareddb.Answer{
-			Host: srv.routerHost, Port: srv.routerPort, Password: passwords[r.req.Username],
-			WaitTimeout: m.waitTimeout, SSLCA: ca,
+		answer := dbAnswer{
+			host: srv.routerHost, port: srv.routerPort, password: passwords[r.req.username],
+			waitTimeout: m.waitTimeout, sslCA: ca,
 		}
 		if ok {
-			answer.AllowedUnits = []string{r.unit}
+			answer.allowed = []string{r.unit}
 		}
-		resp.Units[sub] = replaceKeys(rel.Units[sub], shareddb.ReplyKeys(), answer.Bag())
+		resp.Units[sub] = replaceKeys(rel.Units[sub], dbAnswerKeys(), answer.bag())
 	}
 	return resp, nil
 }
@@ -288,7 +286,7 @@ func (m *mysqlApp) passwords(reqs []unitRequest) (map[string]string, error) {
 			*store = map[string]string{}
 		}
 		for _, r := range reqs {
-			user := r.req.Username
+			user := r.req.username
 			if (*store)[user] == "" {
 				pw, err := pwgen(32)
 				if err != nil {
@@ -386,26 +384,26 @@ func listensOnLoopback(bind string) bool {
 
 // grant creates the database and the user for every requested host plus
 // 127.0.0.1 and localhost, and grants it everything on the database, as
-// percona-cluster does. Names were validated by shareddb.ParseRequest.
-func grant(ctx context.Context, db *sql.DB, req shareddb.ClientRequest, password string) error {
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+ident(req.Database)+" CHARACTER SET utf8"); err != nil {
-		return fmt.Errorf("create database %s: %w", req.Database, err)
+// percona-cluster does. Names were validated by readDBRequest.
+func grant(ctx context.Context, db *sql.DB, req dbRequest, password string) error {
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+ident(req.database)+" CHARACTER SET utf8"); err != nil {
+		return fmt.Errorf("create database %s: %w", req.database, err)
 	}
-	hosts := append([]string{}, req.Hostnames...)
+	hosts := append([]string{}, req.hostnames...)
 	for _, h := range []string{"127.0.0.1", "localhost"} {
 		if !contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
 	}
 	for _, h := range hosts {
-		account := literal(req.Username) + "@" + literal(h)
+		account := literal(req.username) + "@" + literal(h)
 		for _, stmt := range []string{
 			"CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " + literal(password),
 			"ALTER USER " + account + " IDENTIFIED BY " + literal(password),
-			"GRANT ALL PRIVILEGES ON " + ident(req.Database) + ".* TO " + account,
+			"GRANT ALL PRIVILEGES ON " + ident(req.database) + ".* TO " + account,
 		} {
 			if _, err := db.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("grant %s to %s@%s: %w", req.Database, req.Username, h, err)
+				return fmt.Errorf("grant %s to %s@%s: %w", req.database, req.username, h, err)
 			}
 		}
 	}
@@ -414,13 +412,13 @@ func grant(ctx context.Context, db *sql.DB, req shareddb.ClientRequest, password
 
 // granted reports whether the user has a grant on the database for every
 // requested host (percona's allowed_units test).
-func granted(ctx context.Context, db *sql.DB, req shareddb.ClientRequest) (bool, error) {
-	for _, h := range req.Hostnames {
+func granted(ctx context.Context, db *sql.DB, req dbRequest) (bool, error) {
+	for _, h := range req.hostnames {
 		var n int
 		err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.db WHERE Db = ? AND User = ? AND Host = ?",
-			req.Database, req.Username, h).Scan(&n)
+			req.database, req.username, h).Scan(&n)
 		if err != nil {
-			return false, fmt.Errorf("check grant of %s@%s: %w", req.Username, h, err)
+			return false, fmt.Errorf("check grant of %s@%s: %w", req.username, h, err)
 		}
 		if n == 0 {
 			return false, nil

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"net"
 	"os"
@@ -19,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
-	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
 
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
@@ -47,8 +47,8 @@ func startMariaDB(t *testing.T, opts mariadb.Options) *mariadb.Server {
 func renamed(in bags, name string) bags {
 	out := copyBags(in)
 	for _, b := range out {
-		b[shareddb.KeyDatabase] = name
-		b[shareddb.KeyUsername] = name
+		b["database"] = name
+		b["username"] = name
 	}
 	return out
 }
@@ -95,20 +95,18 @@ func TestMySQLWithMariaDB(t *testing.T) {
 		for u, bag := range resp.Units {
 			assert.Equal(t, keysOf(withoutJujuKeys(want)), keysOf(withoutJujuKeys(bag)), u)
 			assert.Equal(t, mysqlUnits[u], bag["private-address"], u)
-			assert.True(t, bag[shareddb.KeyPassword] == first[shareddb.KeyPassword], "%s copies the leader's password", u)
-			assert.Equal(t, srv.Addr, bag[shareddb.KeyDBHost], u)
-			assert.Equal(t, "panko/0 panko/1 panko/2", bag[shareddb.KeyAllowedUnits], u)
+			assert.True(t, bag["password"] == first["password"], "%s copies the leader's password", u)
+			assert.Equal(t, srv.Addr, bag["db_host"], u)
+			assert.Equal(t, "panko/0 panko/1 panko/2", bag["allowed_units"], u)
 		}
-		pw := first[shareddb.KeyPassword]
+		pw := first["password"]
 		assert.Len(t, pw, 32)
 		assert.True(t, inAlphabet(pw, pwgenAlphabet()), "password outside pwgen's alphabet")
 
-		// The client's own view: ready, and the DSN it builds works.
-		reply, err := shareddb.Parse("panko/2", []shareddb.Bag{resp.Units["mysql/0"], resp.Units["mysql/1"]})
-		require.NoError(t, err)
-		require.True(t, reply.Ready, reply.Reason)
-		assert.Equal(t, mariadb.DefaultPort, reply.Port)
-		assert.NoError(t, connect(t, reply.DSN("panko_percona", "panko_percona", "")))
+		// A client connects with what the answer holds (percona sends no
+		// db_port: MySQL's port).
+		assert.NotContains(t, first, "db_port")
+		assert.NoError(t, connect(t, answerDSN(first, "panko_percona", "panko_percona", "")))
 
 		// percona's grants: one account per requested hostname (plus loopback).
 		root, err := sql.Open("mysql", srv.DSN)
@@ -117,7 +115,7 @@ func TestMySQLWithMariaDB(t *testing.T) {
 		for _, u := range []string{"panko/0", "panko/1", "panko/2"} {
 			var n int
 			require.NoError(t, root.QueryRow("SELECT COUNT(*) FROM mysql.db WHERE Db='panko_percona' AND User='panko_percona' AND Host=? AND Select_priv='Y' AND Drop_priv='Y'",
-				percona.Local.Units[u][shareddb.KeyHostname]).Scan(&n))
+				percona.Local.Units[u]["hostname"]).Scan(&n))
 			assert.Equal(t, 1, n, u)
 		}
 
@@ -133,7 +131,7 @@ func TestMySQLWithMariaDB(t *testing.T) {
 
 		// Departure drops nothing.
 		require.NoError(t, app.Departed(ctx, rel))
-		assert.NoError(t, connect(t, reply.DSN("panko_percona", "panko_percona", "")))
+		assert.NoError(t, connect(t, answerDSN(first, "panko_percona", "panko_percona", "")))
 	})
 
 	t.Run("percona lists only granted units and waits for a leader", func(t *testing.T) {
@@ -141,9 +139,9 @@ func TestMySQLWithMariaDB(t *testing.T) {
 		app, err := New("mysql", map[string]string{"series-upgrading": "true"}, env)
 		require.NoError(t, err)
 		remote := renamed(percona.Local.Units, "panko_partial")
-		delete(remote["panko/2"], shareddb.KeyHostname)
+		delete(remote["panko/2"], "hostname")
 		remote["panko/10"] = copyBag(remote["panko/1"])
-		remote["panko/10"][shareddb.KeyHostname] = `["10.20.0.14", "2001:db8::14"]`
+		remote["panko/10"]["hostname"] = `["10.20.0.14", "2001:db8::14"]`
 
 		none, err := app.Respond(ctx, []string{"mysql/0"}, "", sharedDB(remote, map[string]string{"mysql/0": "10.5.0.30"}))
 		require.NoError(t, err)
@@ -152,12 +150,8 @@ func TestMySQLWithMariaDB(t *testing.T) {
 		resp, err := app.Respond(ctx, []string{"mysql/0"}, "mysql/0", sharedDB(remote, map[string]string{"mysql/0": "10.5.0.30"}))
 		require.NoError(t, err)
 		bag := resp.Units["mysql/0"]
-		assert.Equal(t, "panko/0 panko/1 panko/10", bag[shareddb.KeyAllowedUnits])
-		assert.Equal(t, "True", bag[shareddb.KeySeriesUpgrading])
-		reply, err := shareddb.Parse("panko/0", []shareddb.Bag{bag})
-		require.NoError(t, err)
-		assert.False(t, reply.Ready)
-		assert.Contains(t, reply.Reason, "upgrading")
+		assert.Equal(t, "panko/0 panko/1 panko/10", bag["allowed_units"])
+		assert.Equal(t, "True", bag["cluster-series-upgrading"])
 	})
 
 	t.Run("router answers its principal with db_port, wait_timeout and ssl_ca", func(t *testing.T) {
@@ -173,23 +167,22 @@ func TestMySQLWithMariaDB(t *testing.T) {
 		require.NoError(t, err)
 		bag := resp.Units["panko-mysql-router/0"]
 		assert.Equal(t, keysOf(withoutJujuKeys(router.answeringBag(t))), keysOf(withoutJujuKeys(bag)))
-		assert.Equal(t, srv.RouterAddr, bag[shareddb.KeyDBHost])
-		assert.Equal(t, strconv.Itoa(srv.RouterPort), bag[shareddb.KeyDBPort])
-		assert.NotEqual(t, "3306", bag[shareddb.KeyDBPort])
-		assert.Equal(t, "3600", bag[shareddb.KeyWaitTimeout])
-		assert.Equal(t, "panko/0", bag[shareddb.KeyAllowedUnits])
+		assert.Equal(t, srv.RouterAddr, bag["db_host"])
+		assert.Equal(t, strconv.Itoa(srv.RouterPort), bag["db_port"])
+		assert.NotEqual(t, "3306", bag["db_port"])
+		assert.Equal(t, "3600", bag["wait_timeout"])
+		assert.Equal(t, "panko/0", bag["allowed_units"])
 
-		reply, err := shareddb.Parse("panko/0", []shareddb.Bag{bag})
-		require.NoError(t, err)
-		require.True(t, reply.Ready, reply.Reason)
+		caPEM, err := base64.StdEncoding.DecodeString(bag["ssl_ca"])
+		require.NoError(t, err, "ssl_ca is base64")
 		caFile, err := os.ReadFile(srv.CAFile)
 		require.NoError(t, err)
-		assert.True(t, bytes.Equal(caFile, reply.SSLCA), "ssl_ca is not the server's CA")
+		assert.True(t, bytes.Equal(caFile, caPEM), "ssl_ca is not the server's CA")
 		pool := x509.NewCertPool()
-		require.True(t, pool.AppendCertsFromPEM(reply.SSLCA))
+		require.True(t, pool.AppendCertsFromPEM(caPEM))
 		require.NoError(t, mysql.RegisterTLSConfig("sim-router-test", &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
 		defer mysql.DeregisterTLSConfig("sim-router-test")
-		dsn := reply.DSN("panko_router", "panko_router", "sim-router-test")
+		dsn := answerDSN(bag, "panko_router", "panko_router", "sim-router-test")
 		require.NoError(t, connect(t, dsn))
 		db, err := sql.Open("mysql", dsn)
 		require.NoError(t, err)
@@ -209,11 +202,11 @@ func TestMySQLWithMariaDB(t *testing.T) {
 		resp, err := app.Respond(ctx, []string{"r/0", "r/1", "r/2"}, "r/0", sharedDB(remote, map[string]string{"r/0": "", "r/1": "", "r/2": ""}))
 
 		require.NoError(t, err)
-		assert.Equal(t, "panko/1", resp.Units["r/0"][shareddb.KeyAllowedUnits])
-		assert.Equal(t, "panko/0", resp.Units["r/1"][shareddb.KeyAllowedUnits])
+		assert.Equal(t, "panko/1", resp.Units["r/0"]["allowed_units"])
+		assert.Equal(t, "panko/0", resp.Units["r/1"]["allowed_units"])
 		_, answered := resp.Units["r/2"]
 		assert.False(t, answered, "a subordinate without a principal answers nothing")
-		_, hasCA := resp.Units["r/0"][shareddb.KeySSLCA]
+		_, hasCA := resp.Units["r/0"]["ssl_ca"]
 		assert.False(t, hasCA, "ssl_ca without ssl=true")
 	})
 
@@ -230,20 +223,17 @@ func TestMySQLWithMariaDB(t *testing.T) {
 		require.Len(t, resp.Units, 1)
 		bag := resp.Units[units[2]]
 		assert.Equal(t, keysOf(withoutJujuKeys(innodb.answeringBag(t))), keysOf(withoutJujuKeys(bag)))
-		assert.Equal(t, srv.Addr, bag[shareddb.KeyDBHost])
-		assert.Equal(t, "3306", bag[shareddb.KeyDBPort])
-		assert.Equal(t, "600", bag[shareddb.KeyWaitTimeout])
-		assert.Equal(t, "panko/0 panko/1 panko/2", bag[shareddb.KeyAllowedUnits])
-		reply, err := shareddb.Parse("panko/1", []shareddb.Bag{rel.Units[units[0]], bag})
-		require.NoError(t, err)
-		require.True(t, reply.Ready, reply.Reason)
-		assert.NoError(t, connect(t, reply.DSN("panko_innodb", "panko_innodb", "")))
+		assert.Equal(t, srv.Addr, bag["db_host"])
+		assert.Equal(t, "3306", bag["db_port"])
+		assert.Equal(t, "600", bag["wait_timeout"])
+		assert.Equal(t, "panko/0 panko/1 panko/2", bag["allowed_units"])
+		assert.NoError(t, connect(t, answerDSN(bag, "panko_innodb", "panko_innodb", "")))
 	})
 
 	t.Run("malformed request is an error naming the unit", func(t *testing.T) {
 		app, err := New("mysql", nil, Env{StateDir: t.TempDir(), MySQLDSN: srv.DSN})
 		require.NoError(t, err)
-		remote := bags{"panko/0": {shareddb.KeyDatabase: "panko'; DROP DATABASE mysql; --", shareddb.KeyUsername: "panko", shareddb.KeyHostname: "10.0.0.1"}}
+		remote := bags{"panko/0": {"database": "panko'; DROP DATABASE mysql; --", "username": "panko", "hostname": "10.0.0.1"}}
 
 		_, err = app.Respond(ctx, []string{"mysql/0"}, "mysql/0", sharedDB(remote, map[string]string{"mysql/0": ""}))
 
@@ -265,12 +255,9 @@ func TestMySQLRouterOnLoopback(t *testing.T) {
 
 	require.NoError(t, err)
 	bag := resp.Units["panko-mysql-router/0"]
-	assert.Equal(t, "127.0.0.1", bag[shareddb.KeyDBHost], "as mysql-router does")
-	assert.Equal(t, strconv.Itoa(srv.RouterPort), bag[shareddb.KeyDBPort])
-	reply, err := shareddb.Parse("panko/0", []shareddb.Bag{bag})
-	require.NoError(t, err)
-	require.True(t, reply.Ready, reply.Reason)
-	assert.NoError(t, connect(t, reply.DSN("panko_loop", "panko_loop", "")))
+	assert.Equal(t, "127.0.0.1", bag["db_host"], "as mysql-router does")
+	assert.Equal(t, strconv.Itoa(srv.RouterPort), bag["db_port"])
+	assert.NoError(t, connect(t, answerDSN(bag, "panko_loop", "panko_loop", "")))
 }
 
 func TestListensOnLoopback(t *testing.T) {
@@ -318,4 +305,18 @@ func freeLoopbackPort(t *testing.T) int {
 	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// answerDSN is a DSN built from what a database answer holds: db_host,
+// db_port (MySQL's 3306 when absent, as clients assume) and password.
+func answerDSN(bag map[string]string, user, db, tlsName string) string {
+	c := mysql.NewConfig()
+	c.User, c.Passwd, c.DBName, c.Net = user, bag["password"], db, "tcp"
+	port := bag["db_port"]
+	if port == "" {
+		port = "3306"
+	}
+	c.Addr = net.JoinHostPort(bag["db_host"], port)
+	c.TLSConfig = tlsName
+	return c.FormatDSN()
 }

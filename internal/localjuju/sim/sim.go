@@ -24,7 +24,6 @@ import (
 	"syscall"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
-	"github.com/openstack-charmers/charm-panko/internal/relation/shareddb"
 )
 
 // Endpoint roles and scopes, as in metadata.yaml.
@@ -132,7 +131,7 @@ func sortedUnits(bags map[string]map[string]string) []string {
 	for u := range bags {
 		out = append(out, u)
 	}
-	shareddb.SortUnits(out)
+	sortUnitNames(out)
 	return out
 }
 

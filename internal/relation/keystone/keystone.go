@@ -1,8 +1,7 @@
 // Package keystone is the codec of the identity-service relation (interface
 // keystone): the endpoint registration Panko publishes, the service
-// credentials it reads back from the classic keystone charm's unit bags,
-// and the provider-side bags the local model's keystone
-// simulator publishes.
+// credentials it reads back from the classic keystone charm's unit bags.
+// Keystone's side lives, written apart, in the local model's simulator.
 //
 // The package is pure: it turns data bags into facts and never performs I/O.
 package keystone

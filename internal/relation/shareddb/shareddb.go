@@ -1,7 +1,7 @@
 // Package shareddb is the codec of the shared-db relation (interface
 // mysql-shared): the request Panko publishes, the reply it reads back from
-// percona-cluster, mysql-router or mysql-innodb-cluster, and the provider-side
-// bags the local model's database simulator publishes.
+// percona-cluster, mysql-router or mysql-innodb-cluster. The database side
+// lives, written apart, in the local model's simulator.
 //
 // The package is pure: it turns data bags into facts and never performs I/O.
 package shareddb
@@ -10,13 +10,11 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -284,157 +282,4 @@ func clip(s string) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-// ClientRequest is a shared-db request as the database side reads it.
-type ClientRequest struct {
-	Database  string
-	Username  string
-	Hostnames []string // one or several client addresses
-}
-
-// validIdent reports whether s is a MySQL database or user name the charms
-// use: 1 to 64 letters, digits or "_".
-func validIdent(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// ParseRequest reads an unprefixed request from a client unit's bag. It
-// returns ok=false while database, username or hostname is missing, and an
-// error when a value is malformed. hostname may be a JSON list of addresses.
-func ParseRequest(bag Bag) (req ClientRequest, ok bool, err error) {
-	db, user, host := bag[KeyDatabase], bag[KeyUsername], bag[KeyHostname]
-	if db == "" || user == "" || host == "" {
-		return ClientRequest{}, false, nil
-	}
-	if !validIdent(db) {
-		return ClientRequest{}, false, fmt.Errorf("database %q is not a plain identifier", clip(db))
-	}
-	if !validIdent(user) {
-		return ClientRequest{}, false, fmt.Errorf("username %q is not a plain identifier", clip(user))
-	}
-	if len(host) > maxShortValue {
-		return ClientRequest{}, false, fmt.Errorf("hostname is too long (%d bytes)", len(host))
-	}
-	var hosts []string
-	if err := json.Unmarshal([]byte(host), &hosts); err != nil {
-		hosts = []string{host}
-	}
-	if len(hosts) == 0 {
-		return ClientRequest{}, false, fmt.Errorf("hostname %q lists no address", clip(host))
-	}
-	for _, h := range hosts {
-		if !hostname.Valid(h) {
-			return ClientRequest{}, false, fmt.Errorf("hostname %q is not an address or host name", clip(h))
-		}
-	}
-	return ClientRequest{Database: db, Username: user, Hostnames: hosts}, true, nil
-}
-
-// Answer is a database-side reply before it is written to a unit bag.
-type Answer struct {
-	Host            string   // db_host
-	Port            int      // db_port; 0 leaves the key out
-	Password        string   // password
-	AllowedUnits    []string // written sorted by unit number; empty leaves the key out
-	WaitTimeout     int      // wait_timeout; 0 leaves the key out
-	SSLCA           []byte   // PEM chain, written base64 encoded; nil leaves the key out
-	SeriesUpgrading bool     // writes cluster-series-upgrading=True
-}
-
-// Bag renders the answer as raw-string unit data. Keys without a value are
-// absent; ReplyKeys lists every key a provider owns, so callers can delete
-// stale ones.
-func (a Answer) Bag() map[string]string {
-	b := map[string]string{}
-	set := func(k, v string) {
-		if v != "" {
-			b[k] = v
-		}
-	}
-	set(KeyDBHost, a.Host)
-	if a.Port != 0 {
-		set(KeyDBPort, strconv.Itoa(a.Port))
-	}
-	set(KeyPassword, a.Password)
-	units := slices.Clone(a.AllowedUnits)
-	SortUnits(units)
-	set(KeyAllowedUnits, strings.Join(units, " "))
-	if a.WaitTimeout != 0 {
-		set(KeyWaitTimeout, strconv.Itoa(a.WaitTimeout))
-	}
-	if len(a.SSLCA) > 0 {
-		set(KeySSLCA, base64.StdEncoding.EncodeToString(a.SSLCA))
-	}
-	if a.SeriesUpgrading {
-		set(KeySeriesUpgrading, "True")
-	}
-	return b
-}
-
-// ReplyKeys lists every key a database provider writes on shared-db.
-func ReplyKeys() []string {
-	return []string{KeyDBHost, KeyDBPort, KeyPassword, KeyAllowedUnits, KeySSLCA, KeyWaitTimeout, KeySeriesUpgrading, KeyAccessNetwork}
-}
-
-// PerconaReply is the bag every percona-cluster unit publishes: db_host,
-// password and the granted client units.
-func PerconaReply(host, password string, allowed []string) map[string]string {
-	return Answer{Host: host, Password: password, AllowedUnits: allowed}.Bag()
-}
-
-// RouterReply is the bag a mysql-router unit publishes to its principal:
-// db_host=127.0.0.1, db_port, password, allowed_units=<principal>,
-// wait_timeout and, when caPEM is not empty, ssl_ca.
-func RouterReply(port int, password, principal string, waitTimeout int, caPEM []byte) map[string]string {
-	return Answer{
-		Host: "127.0.0.1", Port: port, Password: password, AllowedUnits: []string{principal},
-		WaitTimeout: waitTimeout, SSLCA: caPEM,
-	}.Bag()
-}
-
-// InnoDBReply is the bag the mysql-innodb-cluster leader publishes on a
-// direct shared-db relation.
-func InnoDBReply(host string, port int, password string, allowed []string, waitTimeout int, caPEM []byte) map[string]string {
-	return Answer{
-		Host: host, Port: port, Password: password, AllowedUnits: allowed,
-		WaitTimeout: waitTimeout, SSLCA: caPEM,
-	}.Bag()
-}
-
-// SortUnits sorts unit names by application and then unit number
-// (panko/2 before panko/10).
-func SortUnits(units []string) {
-	sort.SliceStable(units, func(i, j int) bool { return unitLess(units[i], units[j]) })
-}
-
-// unitLess orders unit names by application, then numerically by number.
-func unitLess(a, b string) bool {
-	appA, numA, okA := splitUnit(a)
-	appB, numB, okB := splitUnit(b)
-	if !okA || !okB || appA != appB {
-		return a < b
-	}
-	return numA < numB
-}
-
-// splitUnit splits "app/N" into app and N.
-func splitUnit(u string) (string, int, bool) {
-	app, num, found := strings.Cut(u, "/")
-	if !found {
-		return "", 0, false
-	}
-	n, err := strconv.Atoi(num)
-	if err != nil {
-		return "", 0, false
-	}
-	return app, n, true
 }

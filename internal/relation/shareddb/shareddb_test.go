@@ -50,7 +50,7 @@ func (f fixture) remoteBags(variant string) []Bag {
 	for u := range f.Remote.Units {
 		names = append(names, u)
 	}
-	SortUnits(names)
+	sort.Strings(names)
 	v := f.Variants[variant]
 	var out []Bag
 	for _, u := range names {
@@ -287,117 +287,6 @@ func TestURL(t *testing.T) {
 	assert.Equal(t, "charset=utf8&ssl_ca=/usr/local/share/ca-certificates/db-client.ca", u.RawQuery)
 }
 
-func TestParseRequest(t *testing.T) {
-	f := loadFixture(t, "percona-shared-db")
-	cases := []struct {
-		name    string
-		bag     Bag
-		ok      bool
-		hosts   []string
-		wantErr string
-	}{
-		{"fixture request", f.Local.Units["panko/1"], true, []string{f.Local.Units["panko/1"][KeyHostname]}, ""},
-		{"json list of hosts", f.Variants["ipv6_multi_hostname"].LocalUnitData, true, []string{"2001:db8:20::11", "2001:db8:20::100"}, ""},
-		{"what Request writes", Request("10.5.0.10"), true, []string{"10.5.0.10"}, ""},
-		{"no hostname yet", Bag{KeyDatabase: "panko", KeyUsername: "panko"}, false, nil, ""},
-		{"empty bag", Bag{}, false, nil, ""},
-		{"prefixed form is not read", f.Variants["prefixed_request"].LocalUnitData, false, nil, ""},
-		{"database with quote", Bag{KeyDatabase: "pan`ko", KeyUsername: "panko", KeyHostname: "10.0.0.1"}, false, nil, "database"},
-		{"username with quote", Bag{KeyDatabase: "panko", KeyUsername: "pa'nko", KeyHostname: "10.0.0.1"}, false, nil, "username"},
-		{"hostname with quote", Bag{KeyDatabase: "panko", KeyUsername: "panko", KeyHostname: "10.0.0.1'"}, false, nil, "hostname"},
-		{"empty json list", Bag{KeyDatabase: "panko", KeyUsername: "panko", KeyHostname: "[]"}, false, nil, "lists no address"},
-		{"bad host in list", Bag{KeyDatabase: "panko", KeyUsername: "panko", KeyHostname: `["10.0.0.1", "x y"]`}, false, nil, "hostname"},
-		{"10 MB hostname", Bag{KeyDatabase: "panko", KeyUsername: "panko", KeyHostname: strings.Repeat("a", 10<<20)}, false, nil, "too long"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			req, ok, err := ParseRequest(tc.bag)
-			if tc.wantErr != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.wantErr)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.ok, ok)
-			if ok {
-				assert.Equal(t, "panko", req.Database)
-				assert.Equal(t, "panko", req.Username)
-				assert.Equal(t, tc.hosts, req.Hostnames)
-			}
-		})
-	}
-}
-
-// withoutJujuKeys drops the keys Juju itself writes.
-func withoutJujuKeys(b Bag) Bag {
-	out := Bag{}
-	for k, v := range b {
-		switch k {
-		case "private-address", "ingress-address", "egress-subnets":
-		default:
-			out[k] = v
-		}
-	}
-	return out
-}
-
-func TestProviderBagsMatchFixtures(t *testing.T) {
-	percona := loadFixture(t, "percona-shared-db").leaderBag(t)
-	router := loadFixture(t, "mysql-router-shared-db").leaderBag(t)
-	innodb := loadFixture(t, "mysql-innodb-cluster-shared-db").leaderBag(t)
-	routerCA, err := DecodeCA(router[KeySSLCA])
-	require.NoError(t, err)
-	innodbCA, err := DecodeCA(innodb[KeySSLCA])
-	require.NoError(t, err)
-
-	cases := []struct {
-		name string
-		got  map[string]string
-		want Bag
-	}{
-		{"percona", PerconaReply(percona[KeyDBHost], percona[KeyPassword], []string{"panko/2", "panko/0", "panko/1"}), percona},
-		{"router", RouterReply(atoi(t, router[KeyDBPort]), router[KeyPassword], "panko/0", atoi(t, router[KeyWaitTimeout]), routerCA), router},
-		{"innodb", InnoDBReply(innodb[KeyDBHost], atoi(t, innodb[KeyDBPort]), innodb[KeyPassword], []string{"panko/1", "panko/2", "panko/0"}, atoi(t, innodb[KeyWaitTimeout]), innodbCA), innodb},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			assert.True(t, equalBags(withoutJujuKeys(tc.want), tc.got), "bag differs from fixture; keys %v", sortedKeys(tc.got))
-		})
-	}
-}
-
-func TestAnswerBagRoundTrip(t *testing.T) {
-	a := Answer{Host: "127.0.10.1", Port: 3307, Password: "secretsecret", AllowedUnits: []string{"panko/10", "panko/2"}, WaitTimeout: 60, SeriesUpgrading: true}
-	bag := a.Bag()
-	assert.Equal(t, "panko/2 panko/10", bag[KeyAllowedUnits])
-	for k := range bag {
-		assert.Contains(t, ReplyKeys(), k)
-	}
-	got, err := Parse("panko/2", []Bag{bag})
-	require.NoError(t, err)
-	assert.False(t, got.Ready)
-	assert.Equal(t, 3307, got.Port)
-	a.SeriesUpgrading = false
-	got, err = Parse("panko/2", []Bag{a.Bag()})
-	require.NoError(t, err)
-	assert.True(t, got.Ready, got.Reason)
-	assert.Equal(t, 60, got.WaitTimeout)
-	_, absent := (Answer{Host: "h", Password: "p"}).Bag()[KeyDBPort]
-	assert.False(t, absent)
-}
-
-func TestSortUnits(t *testing.T) {
-	cases := []struct{ in, want []string }{
-		{[]string{"panko/10", "panko/2", "panko/1"}, []string{"panko/1", "panko/2", "panko/10"}},
-		{[]string{"b/0", "a/3", "a/20"}, []string{"a/3", "a/20", "b/0"}},
-		{[]string{"weird", "panko/1"}, []string{"panko/1", "weird"}},
-	}
-	for _, tc := range cases {
-		SortUnits(tc.in)
-		assert.Equal(t, tc.want, tc.in)
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	router := loadFixture(f, "mysql-router-shared-db").leaderBag(f)
 	percona := loadFixture(f, "percona-shared-db").leaderBag(f)
@@ -442,25 +331,4 @@ func atoi(t testing.TB, s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
-}
-
-func equalBags(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
