@@ -12,9 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
-// ceilometerFixture is testdata/ceilometer-event-service.json.
+// ceilometerFixture is testdata/relations/ceilometer-event-service.json.
 type ceilometerFixture struct {
 	Local struct {
 		Units bags `json:"units"`
@@ -27,10 +29,7 @@ type ceilometerFixture struct {
 
 func loadCeilometerFixture(t *testing.T) ceilometerFixture {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "ceilometer-event-service.json"))
-	require.NoError(t, err)
-	var f ceilometerFixture
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := relfixture.Load[ceilometerFixture](t, "ceilometer-event-service.json")
 	return f
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,9 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/openstack-charmers/charm-panko/internal/relation/hacluster"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
-// haFixture is testdata/hacluster-ha.json.
+// haFixture is testdata/relations/hacluster-ha.json.
 type haFixture struct {
 	Local struct {
 		Units bags `json:"units"`
@@ -46,10 +46,7 @@ func (f haFixture) principalBag(t *testing.T, variant string) map[string]string 
 
 func loadHAFixture(t *testing.T) haFixture {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "hacluster-ha.json"))
-	require.NoError(t, err)
-	var f haFixture
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := relfixture.Load[haFixture](t, "hacluster-ha.json")
 	return f
 }
 

@@ -1,14 +1,11 @@
 package sim
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
 type bags = map[string]map[string]string
@@ -29,10 +26,7 @@ type fixture struct {
 
 func loadFixture(t *testing.T, name string) fixture {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name+".json"))
-	require.NoError(t, err)
-	var f fixture
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := relfixture.Load[fixture](t, name+".json")
 	return f
 }
 

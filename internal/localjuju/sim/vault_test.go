@@ -2,11 +2,9 @@ package sim
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"maps"
 	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -15,9 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
-// vaultFixture is testdata/vault-certificates.json.
+// vaultFixture is testdata/relations/vault-certificates.json.
 type vaultFixture struct {
 	Local struct {
 		Units bags `json:"units"`
@@ -29,10 +28,7 @@ type vaultFixture struct {
 
 func loadVaultFixture(t *testing.T) vaultFixture {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "vault-certificates.json"))
-	require.NoError(t, err)
-	var f vaultFixture
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := relfixture.Load[vaultFixture](t, "vault-certificates.json")
 	return f
 }
 

@@ -1,16 +1,15 @@
 package eventservice
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
-// fixture is the part of testdata/ceilometer-event-service.json these
+// fixture is the part of testdata/relations/ceilometer-event-service.json these
 // tests read: what the old panko charm published.
 type fixture struct {
 	Local struct {
@@ -19,10 +18,7 @@ type fixture struct {
 }
 
 func TestPublish(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "ceilometer-event-service.json"))
-	require.NoError(t, err)
-	var f fixture
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := relfixture.Load[fixture](t, "ceilometer-event-service.json")
 	old := f.Local.Units["panko/0"]
 	require.NotEmpty(t, old["panko_url"])
 

@@ -1,16 +1,15 @@
 package hacluster
 
 import (
-	"encoding/json"
 	"maps"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
-// fixture is testdata/hacluster-ha.json: what the reactive Panko charm and
+// fixture is testdata/relations/hacluster-ha.json: what the reactive Panko charm and
 // the hacluster charm exchanged.
 type fixture struct {
 	Local struct {
@@ -28,10 +27,7 @@ type fixture struct {
 
 func loadFixture(t *testing.T) fixture {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "hacluster-ha.json"))
-	require.NoError(t, err)
-	var f fixture
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := relfixture.Load[fixture](t, "hacluster-ha.json")
 	require.Contains(t, f.Local.Units, "panko/0")
 	return f
 }

@@ -1,15 +1,14 @@
 package keystone
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
 type bag = map[string]string
@@ -34,10 +33,7 @@ type fixture struct {
 
 func loadFixture(t testing.TB) fixture {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "keystone-identity-service.json"))
-	require.NoError(t, err)
-	var f fixture
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := relfixture.Load[fixture](t, "keystone-identity-service.json")
 	return f
 }
 

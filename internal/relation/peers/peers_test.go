@@ -1,24 +1,20 @@
 package peers
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
 func loadUnits(t *testing.T) map[string]map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "panko-cluster-peer.json"))
-	require.NoError(t, err)
-	var f struct {
+	f := relfixture.Load[struct {
 		Units map[string]map[string]string `json:"units"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &f))
+	}](t, "panko-cluster-peer.json")
 	require.NotEmpty(t, f.Units)
 	return f.Units
 }

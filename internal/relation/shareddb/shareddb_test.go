@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/base64"
-	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +13,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
 // fixture is the part of a relation fixture these tests use.
@@ -37,10 +36,7 @@ type fixture struct {
 
 func loadFixture(t testing.TB, name string) fixture {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name+".json"))
-	require.NoError(t, err)
-	var f fixture
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := relfixture.Load[fixture](t, name+".json")
 	return f
 }
 

@@ -1,10 +1,12 @@
-// Package relfixture reads the recorded relation fixtures the relation tests
-// keep in their package's testdata/ directory: the unit bags of both sides
-// of a relation and named variants of them.
+// Package relfixture reads the recorded relation fixtures kept once for the
+// whole module in testdata/relations/ at its root: the unit bags of both
+// sides of a relation and named variants of them.
 package relfixture
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,26 +37,56 @@ type Fixture struct {
 	Variants map[string]Variant `json:"variants"`
 }
 
-// Read reads the recorded relation testdata/<name> of the test's package,
-// failing the test when it cannot be read.
+// Read reads the recorded relation <name> of testdata/relations/, failing
+// the test when it cannot be read.
 func Read(t testing.TB, name string) Fixture {
 	t.Helper()
 	return Load[Fixture](t, name)
 }
 
-// Load decodes testdata/<name> of the test's package into a T, failing the
-// test when the file cannot be read or is not JSON of that shape.
+// Load decodes the recorded relation <name> of testdata/relations/ into a
+// T, failing the test when the file cannot be read or is not JSON of that
+// shape.
 func Load[T any](t testing.TB, name string) T {
 	t.Helper()
+	dir, err := Dir()
+	if err != nil {
+		var zero T
+		t.Fatalf("read fixture: %v", err)
+		return zero
+	}
+	return LoadFile[T](t, filepath.Join(dir, name))
+}
+
+// LoadFile decodes the JSON file at path into a T, failing the test when
+// the file cannot be read or is not JSON of that shape.
+func LoadFile[T any](t testing.TB, path string) T {
+	t.Helper()
 	var v T
-	path := filepath.Join("testdata", name)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("read fixture: %v", err)
 		return v
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatalf("decode fixture %s: %v", path, err)
+		t.Fatalf("decode fixture %s: %v", filepath.Base(path), err)
 	}
 	return v
+}
+
+// Dir returns the module's testdata/relations directory, found from the
+// working directory (a package directory under go test) upwards.
+func Dir() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("fixture directory: %w", err)
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "testdata", "relations"), nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", errors.New("fixture directory: no go.mod above " + wd)
+		}
+	}
 }

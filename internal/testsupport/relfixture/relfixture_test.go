@@ -2,9 +2,11 @@ package relfixture
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fatalRecorder is a testing.TB that records Fatalf instead of stopping.
@@ -28,7 +30,7 @@ type withExpected struct {
 }
 
 func TestLoad(t *testing.T) {
-	f := Load[withExpected](t, "relation.json")
+	f := LoadFile[withExpected](t, filepath.Join("testdata", "relation.json"))
 
 	assert.Equal(t, map[string]map[string]string{"panko/0": {"common_name": "a.example"}}, f.Local.Units)
 	assert.Equal(t, map[string]map[string]string{"vault/0": {"ca": "CA", "chain": "CHAIN"}}, f.Remote.Units)
@@ -42,11 +44,16 @@ func TestLoad(t *testing.T) {
 	assert.Equal(t, 3, f.Expected.Files)
 }
 
-func TestRead(t *testing.T) {
-	f := Read(t, "relation.json")
-
-	assert.Equal(t, Load[withExpected](t, "relation.json").Fixture, f)
-	assert.Equal(t, "b.example", f.Variants["override"].LocalUnitData["common_name"])
+func TestReadFindsTheModuleFixtures(t *testing.T) {
+	dir, err := Dir()
+	require.NoError(t, err)
+	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	for _, path := range names {
+		f := Load[map[string]any](t, filepath.Base(path))
+		assert.NotEmpty(t, f, filepath.Base(path))
+	}
 }
 
 func TestLoadFails(t *testing.T) {
@@ -56,13 +63,13 @@ func TestLoadFails(t *testing.T) {
 		want string
 	}{
 		{"missing file", "absent.json", "read fixture: open testdata/absent.json: no such file or directory"},
-		{"wrong shape", "relation.json", "decode fixture testdata/relation.json: json: cannot unmarshal object into Go value of type []string"},
+		{"wrong shape", "relation.json", "decode fixture relation.json: json: cannot unmarshal object into Go value of type []string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &fatalRecorder{TB: t}
 
-			Load[[]string](r, tt.file)
+			LoadFile[[]string](r, filepath.Join("testdata", tt.file))
 
 			assert.Equal(t, tt.want, r.fatal)
 		})
