@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/vault"
-	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
 )
 
 // certificatesEndpoint is the vault simulator's only endpoint.
@@ -84,12 +83,12 @@ func (v *vaultApp) Respond(_ context.Context, units []string, leader string, rel
 	requests := map[string]map[string]string{}
 	for _, u := range sortedUnits(rel.RemoteUnits) {
 		bag := map[string]string{}
-		for _, k := range tlscerts.RequestKeys() {
+		for _, k := range vault.RequestKeys() {
 			if val, ok := rel.RemoteUnits[u][k]; ok {
 				bag[k] = val
 			}
 		}
-		if _, _, err := tlscerts.ParseRequest(bag); err != nil {
+		if _, err := vault.ParseRequests(bag); err != nil {
 			return Response{}, fmt.Errorf("vault simulator: certificate request of %s: %w", u, err)
 		}
 		requests[u] = bag
@@ -143,7 +142,7 @@ func (v *vaultApp) Departed(_ context.Context, rel Relation) error {
 			}
 			names := map[string]bool{}
 			for u, bag := range gone.Requests {
-				names[requesterName(u, bag)] = true
+				names[vault.RequesterName(u, bag)] = true
 			}
 			kept := []VaultCertificate{}
 			for _, c := range st.Issued {
@@ -183,18 +182,16 @@ func (st *vaultState) requestBags() []vault.RequestBag {
 // those units' certificates (vault publishes a unit's certificates on that
 // unit's relation only).
 func relationAnswer(answer map[string]string, remote map[string]map[string]string) map[string]string {
-	keep := map[string]bool{
-		tlscerts.KeyCA: true, tlscerts.KeyChain: true, tlscerts.KeyClientCert: true, tlscerts.KeyClientKey: true,
-	}
+	keep := map[string]bool{}
 	for u, bag := range remote {
-		name := requesterName(u, bag)
-		for _, k := range []string{tlscerts.ServerCertKey(name), tlscerts.ServerKeyKey(name), tlscerts.ProcessedRequestsKey(name)} {
+		name := vault.RequesterName(u, bag)
+		for _, k := range []string{vault.ServerCertKey(name), vault.ServerKeyKey(name), vault.ProcessedRequestsKey(name)} {
 			keep[k] = true
 		}
 	}
 	out := map[string]string{}
 	for k, val := range answer {
-		if keep[k] {
+		if keep[k] || vault.Shared(k) {
 			out[k] = val
 		}
 	}
@@ -323,32 +320,34 @@ func Vault(stateDir, app string) (status VaultStatus, ok bool, err error) {
 	return status, true, nil
 }
 
-// requesterName is the name vault files a requesting unit's answers
-// under: its unit_name, else its Juju name's key form.
-func requesterName(unit string, bag map[string]string) string {
-	if name := bag[tlscerts.KeyUnitName]; name != "" {
-		return name
-	}
-	return tlscerts.UnitKey(unit)
-}
-
 // issuedCertificates describes the server certificates of answer for
 // every requesting unit of requests, by unit then CN.
 func issuedCertificates(answer map[string]string, requests []vault.RequestBag) ([]VaultCertificate, error) {
 	out := []VaultCertificate{}
 	for _, rb := range requests {
-		name := requesterName(rb.Unit, rb.Data)
-		reply, err := tlscerts.Parse(name, []map[string]string{answer})
+		name := vault.RequesterName(rb.Unit, rb.Data)
+		server, processed, err := vault.Published(name, answer)
 		if err != nil {
 			return nil, fmt.Errorf("certificates of %s: %w", name, err)
 		}
-		cns := make([]string, 0, len(reply.Certs))
-		for cn := range reply.Certs {
+		certs := map[string]string{}
+		if server != nil {
+			c, err := parsePEMCert([]byte(server.Cert))
+			if err != nil {
+				return nil, fmt.Errorf("certificate of %s: %w", name, err)
+			}
+			certs[c.Subject.CommonName] = server.Cert
+		}
+		for cn, p := range processed {
+			certs[cn] = p.Cert
+		}
+		cns := make([]string, 0, len(certs))
+		for cn := range certs {
 			cns = append(cns, cn)
 		}
 		sort.Strings(cns)
 		for _, cn := range cns {
-			c, err := parsePEMCert(reply.Certs[cn].Cert)
+			c, err := parsePEMCert([]byte(certs[cn]))
 			if err != nil {
 				return nil, fmt.Errorf("certificate %s of %s: %w", cn, name, err)
 			}

@@ -2,17 +2,19 @@ package sim
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"maps"
 	"os"
 	"sort"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/vault"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
@@ -49,61 +51,81 @@ func certificatesRelation(id int, remoteApp string, remote bags) Relation {
 	return Relation{ID: id, Endpoint: "certificates", RemoteApp: remoteApp, RemoteUnits: remote, Units: ownBags(vaultAddrs())}
 }
 
-// wantedCerts is what a requester bag asks for: CN -> SANs, and whether the
-// first request is the top-level one.
+// wantedCerts is what a requester bag asks for: CN -> SANs, and the
+// top-level request's CN ("" when there is none).
 func wantedCerts(t *testing.T, bag map[string]string) (map[string][]string, string) {
 	t.Helper()
-	_, reqs, err := tlscerts.ParseRequest(bag)
+	reqs, err := vault.ParseRequests(bag)
 	require.NoError(t, err)
 	out := map[string][]string{}
+	top := ""
 	for _, r := range reqs {
 		out[r.CN] = r.SANs
-	}
-	top := ""
-	if bag[tlscerts.KeyCommonName] != "" {
-		top = reqs[0].CN
+		if r.TopLevel {
+			top = r.CN
+		}
 	}
 	return out, top
+}
+
+// pairsOf returns every certificate and key vault published for the
+// requester name in bag, by the certificate's CN.
+func pairsOf(t *testing.T, name string, bag map[string]string) map[string]vault.Pair {
+	t.Helper()
+	server, processed, err := vault.Published(name, bag)
+	require.NoError(t, err)
+	if server != nil {
+		processed[parsedCert(t, server.Cert).Subject.CommonName] = *server
+	}
+	return processed
 }
 
 // certPEMs returns the certificate (not key) PEM per CN vault answered unit.
 func certPEMs(t *testing.T, unit string, bag map[string]string) map[string]string {
 	t.Helper()
-	reply, err := tlscerts.Parse(unit, []map[string]string{bag})
-	require.NoError(t, err)
 	out := map[string]string{}
-	for cn, kp := range reply.Certs {
-		out[cn] = string(kp.Cert)
+	for cn, p := range pairsOf(t, strings.ReplaceAll(unit, "/", "_"), bag) {
+		out[cn] = p.Cert
 	}
 	return out
 }
 
-// checkReply verifies vault's answer to unit the way Panko does.
+func parsedCert(t *testing.T, certPEM string) *x509.Certificate {
+	t.Helper()
+	c, err := parsePEMCert([]byte(certPEM))
+	require.NoError(t, err)
+	return c
+}
+
+// checkReply verifies vault's answer to unit as a TLS client would: each
+// requested CN has a certificate whose key matches, which chains through
+// "chain" to the simulator's root in "ca" and covers the CN and its SANs.
 func checkReply(t *testing.T, dir, unit string, request, answer map[string]string) {
 	t.Helper()
 	want, _ := wantedCerts(t, request)
-	reply, err := tlscerts.Parse(unit, []map[string]string{answer})
-	require.NoError(t, err)
+	pairs := pairsOf(t, vault.RequesterName(unit, request), answer)
 	ca, err := VaultCA(dir, "vault")
 	require.NoError(t, err)
-	assert.True(t, string(ca) == string(reply.CA), "ca is the simulator's root")
-	assert.NotEmpty(t, reply.Chain)
-	cns := make([]string, 0, len(want))
-	for cn := range want {
-		cns = append(cns, cn)
-	}
-	sort.Strings(cns)
-	assert.Empty(t, reply.Missing(cns), "certificates missing for %s", unit)
-	assert.Len(t, reply.Certs, len(want), "no certificate nobody asked for")
-	for _, cn := range cns {
-		kp, ok := reply.Certs[cn]
+	assert.True(t, string(ca) == answer["ca"], "ca is the simulator's root")
+	require.NotEmpty(t, answer["chain"])
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(parsedCert(t, answer["ca"]))
+	inter.AddCert(parsedCert(t, answer["chain"]))
+	assert.Len(t, pairs, len(want), "one certificate per request of %s", unit)
+	for cn, sans := range want {
+		p, ok := pairs[cn]
 		if !assert.True(t, ok, "no certificate for %s", cn) {
 			continue
 		}
-		info, err := tlscerts.Verify(kp, reply.CA, reply.Chain, time.Now())
+		_, err := tls.X509KeyPair([]byte(p.Cert), []byte(p.Key))
+		require.NoError(t, err, "key of %s", cn)
+		leaf := parsedCert(t, p.Cert)
+		_, err = leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 		require.NoError(t, err, "certificate %s of %s", cn, unit)
-		assert.Equal(t, cn, info.CommonName)
-		assert.Empty(t, info.Missing(want[cn]), "SANs of %s", cn)
+		assert.Equal(t, cn, leaf.Subject.CommonName)
+		for _, n := range append([]string{cn}, sans...) {
+			assert.NoError(t, leaf.VerifyHostname(n), "certificate %s covers %s", cn, n)
+		}
 	}
 }
 
@@ -116,7 +138,7 @@ func TestVaultAnswersRequests(t *testing.T) {
 		{"common_name and cert_requests", copyBags(f.Local.Units)},
 		{"common_name only", bags{"panko/0": f.Variants["no_hostname_override"].LocalUnitData}},
 		{"classic cert_requests only", bags{"panko/0": f.Variants["classic_charm_helpers_request"].LocalUnitData}},
-		{"no unit_name: the Juju name is used", bags{"panko/3": withoutKey(f.Local.Units["panko/0"], tlscerts.KeyUnitName)}},
+		{"no unit_name: the Juju name is used", bags{"panko/3": withoutKey(f.Local.Units["panko/0"], "unit_name")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,15 +156,15 @@ func TestVaultAnswersRequests(t *testing.T) {
 				assert.Equal(t, vaultAddrs()[u], bag["private-address"], "Juju's key is kept")
 				assert.True(t, equalBags(bags{"v": withoutJujuKeys(first)}, bags{"v": withoutJujuKeys(bag)}), "%s differs from vault/0", u)
 			}
-			wantKeys := []string{tlscerts.KeyCA, tlscerts.KeyChain, tlscerts.KeyClientCert, tlscerts.KeyClientKey}
+			wantKeys := []string{"ca", "chain", "client.cert", "client.key"}
 			for u, req := range tc.remote {
-				name := requesterName(u, req)
+				name := vault.RequesterName(u, req)
 				want, top := wantedCerts(t, req)
 				if top != "" {
-					wantKeys = append(wantKeys, tlscerts.ServerCertKey(name), tlscerts.ServerKeyKey(name))
+					wantKeys = append(wantKeys, name+".server.cert", name+".server.key")
 				}
 				if len(want) > 1 || (top == "" && len(want) > 0) {
-					wantKeys = append(wantKeys, tlscerts.ProcessedRequestsKey(name))
+					wantKeys = append(wantKeys, name+".processed_requests")
 				}
 				checkReply(t, dir, u, req, first)
 			}
@@ -202,7 +224,7 @@ func TestVaultSANChangeReissuesOnlyThatCertificate(t *testing.T) {
 	require.NoError(t, err)
 	before := certPEMs(t, "panko/0", first.Units["vault/0"])
 
-	remote["panko/0"][tlscerts.KeySANs] = `["10.20.0.100", "10.20.0.11", "10.20.0.200", "panko.example.com"]`
+	remote["panko/0"]["sans"] = `["10.20.0.100", "10.20.0.11", "10.20.0.200", "panko.example.com"]`
 	second, err := app.Respond(context.Background(), vaultUnits(), "vault/0", certificatesRelation(31, "panko", remote))
 	require.NoError(t, err)
 
@@ -218,7 +240,7 @@ func TestVaultRelationsGetTheirOwnUnits(t *testing.T) {
 	app := newVaultSim(t, dir)
 	panko := certificatesRelation(31, "panko", bags{"panko/0": f.Local.Units["panko/0"]})
 	aodh := certificatesRelation(40, "aodh", bags{"aodh/0": {
-		tlscerts.KeyUnitName: "aodh_0", tlscerts.KeyCommonName: "aodh.example.com", tlscerts.KeySANs: `["10.20.0.31"]`,
+		"unit_name": "aodh_0", "common_name": "aodh.example.com", "sans": `["10.20.0.31"]`,
 	}})
 
 	p1, err := app.Respond(context.Background(), vaultUnits(), "vault/0", panko)
@@ -229,9 +251,9 @@ func TestVaultRelationsGetTheirOwnUnits(t *testing.T) {
 	require.NoError(t, err)
 
 	pankoKeys, aodhKeys := keysOf(withoutJujuKeys(p2.Units["vault/0"])), keysOf(withoutJujuKeys(a1.Units["vault/0"]))
-	assert.NotContains(t, pankoKeys, tlscerts.ServerCertKey("aodh_0"))
-	assert.Contains(t, aodhKeys, tlscerts.ServerCertKey("aodh_0"))
-	assert.NotContains(t, aodhKeys, tlscerts.ServerCertKey("panko_0"))
+	assert.NotContains(t, pankoKeys, "aodh_0.server.cert")
+	assert.Contains(t, aodhKeys, "aodh_0.server.cert")
+	assert.NotContains(t, aodhKeys, "panko_0.server.cert")
 	assert.Equal(t, certPEMs(t, "panko/0", p1.Units["vault/0"]), certPEMs(t, "panko/0", p2.Units["vault/0"]),
 		"answering another relation reissued panko's certificates")
 	checkReply(t, dir, "aodh/0", aodh.RemoteUnits["aodh/0"], a1.Units["vault/1"])
@@ -261,11 +283,11 @@ func TestVaultForgetsDepartedUnitsAndRelations(t *testing.T) {
 	statusAfter, ok, err := Vault(dir, "vault")
 	require.NoError(t, err)
 
-	assert.NotContains(t, keys, tlscerts.ServerCertKey("panko_1"))
-	assert.NotContains(t, keys, tlscerts.ProcessedRequestsKey("panko_1"))
-	assert.Contains(t, keys, tlscerts.ServerCertKey("panko_0"))
+	assert.NotContains(t, keys, "panko_1.server.cert")
+	assert.NotContains(t, keys, "panko_1.processed_requests")
+	assert.Contains(t, keys, "panko_0.server.cert")
 	assert.Len(t, statusBefore.Certificates, 2, "panko_0's two certificates")
-	assert.Equal(t, []string{tlscerts.KeyCA, tlscerts.KeyChain, tlscerts.KeyClientCert, tlscerts.KeyClientKey},
+	assert.Equal(t, []string{"ca", "chain", "client.cert", "client.key"},
 		keysOf(withoutJujuKeys(lastGone.Units["vault/0"])), "the last requester left")
 	require.True(t, ok, "the CA stays")
 	assert.Empty(t, statusAfter.Relations)
@@ -283,7 +305,7 @@ func TestVaultWaitsAndRefuses(t *testing.T) {
 		{"no leader", "", certificatesRelation(31, "panko", copyBags(f.Local.Units)), ""},
 		{"leader not among the units", "vault/7", certificatesRelation(31, "panko", copyBags(f.Local.Units)), ""},
 		{"no requester yet", "vault/0", certificatesRelation(31, "panko", bags{}), ""},
-		{"malformed request", "vault/0", certificatesRelation(31, "panko", bags{"panko/0": {tlscerts.KeyCertRequests: "{"}}), "certificate request of panko/0"},
+		{"malformed request", "vault/0", certificatesRelation(31, "panko", bags{"panko/0": {"cert_requests": "{"}}), "certificate request of panko/0"},
 		{"wrong endpoint", "vault/0", Relation{ID: 2, Endpoint: "secrets"}, `no endpoint "secrets"`},
 	}
 	for _, tc := range cases {

@@ -33,11 +33,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
-	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
 )
 
 // Files kept in the CA's directory.
@@ -252,22 +250,6 @@ func (c *CA) newCACert(cn string, parent *x509.Certificate, parentKey crypto.Sig
 	return cert, key, nil
 }
 
-// Owned reports whether key is one vault publishes on the certificates
-// relation: ca, chain, client.cert, client.key and the per-unit
-// ".server.cert", ".server.key" and ".processed_requests" keys.
-func Owned(key string) bool {
-	switch key {
-	case tlscerts.KeyCA, tlscerts.KeyChain, tlscerts.KeyClientCert, tlscerts.KeyClientKey:
-		return true
-	}
-	for _, suffix := range []string{".server.cert", ".server.key", ".processed_requests"} {
-		if strings.HasSuffix(key, suffix) && len(key) > len(suffix) {
-			return true
-		}
-	}
-	return false
-}
-
 // Answer returns the bag every vault unit publishes for the requesting units
 // (all units of all related applications, each once): ca, chain, the global
 // client certificate, and each unit's certificates. A request is issued
@@ -307,9 +289,7 @@ func (e *entry) handles(cn string, sans []string) bool {
 	return e != nil && e.CN == cn && slices.Equal(e.SANs, sans)
 }
 
-func (e *entry) pair() tlscerts.KeyPair {
-	return tlscerts.KeyPair{Cert: []byte(e.Cert), Key: []byte(e.Key)}
-}
+func (e *entry) pair() Pair { return Pair{Cert: e.Cert, Key: e.Key} }
 
 func (c *CA) answer(renew bool, requests []RequestBag) (map[string]string, error) {
 	st, err := c.loadIssued()
@@ -325,13 +305,11 @@ func (c *CA) answer(renew bool, requests []RequestBag) (map[string]string, error
 	}
 	units := map[string]*unitState{}
 	for _, rb := range requests {
-		name, reqs, err := tlscerts.ParseRequest(rb.Data)
+		reqs, err := ParseRequests(rb.Data)
 		if err != nil {
 			return nil, fmt.Errorf("certificate request of %s: %w", rb.Unit, err)
 		}
-		if name == "" {
-			name = tlscerts.UnitKey(rb.Unit)
-		}
+		name := RequesterName(rb.Unit, rb.Data)
 		if name == "" {
 			return nil, errors.New("certificate request without a unit name")
 		}
@@ -342,11 +320,10 @@ func (c *CA) answer(renew bool, requests []RequestBag) (map[string]string, error
 			}
 			units[name] = us
 		}
-		top := rb.Data[tlscerts.KeyCommonName] != ""
-		for i, r := range reqs {
+		for _, r := range reqs {
 			sans := sortedUnique(r.SANs)
 			old := us.Processed[r.CN]
-			if top && i == 0 {
+			if r.TopLevel {
 				old = us.Server
 			}
 			if !renew && old.handles(r.CN, sans) {
@@ -357,7 +334,7 @@ func (c *CA) answer(renew bool, requests []RequestBag) (map[string]string, error
 				return nil, fmt.Errorf("certificate for %s: %w", name, err)
 			}
 			e := &entry{CN: r.CN, SANs: sans, Cert: string(cert), Key: string(key)}
-			if top && i == 0 {
+			if r.TopLevel {
 				us.Server = e
 				continue
 			}
@@ -372,24 +349,22 @@ func (c *CA) answer(renew bool, requests []RequestBag) (map[string]string, error
 		return nil, err
 	}
 	bag := map[string]string{
-		tlscerts.KeyCA:         string(c.rootPEM),
-		tlscerts.KeyChain:      string(c.interPEM),
-		tlscerts.KeyClientCert: st.Client.Cert,
-		tlscerts.KeyClientKey:  st.Client.Key,
+		pubCA:         string(c.rootPEM),
+		pubChain:      string(c.interPEM),
+		pubClientCert: st.Client.Cert,
+		pubClientKey:  st.Client.Key,
 	}
 	for name, us := range units {
-		var server *tlscerts.KeyPair
+		var server *Pair
 		if us.Server != nil {
 			p := us.Server.pair()
 			server = &p
 		}
-		processed := map[string]tlscerts.KeyPair{}
+		processed := map[string]Pair{}
 		for cn, e := range us.Processed {
 			processed[cn] = e.pair()
 		}
-		for k, v := range tlscerts.ReplyBag(name, server, processed) {
-			bag[k] = v
-		}
+		publishUnit(bag, name, server, processed)
 	}
 	return bag, nil
 }

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openstack-charmers/charm-panko/internal/relation/tlscerts"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,13 +25,52 @@ type bag = map[string]string
 // wanted is what a requester bag asks for: CN -> SANs.
 func wanted(t *testing.T, data bag) map[string][]string {
 	t.Helper()
-	_, reqs, err := tlscerts.ParseRequest(data)
+	reqs, err := ParseRequests(data)
 	require.NoError(t, err)
 	out := map[string][]string{}
 	for _, r := range reqs {
 		out[r.CN] = r.SANs
 	}
 	return out
+}
+
+// verified checks that p's key matches its certificate and that the
+// certificate chains to ca's root through the intermediate at now, as a
+// TLS client trusting only the root would; it returns the leaf.
+func verified(t *testing.T, p Pair, ca *CA, now time.Time) *x509.Certificate {
+	t.Helper()
+	_, err := tls.X509KeyPair([]byte(p.Cert), []byte(p.Key))
+	require.NoError(t, err, "key does not match the certificate")
+	leaf := parseCert(t, []byte(p.Cert))
+	inter := x509.NewCertPool()
+	inter.AddCert(parseCert(t, ca.ChainPEM()))
+	_, err = leaf.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	require.NoError(t, err)
+	return leaf
+}
+
+// assertCovers checks that leaf is valid for every name.
+func assertCovers(t *testing.T, leaf *x509.Certificate, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		assert.NoError(t, leaf.VerifyHostname(n), "certificate %s does not cover %s", leaf.Subject.CommonName, n)
+	}
+}
+
+// daysLeft is the whole days from now until leaf expires.
+func daysLeft(leaf *x509.Certificate, now time.Time) int {
+	return int(leaf.NotAfter.Sub(now).Hours() / 24)
+}
+
+// publishedPairs is every pair bag holds for requester name, by CN.
+func publishedPairs(t *testing.T, name string, got bag) map[string]Pair {
+	t.Helper()
+	server, processed, err := Published(name, got)
+	require.NoError(t, err)
+	if server != nil {
+		processed[parseCert(t, []byte(server.Cert)).Subject.CommonName] = *server
+	}
+	return processed
 }
 
 func TestNewCA(t *testing.T) {
@@ -101,7 +139,7 @@ func TestNewCARepairsAndRefuses(t *testing.T) {
 			dir := t.TempDir()
 			before, err := NewCA(dir)
 			require.NoError(t, err)
-			_, err = before.Answer(RequestBag{Unit: "panko/0", Data: bag{tlscerts.KeyCommonName: "a.example"}})
+			_, err = before.Answer(RequestBag{Unit: "panko/0", Data: bag{"common_name": "a.example"}})
 			require.NoError(t, err)
 			tt.damage(t, dir)
 
@@ -156,17 +194,15 @@ func TestIssue(t *testing.T) {
 			require.NoError(t, err)
 			assert.False(t, strings.HasSuffix(string(certPEM), "\n"), "no trailing newline")
 			assert.True(t, strings.HasPrefix(string(keyPEM), "-----BEGIN RSA PRIVATE KEY-----\n"), "PKCS#1 key")
-			info, err := tlscerts.Verify(tlscerts.KeyPair{Cert: certPEM, Key: keyPEM}, ca.CertPEM(), ca.ChainPEM(), now)
-			require.NoError(t, err)
-			assert.Equal(t, tt.cn, info.CommonName)
-			assert.Equal(t, tt.wantDNS, info.DNSNames)
-			assert.Equal(t, tt.wantIPs, info.IPs)
-			assert.Empty(t, info.Missing(append([]string{tt.cn}, tt.sans...)))
-			c := parseCert(t, certPEM)
+			c := verified(t, Pair{Cert: string(certPEM), Key: string(keyPEM)}, ca, now)
+			assert.Equal(t, tt.cn, c.Subject.CommonName)
+			assert.Equal(t, tt.wantDNS, nonNil(c.DNSNames))
+			assert.Equal(t, tt.wantIPs, ipStrings(c.IPAddresses))
+			assertCovers(t, c, append([]string{tt.cn}, tt.sans...)...)
 			if tt.wantDays < 0 {
 				assert.Equal(t, parseCert(t, ca.ChainPEM()).NotAfter, c.NotAfter)
 			} else {
-				assert.Equal(t, tt.wantDays, tlscerts.DaysLeft(info, now))
+				assert.Equal(t, tt.wantDays, daysLeft(c, now))
 			}
 			assert.ElementsMatch(t, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, c.ExtKeyUsage)
 			assert.False(t, c.IsCA)
@@ -186,7 +222,7 @@ func TestAnswerFixtureRequests(t *testing.T) {
 		}},
 		{"common_name only", []RequestBag{{Unit: "panko/0", Data: f.Variants["no_hostname_override"].LocalUnitData}}},
 		{"classic cert_requests only", []RequestBag{{Unit: "panko/0", Data: f.Variants["classic_charm_helpers_request"].LocalUnitData}}},
-		{"no unit_name: the Juju unit name is used", []RequestBag{{Unit: "panko/7", Data: bag{tlscerts.KeyCommonName: "p7.example", tlscerts.KeySANs: `["10.0.0.7"]`}}}},
+		{"no unit_name: the Juju unit name is used", []RequestBag{{Unit: "panko/7", Data: bag{"common_name": "p7.example", "sans": `["10.0.0.7"]`}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,38 +233,36 @@ func TestAnswerFixtureRequests(t *testing.T) {
 			got, err := ca.Answer(tt.requests...)
 
 			require.NoError(t, err)
-			wantKeys := []string{tlscerts.KeyCA, tlscerts.KeyChain, tlscerts.KeyClientCert, tlscerts.KeyClientKey}
+			wantKeys := []string{"ca", "chain", "client.cert", "client.key"}
 			for _, rb := range tt.requests {
-				unit := rb.Data[tlscerts.KeyUnitName]
+				unit := rb.Data["unit_name"]
 				if unit == "" {
-					unit = tlscerts.UnitKey(rb.Unit)
+					unit = strings.ReplaceAll(rb.Unit, "/", "_")
 				}
-				if rb.Data[tlscerts.KeyCommonName] != "" {
-					wantKeys = append(wantKeys, tlscerts.ServerCertKey(unit), tlscerts.ServerKeyKey(unit))
+				if rb.Data["common_name"] != "" {
+					wantKeys = append(wantKeys, unit+".server.cert", unit+".server.key")
 				}
-				if len(wanted(t, rb.Data)) > 1 || rb.Data[tlscerts.KeyCommonName] == "" {
-					wantKeys = append(wantKeys, tlscerts.ProcessedRequestsKey(unit))
+				if len(wanted(t, rb.Data)) > 1 || rb.Data["common_name"] == "" {
+					wantKeys = append(wantKeys, unit+".processed_requests")
 				}
 			}
 			assert.ElementsMatch(t, wantKeys, keys(got))
 			for k := range got {
 				assert.True(t, Owned(k), k)
 			}
-			assert.Equal(t, string(ca.CertPEM()), got[tlscerts.KeyCA])
-			assert.Equal(t, string(ca.ChainPEM()), got[tlscerts.KeyChain])
+			assert.Equal(t, string(ca.CertPEM()), got["ca"])
+			assert.Equal(t, string(ca.ChainPEM()), got["chain"])
 
 			for _, rb := range tt.requests {
-				reply, err := tlscerts.Parse(rb.Unit, []bag{{}, got})
-				require.NoError(t, err)
+				pairs := publishedPairs(t, RequesterName(rb.Unit, rb.Data), got)
 				want := wanted(t, rb.Data)
-				assert.Len(t, reply.Certs, len(want))
+				assert.Len(t, pairs, len(want))
 				for cn, sans := range want {
-					kp, ok := reply.Certs[cn]
+					p, ok := pairs[cn]
 					require.True(t, ok, "no certificate for %s", cn)
-					info, err := tlscerts.Verify(kp, reply.CA, reply.Chain, now)
-					require.NoError(t, err, cn)
-					assert.Empty(t, info.Missing(append([]string{cn}, sans...)), cn)
-					assert.Equal(t, 364, tlscerts.DaysLeft(info, now))
+					leaf := verified(t, p, ca, now)
+					assertCovers(t, leaf, append([]string{cn}, sans...)...)
+					assert.Equal(t, 364, daysLeft(leaf, now))
 				}
 			}
 		})
@@ -262,13 +296,12 @@ func TestAnswerLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	ca, err := NewCA(dir)
 	require.NoError(t, err)
-	p0 := RequestBag{Unit: "panko/0", Data: tlscerts.Request("panko/0",
-		tlscerts.CertRequest{CN: "panko.example.com", SANs: []string{"10.0.0.100", "10.0.0.5"}},
-		[]tlscerts.CertRequest{{CN: "juju-1.maas", SANs: []string{"10.0.0.5"}}})}
-	p1 := RequestBag{Unit: "panko/1", Data: tlscerts.Request("panko/1", tlscerts.CertRequest{CN: "juju-2.maas", SANs: []string{"10.0.0.6"}}, nil)}
+	p0 := RequestBag{Unit: "panko/0", Data: bag{"unit_name": "panko_0", "common_name": "panko.example.com", "sans": `["10.0.0.100", "10.0.0.5"]`,
+		"cert_requests": `{"juju-1.maas": {"sans": ["10.0.0.5"]}}`}}
+	p1 := RequestBag{Unit: "panko/1", Data: bag{"unit_name": "panko_1", "common_name": "juju-2.maas", "sans": `["10.0.0.6"]`}}
 	first, err := ca.Answer(p0, p1)
 	require.NoError(t, err)
-	s0, s1, proc0 := tlscerts.ServerCertKey("panko/0"), tlscerts.ServerCertKey("panko/1"), tlscerts.ProcessedRequestsKey("panko/0")
+	s0, s1, proc0 := "panko_0.server.cert", "panko_1.server.cert", "panko_0.processed_requests"
 
 	t.Run("same requests: same certificates", func(t *testing.T) {
 		again, err := ca.Answer(p1, p0)
@@ -286,16 +319,13 @@ func TestAnswerLifecycle(t *testing.T) {
 		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
 	})
 	t.Run("changed SANs: only that certificate is reissued", func(t *testing.T) {
-		moved := RequestBag{Unit: "panko/1", Data: tlscerts.Request("panko/1", tlscerts.CertRequest{CN: "juju-2.maas", SANs: []string{"10.0.0.6", "10.0.0.100"}}, nil)}
+		moved := RequestBag{Unit: "panko/1", Data: bag{"unit_name": "panko_1", "common_name": "juju-2.maas", "sans": `["10.0.0.100", "10.0.0.6"]`}}
 		got, err := ca.Answer(p0, moved)
 		require.NoError(t, err)
 		assert.True(t, got[s0] == first[s0] && got[proc0] == first[proc0], "panko/0 was reissued")
 		assert.True(t, got[s1] != first[s1], "panko/1 was not reissued")
-		reply, err := tlscerts.Parse("panko/1", []bag{got})
-		require.NoError(t, err)
-		info, err := tlscerts.Verify(reply.Certs["juju-2.maas"], reply.CA, reply.Chain, time.Now())
-		require.NoError(t, err)
-		assert.Empty(t, info.Missing([]string{"10.0.0.100", "10.0.0.6"}))
+		leaf := verified(t, publishedPairs(t, "panko_1", got)["juju-2.maas"], ca, time.Now())
+		assertCovers(t, leaf, "10.0.0.100", "10.0.0.6")
 	})
 	t.Run("renew reissues every requested certificate", func(t *testing.T) {
 		got, err := ca.Renew(p0, p1)
@@ -303,29 +333,24 @@ func TestAnswerLifecycle(t *testing.T) {
 		for _, k := range []string{s0, s1, proc0} {
 			assert.True(t, got[k] != first[k], "%s not reissued", k)
 		}
-		assert.True(t, got[tlscerts.KeyCA] == first[tlscerts.KeyCA] && got[tlscerts.KeyClientCert] == first[tlscerts.KeyClientCert], "ca or client certificate changed")
-		for _, u := range []string{"panko/0", "panko/1"} {
-			reply, err := tlscerts.Parse(u, []bag{got})
-			require.NoError(t, err)
-			for cn, kp := range reply.Certs {
-				_, err := tlscerts.Verify(kp, reply.CA, reply.Chain, time.Now())
-				require.NoError(t, err, cn)
+		assert.True(t, got["ca"] == first["ca"] && got["client.cert"] == first["client.cert"], "ca or client certificate changed")
+		for _, u := range []string{"panko_0", "panko_1"} {
+			for _, p := range publishedPairs(t, u, got) {
+				verified(t, p, ca, time.Now())
 			}
 		}
 	})
 	t.Run("a CN no longer requested stays published; a departed unit's keys go", func(t *testing.T) {
-		fewer := RequestBag{Unit: "panko/0", Data: tlscerts.Request("panko/0", tlscerts.CertRequest{CN: "panko.example.com", SANs: []string{"10.0.0.100", "10.0.0.5"}}, nil)}
+		fewer := RequestBag{Unit: "panko/0", Data: bag{"unit_name": "panko_0", "common_name": "panko.example.com", "sans": `["10.0.0.100", "10.0.0.5"]`}}
 		got, err := ca.Answer(fewer)
 		require.NoError(t, err)
-		reply, err := tlscerts.Parse("panko/0", []bag{got})
-		require.NoError(t, err)
-		assert.ElementsMatch(t, []string{"juju-1.maas", "panko.example.com"}, keys(reply.Certs))
+		assert.ElementsMatch(t, []string{"juju-1.maas", "panko.example.com"}, keys(publishedPairs(t, "panko_0", got)))
 		for k := range got {
 			assert.False(t, strings.HasPrefix(k, "panko_1."), "%s still published", k)
 		}
 	})
 	t.Run("bad request", func(t *testing.T) {
-		_, err := ca.Answer(RequestBag{Unit: "panko/0", Data: bag{tlscerts.KeyCommonName: "a.example", tlscerts.KeySANs: "nope"}})
+		_, err := ca.Answer(RequestBag{Unit: "panko/0", Data: bag{"common_name": "a.example", "sans": "nope"}})
 		require.EqualError(t, err, "certificate request of panko/0: sans of a.example: not a JSON list of strings")
 	})
 }
@@ -349,26 +374,23 @@ func TestHandshake(t *testing.T) {
 	require.NoError(t, err)
 	other, err := NewCA(t.TempDir())
 	require.NoError(t, err)
-	main, extra := tlscerts.Plan(tlscerts.RequestInput{
-		Hostname: "juju-4f2a1c-3.maas", Address: "127.0.0.1", CIDRs: []string{"127.0.0.0/8"}, VIPs: []string{"127.0.0.100"},
-		Endpoints: []tlscerts.Endpoint{
-			{Binding: "public", Hostname: "panko.example.com", Resolved: "panko.example.com", Address: "127.0.0.1", CIDRs: []string{"127.0.0.0/8"}},
-			{Binding: "internal", Resolved: "127.0.0.100", Address: "127.0.0.1", CIDRs: []string{"127.0.0.0/8"}},
-			{Binding: "admin", Resolved: "::1", Address: "::1"},
-		},
-	})
-	req := tlscerts.Request("panko/0", main, extra)
+	// What the charm asks for a unit with an os-public-hostname, a VIP on
+	// loopback and an IPv6 admin address (relations.md §4.2).
+	req := bag{"unit_name": "panko_0", "common_name": "panko.example.com", "sans": `["127.0.0.1", "panko.example.com"]`,
+		"cert_requests": `{"juju-4f2a1c-3.maas": {"sans": ["127.0.0.1", "127.0.0.100", "::1"]}}`}
 	got, err := ca.Answer(RequestBag{Unit: "panko/0", Data: req})
 	require.NoError(t, err)
-	reply, err := tlscerts.Parse("panko/0", []bag{got})
+	pairs := publishedPairs(t, "panko_0", got)
+	reqs, err := ParseRequests(req)
 	require.NoError(t, err)
+	require.Len(t, reqs, 2)
 
-	for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
+	for _, r := range reqs {
 		t.Run(r.CN, func(t *testing.T) {
-			kp := reply.Certs[r.CN]
+			kp := pairs[r.CN]
 			require.NotEmpty(t, kp.Cert)
-			bundle := string(kp.Cert) + "\n" + string(reply.Chain)
-			addr := serveTLS(t, []byte(bundle), kp.Key)
+			bundle := kp.Cert + "\n" + got["chain"]
+			addr := serveTLS(t, []byte(bundle), []byte(kp.Key))
 
 			for _, name := range append([]string{r.CN}, r.SANs...) {
 				assert.NoError(t, handshake(addr, name, ca.Pool()), "name %s", name)
@@ -457,4 +479,19 @@ func equalBags(a, b bag) bool {
 		}
 	}
 	return true
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func ipStrings(ips []net.IP) []string {
+	out := []string{}
+	for _, ip := range ips {
+		out = append(out, ip.String())
+	}
+	return out
 }

@@ -274,28 +274,6 @@ func validName(s string) bool {
 	return true
 }
 
-// ReplyBag returns the per-unit keys a provider publishes for unit: the
-// top-level certificate (server, may be nil) in "<unit>.server.cert" and
-// "<unit>.server.key", and the others in "<unit>.processed_requests" as JSON
-// {"<cn>": {"cert": PEM, "key": PEM}} encoded as Python's
-// json.dumps(sort_keys=True) does. The caller adds ca, chain and the client
-// certificate. Keys are left out when there is nothing to put in them.
-func ReplyBag(unit string, server *KeyPair, processed map[string]KeyPair) map[string]string {
-	bag := map[string]string{}
-	if server != nil {
-		bag[ServerCertKey(unit)] = string(server.Cert)
-		bag[ServerKeyKey(unit)] = string(server.Key)
-	}
-	if len(processed) > 0 {
-		m := make(map[string]any, len(processed))
-		for cn, kp := range processed {
-			m[cn] = map[string]any{"cert": string(kp.Cert), "key": string(kp.Key)}
-		}
-		bag[ProcessedRequestsKey(unit)] = pyjson.Encode(m)
-	}
-	return bag
-}
-
 // Reply is what the requester learns from the provider's bags. Certs maps
 // each CN to its certificate and key: the top-level "<unit>.server.cert" is
 // filed under the common name inside the certificate, the

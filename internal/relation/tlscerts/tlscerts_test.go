@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
+	"github.com/openstack-charmers/charm-panko/internal/relation/pyjson"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -251,24 +252,6 @@ func TestParseRequest(t *testing.T) {
 	}
 }
 
-func TestReplyBagEncoding(t *testing.T) {
-	server := &KeyPair{Cert: []byte("C0\nC1"), Key: []byte("K0")}
-	processed := map[string]KeyPair{
-		"b.example": {Cert: []byte("-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----"), Key: []byte("kb")},
-		"a.example": {Cert: []byte("ca\"t"), Key: []byte("ka")},
-	}
-
-	got := ReplyBag("panko/2", server, processed)
-
-	assert.Equal(t, bag{
-		"panko_2.server.cert": "C0\nC1",
-		"panko_2.server.key":  "K0",
-		"panko_2.processed_requests": `{"a.example": {"cert": "ca\"t", "key": "ka"}, ` +
-			`"b.example": {"cert": "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----", "key": "kb"}}`,
-	}, got)
-	assert.Equal(t, bag{}, ReplyBag("panko/2", nil, nil))
-}
-
 // vaultBag builds a provider bag answering unit with real certificates: the
 // first CN of cns in the server.cert form, the others in processed_requests.
 func vaultBag(t *testing.T, p pki, unit string, cns ...string) (bag, map[string]KeyPair) {
@@ -290,7 +273,7 @@ func vaultBag(t *testing.T, p pki, unit string, cns ...string) (bag, map[string]
 			processed[cn] = kp
 		}
 	}
-	b := ReplyBag(unit, server, processed)
+	b := replyBag(unit, server, processed)
 	b[KeyCA] = string(p.root.pem)
 	b[KeyChain] = string(p.inter.pem)
 	return b, pairs
@@ -509,4 +492,26 @@ func FuzzParseRequest(f *testing.F) {
 		}
 		_ = gotUnit
 	})
+}
+
+// replyBag returns, for the tests, the per-unit keys vault publishes for unit: the
+// top-level certificate (server, may be nil) in "<unit>.server.cert" and
+// "<unit>.server.key", and the others in "<unit>.processed_requests" as JSON
+// {"<cn>": {"cert": PEM, "key": PEM}} encoded as Python's
+// json.dumps(sort_keys=True) does. The caller adds ca, chain and the client
+// certificate. Keys are left out when there is nothing to put in them.
+func replyBag(unit string, server *KeyPair, processed map[string]KeyPair) map[string]string {
+	bag := map[string]string{}
+	if server != nil {
+		bag[ServerCertKey(unit)] = string(server.Cert)
+		bag[ServerKeyKey(unit)] = string(server.Key)
+	}
+	if len(processed) > 0 {
+		m := make(map[string]any, len(processed))
+		for cn, kp := range processed {
+			m[cn] = map[string]any{"cert": string(kp.Cert), "key": string(kp.Key)}
+		}
+		bag[ProcessedRequestsKey(unit)] = pyjson.Encode(m)
+	}
+	return bag
 }
