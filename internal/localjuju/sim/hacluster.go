@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/openstack-charmers/charm-panko/internal/relation/hacluster"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/pacemaker"
 )
 
 // Endpoints and defaults of the hacluster simulator.
@@ -49,7 +49,7 @@ type pacemakerState struct {
 	// RelationID is the ha relation the picture came from.
 	RelationID int `json:"relation_id"`
 	// Cluster is the configuration the leader applied.
-	Cluster hacluster.Cluster `json:"cluster"`
+	Cluster pacemaker.Cluster `json:"cluster"`
 	// AppliedFrom is the principal unit whose request the leader applied
 	// last.
 	AppliedFrom string `json:"applied_from,omitempty"`
@@ -152,7 +152,7 @@ func (h *haclusterApp) Respond(_ context.Context, units []string, leader string,
 			if p == "" {
 				continue
 			}
-			req, err := hacluster.ParseRequest(rel.RemoteUnits[p])
+			req, err := pacemaker.ParseRequest(rel.RemoteUnits[p])
 			if err != nil {
 				ps.Errors[p] = err.Error()
 				continue
@@ -180,8 +180,8 @@ func (h *haclusterApp) Respond(_ context.Context, units []string, leader string,
 	resp := Response{Units: map[string]map[string]string{}}
 	for _, u := range units {
 		if answer[u] {
-			resp.Units[u] = replaceKeys(rel.Units[u], []string{hacluster.KeyClustered},
-				map[string]string{hacluster.KeyClustered: "yes"})
+			resp.Units[u] = replaceKeys(rel.Units[u], []string{pacemaker.KeyClustered},
+				map[string]string{pacemaker.KeyClustered: "yes"})
 		}
 	}
 	return resp, nil

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -12,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/openstack-charmers/charm-panko/internal/relation/hacluster"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
 )
 
@@ -115,7 +116,7 @@ func (m *haModel) round(t *testing.T) []bool {
 	var out []bool
 	for _, s := range m.order {
 		m.respond(t, s)
-		out = append(out, hacluster.Clustered([]map[string]string{m.own[s]}))
+		out = append(out, m.own[s]["clustered"] == "yes")
 	}
 	return out
 }
@@ -161,7 +162,7 @@ func TestHAClusterClusteredAtClusterCount(t *testing.T) {
 			assert.Equal(t, tc.second, second, "second round")
 			for _, s := range m.order {
 				assert.Equal(t, m.addrs[s], m.own[s]["private-address"], "Juju's keys are kept")
-				if v, ok := m.own[s][hacluster.KeyClustered]; ok {
+				if v, ok := m.own[s]["clustered"]; ok {
 					assert.Equal(t, "yes", v)
 				}
 			}
@@ -175,8 +176,8 @@ func TestHAClusterNeverWithdrawsClustered(t *testing.T) {
 	m.round(t)
 	require.Equal(t, []bool{true, true, true}, m.round(t))
 
-	m.removePair(2)                                   // below cluster_count now
-	m.remote["panko/0"][hacluster.KeyResources] = "{" // and an invalid request
+	m.removePair(2)                             // below cluster_count now
+	m.remote["panko/0"]["json_resources"] = "{" // and an invalid request
 	got := m.round(t)
 
 	assert.Equal(t, []bool{true, true}, got)
@@ -206,19 +207,19 @@ func TestHAClusterCountsOnlyUnitsTheModelKnows(t *testing.T) {
 
 func TestHAClusterRefusesInvalidRequests(t *testing.T) {
 	base := loadHAFixture(t).principalBag(t, "")
-	vip := hacluster.VIPResourceName("10.20.0.100")
+	vip := vipResource("10.20.0.100")
 	cases := []struct {
 		name    string
 		changes map[string]string
 		want    string // "" = accepted
 	}{
 		{"fixture request", nil, ""},
-		{"unknown agent", map[string]string{hacluster.KeyResources: `{"` + vip + `": "ocf:heartbeat:IPaddr3", "res_panko_haproxy": "lsb:haproxy"}`}, `unknown resource agent "ocf:heartbeat:IPaddr3"`},
-		{"parameter does not parse", map[string]string{hacluster.KeyResourceParams: `{"` + vip + `": "params ip=\"10.20.0.300\"", "res_panko_haproxy": ""}`}, `"10.20.0.300" is not an IP address`},
-		{"unknown parameter", map[string]string{hacluster.KeyResourceParams: `{"` + vip + `": "params ip=\"10.20.0.100\" address=\"x\"", "res_panko_haproxy": ""}`}, `has no parameter "address"`},
-		{"group of an unknown resource", map[string]string{hacluster.KeyGroups: `{"grp_panko_vips": "res_panko_ghost_vip"}`}, "res_panko_ghost_vip is not a resource of json_resources"},
-		{"clone of an unknown resource", map[string]string{hacluster.KeyClones: `{"cl_res_panko_haproxy": "res_panko_apache"}`}, "res_panko_apache is not a resource or group"},
-		{"deletion of an invalid name", map[string]string{hacluster.KeyDeleteResources: `["1bad"]`}, `"1bad" is not a valid resource id`},
+		{"unknown agent", map[string]string{"json_resources": `{"` + vip + `": "ocf:heartbeat:IPaddr3", "res_panko_haproxy": "lsb:haproxy"}`}, `unknown resource agent "ocf:heartbeat:IPaddr3"`},
+		{"parameter does not parse", map[string]string{"json_resource_params": `{"` + vip + `": "params ip=\"10.20.0.300\"", "res_panko_haproxy": ""}`}, `"10.20.0.300" is not an IP address`},
+		{"unknown parameter", map[string]string{"json_resource_params": `{"` + vip + `": "params ip=\"10.20.0.100\" address=\"x\"", "res_panko_haproxy": ""}`}, `has no parameter "address"`},
+		{"group of an unknown resource", map[string]string{"json_groups": `{"grp_panko_vips": "res_panko_ghost_vip"}`}, "res_panko_ghost_vip is not a resource of json_resources"},
+		{"clone of an unknown resource", map[string]string{"json_clones": `{"cl_res_panko_haproxy": "res_panko_apache"}`}, "res_panko_apache is not a resource or group"},
+		{"deletion of an invalid name", map[string]string{"json_delete_resources": `["1bad"]`}, `"1bad" is not a valid resource id`},
 		{"legacy key", map[string]string{"resources": `{"res_panko_haproxy": "lsb:haproxy"}`}, "legacy key"},
 	}
 	for _, tc := range cases {
@@ -274,10 +275,10 @@ func TestHAClusterPacemakerPicture(t *testing.T) {
 			assert.Equal(t, "panko/0", p.AppliedFrom, "the leader hacluster/0 applies its principal's request")
 			var resources, groups, clones map[string]string
 			var deletes []string
-			require.NoError(t, json.Unmarshal([]byte(bag[hacluster.KeyResources]), &resources))
-			require.NoError(t, json.Unmarshal([]byte(bag[hacluster.KeyGroups]), &groups))
-			require.NoError(t, json.Unmarshal([]byte(bag[hacluster.KeyClones]), &clones))
-			require.NoError(t, json.Unmarshal([]byte(bag[hacluster.KeyDeleteResources]), &deletes))
+			require.NoError(t, json.Unmarshal([]byte(bag["json_resources"]), &resources))
+			require.NoError(t, json.Unmarshal([]byte(bag["json_groups"]), &groups))
+			require.NoError(t, json.Unmarshal([]byte(bag["json_clones"]), &clones))
+			require.NoError(t, json.Unmarshal([]byte(bag["json_delete_resources"]), &deletes))
 			var want []string
 			for name, agent := range resources {
 				want = append(want, "primitive "+name+" "+agent)
@@ -316,11 +317,9 @@ func hasPrefixIn(list []string, prefix string) bool {
 }
 
 func TestHAClusterVIPChange(t *testing.T) {
-	ifaces := []hacluster.Interface{{Name: "eth0", CIDRs: []string{"10.5.0.10/24"}}}
-	before := hacluster.Resources(hacluster.Input{VIPs: []string{"10.5.0.100"}, Interfaces: ifaces})
-	before = hacluster.Resources(hacluster.Input{VIPs: []string{"10.5.0.100"}, Interfaces: ifaces, Previous: before})
-	after := hacluster.Resources(hacluster.Input{VIPs: []string{"10.5.0.101"}, Interfaces: ifaces, Previous: before})
-	oldVIP, newVIP := hacluster.VIPResourceName("10.5.0.100"), hacluster.VIPResourceName("10.5.0.101")
+	oldVIP, newVIP := vipResource("10.5.0.100"), vipResource("10.5.0.101")
+	before := principalRequest("10.5.0.100", []string{oldVIP}, nil)
+	after := principalRequest("10.5.0.101", []string{newVIP}, []string{oldVIP})
 	dir := t.TempDir()
 	m := newHAModel(t, dir, map[string]string{"cluster_count": "1"}, 1, before)
 	m.round(t)
@@ -336,14 +335,13 @@ func TestHAClusterVIPChange(t *testing.T) {
 	cmds := status.Principals[0].Commands
 	assert.True(t, hasPrefixIn(cmds, "primitive "+newVIP), "new VIP in %q", cmds)
 	assert.False(t, hasPrefixIn(cmds, "primitive "+oldVIP), "old VIP still in %q", cmds)
-	assert.Contains(t, cmds, "group "+hacluster.VIPGroup+" "+newVIP)
+	assert.Contains(t, cmds, "group grp_panko_vips "+newVIP)
 	assert.NotContains(t, status.Principals[0].SkippedDeletions, oldVIP, "the old VIP was really deleted")
 }
 
 func TestHAClusterOnlyLeaderApplies(t *testing.T) {
-	ifaces := []hacluster.Interface{{Name: "eth0", CIDRs: []string{"10.5.0.10/24"}}}
-	first := hacluster.Resources(hacluster.Input{VIPs: []string{"10.5.0.100"}, Interfaces: ifaces})
-	second := hacluster.Resources(hacluster.Input{VIPs: []string{"10.5.0.102"}, Interfaces: ifaces})
+	first := principalRequest("10.5.0.100", nil, nil)
+	second := principalRequest("10.5.0.102", nil, nil)
 	dir := t.TempDir()
 	m := newHAModel(t, dir, map[string]string{"cluster_count": "2"}, 2, first)
 	m.round(t)
@@ -359,7 +357,7 @@ func TestHAClusterOnlyLeaderApplies(t *testing.T) {
 	require.NoError(t, err)
 	applied := status.Principals[0].Commands
 
-	newVIP := "primitive " + hacluster.VIPResourceName("10.5.0.102")
+	newVIP := "primitive " + vipResource("10.5.0.102")
 	assert.False(t, hasPrefixIn(notApplied, newVIP), "a non-leader applied its request")
 	assert.True(t, hasPrefixIn(applied, newVIP), "the leader did not apply its request")
 	assert.Equal(t, "panko/1", status.Principals[0].AppliedFrom)
@@ -442,4 +440,58 @@ func TestShowHAClusterBeforeAnyAnswer(t *testing.T) {
 	require.NoError(t, errStatus)
 	assert.False(t, ok)
 	require.Error(t, errBad)
+}
+
+// vipResource is the name the reactive Panko charm gives the VIP's
+// resource: res_panko_<first 7 hex digits of sha1(vip)>_vip.
+func vipResource(vip string) string {
+	sum := sha1.Sum([]byte(vip))
+	return "res_panko_" + hex.EncodeToString(sum[:])[:7] + "_vip"
+}
+
+// principalRequest is the ha bag the reactive Panko charm sends for one
+// IPv4 VIP on eth0 (the recorded form: all eleven json_* keys, two spaces
+// before each crm section), grouping the VIP resources in group and
+// deleting deletes.
+func principalRequest(vip string, group, deletes []string) map[string]string {
+	name := vipResource(vip)
+	groups := "{}"
+	if len(group) > 0 {
+		groups = `{"grp_panko_vips": "` + strings.Join(group, " ") + `"}`
+	}
+	del := "[]"
+	if len(deletes) > 0 {
+		del = `["` + strings.Join(deletes, `", "`) + `"]`
+	}
+	return map[string]string{
+		"corosync_bindiface":    "eth0",
+		"corosync_mcastport":    "4440",
+		"json_clones":           `{"cl_res_panko_haproxy": "res_panko_haproxy"}`,
+		"json_colocations":      "{}",
+		"json_delete_resources": del,
+		"json_groups":           groups,
+		"json_init_services":    `["haproxy"]`,
+		"json_locations":        "{}",
+		"json_ms":               "{}",
+		"json_orders":           "{}",
+		"json_resource_params": `{"` + name + `": "  params ip=\"` + vip + `\"  meta migration-threshold=\"INFINITY\" failure-timeout=\"5s\"  op monitor timeout=\"20s\" interval=\"10s\" depth=\"0\"", ` +
+			`"res_panko_haproxy": "  meta migration-threshold=\"INFINITY\" failure-timeout=\"5s\"  op monitor interval=\"5s\""}`,
+		"json_resources":        `{"` + name + `": "ocf:heartbeat:IPaddr2", "res_panko_haproxy": "lsb:haproxy"}`,
+		"json_systemd_services": "[]",
+	}
+}
+
+// TestPrincipalRequestIsTheRecordedForm pins principalRequest to what the
+// reactive Panko charm was recorded sending.
+func TestPrincipalRequestIsTheRecordedForm(t *testing.T) {
+	vip := vipResource("10.20.0.100")
+
+	got := principalRequest("10.20.0.100", []string{vip}, []string{"res_panko_eth0_vip"})
+
+	assert.Equal(t, "res_panko_c461f31_vip", vip)
+	want := loadHAFixture(t).principalBag(t, "")
+	for _, k := range []string{"egress-subnets", "ingress-address", "private-address"} {
+		delete(want, k)
+	}
+	assert.Equal(t, want, got)
 }

@@ -1,8 +1,8 @@
 // Package hacluster is the codec of the ha relation (interface hacluster):
 // the principal's unit bag that asks the hacluster subordinate to run the
-// Panko VIPs, DNS records and the cloned haproxy in Pacemaker, the
-// subordinate's "clustered" answer, and a parser that checks such a bag the
-// way a hacluster unit would read it.
+// Panko VIPs, DNS records and the cloned haproxy in Pacemaker, and the
+// subordinate's "clustered" answer. (The hacluster side lives in the local
+// model, internal/localjuju/pacemaker.)
 //
 // The bag has the shape the reactive hacluster interface writes: all eleven
 // json_* keys every time, each JSON with sorted keys and ", "/": "
@@ -428,4 +428,16 @@ func Clustered(bags []map[string]string) bool {
 		}
 	}
 	return false
+}
+
+// validID reports whether s can be a Pacemaker id (an XML ID): a letter or
+// underscore, then letters, digits, '_', '.' or '-'.
+func validID(s string) bool {
+	for i, r := range s {
+		letter := r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z')
+		if !letter && (i == 0 || !(r == '.' || r == '-' || (r >= '0' && r <= '9'))) {
+			return false
+		}
+	}
+	return s != ""
 }

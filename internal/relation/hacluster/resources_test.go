@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/pacemaker"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 )
 
@@ -122,8 +123,8 @@ func goldenFile(name string) string {
 }
 
 // TestResourcesGolden compares each configuration's bag with its golden
-// file (go test -update rewrites them) and checks that ParseRequest, the
-// hacluster side, accepts it.
+// file (go test -update rewrites them) and checks that the local model's
+// hacluster (pacemaker.ParseRequest) accepts it.
 func TestResourcesGolden(t *testing.T) {
 	for _, tc := range goldenCases() {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,7 +141,7 @@ func TestResourcesGolden(t *testing.T) {
 			require.NoError(t, json.Unmarshal(raw, &want))
 			assert.Equal(t, want, got)
 
-			_, err = ParseRequest(got)
+			_, err = pacemaker.ParseRequest(got)
 			assert.NoError(t, err)
 		})
 	}
@@ -273,7 +274,7 @@ func TestResourcesBehaviour(t *testing.T) {
 			got := Resources(now)
 
 			tc.check(t, decode(t, got))
-			_, err := ParseRequest(got)
+			_, err := pacemaker.ParseRequest(got)
 			assert.NoError(t, err)
 		})
 	}
@@ -364,4 +365,36 @@ func TestChanges(t *testing.T) {
 	assert.Equal(t, map[string]string{"b": "3"}, Changes(cur, want))
 	want["c"] = "x"
 	assert.Equal(t, map[string]string{"b": "3", "c": "x"}, Changes(cur, want))
+}
+
+// TestResourcesInPacemaker applies the charm's successive bags for a VIP
+// change to the local model's Pacemaker: state in -> request -> state out.
+func TestResourcesInPacemaker(t *testing.T) {
+	vipA, vipB := VIPResourceName("10.20.0.100"), VIPResourceName("10.20.0.101")
+	one := Input{VIPs: []string{"10.20.0.100"}, VIPIface: "eth0", VIPCIDR: 24, Interfaces: oneNIC()}
+	first := Resources(one)
+	changed := one
+	changed.VIPs = []string{"10.20.0.101"}
+	changed.Previous = first
+	second := Resources(changed)
+
+	req1, err := pacemaker.ParseRequest(first)
+	require.NoError(t, err)
+	req2, err := pacemaker.ParseRequest(second)
+	require.NoError(t, err)
+
+	c1, missing1 := pacemaker.Cluster{}.Apply(req1)
+	c2, missing2 := c1.Apply(req2)
+
+	assert.Equal(t, []string{"res_panko_eth0_vip"}, missing1, "the legacy name is not configured")
+	assert.Contains(t, c1.Primitives, vipA)
+	assert.Equal(t, []string{vipA}, c1.Groups[VIPGroup].Members)
+	assert.Equal(t, pacemaker.Clone{Name: HAProxyClone, Resource: HAProxyResource}, c1.Clones[HAProxyClone])
+
+	assert.Equal(t, []string{"res_panko_eth0_vip"}, missing2)
+	assert.NotContains(t, c2.Primitives, vipA, "the old VIP is deleted")
+	assert.Contains(t, c2.Primitives, vipB)
+	// Deleting the only member removed the group, so it is created anew
+	// with the new VIP.
+	assert.Equal(t, []string{vipB}, c2.Groups[VIPGroup].Members)
 }

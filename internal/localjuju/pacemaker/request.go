@@ -1,4 +1,4 @@
-package hacluster
+package pacemaker
 
 import (
 	"encoding/json"
@@ -143,8 +143,8 @@ func legacyKeys() []string {
 }
 
 func (p *reqParser) parse(bag map[string]string) {
-	known := map[string]bool{KeyBindIface: true, KeyMcastPort: true}
-	for _, k := range Keys() {
+	known := map[string]bool{keyBindIface: true, keyMcastPort: true}
+	for _, k := range jsonKeys() {
 		known[k] = true
 	}
 	for _, k := range slices.Sorted(maps.Keys(bag)) {
@@ -158,17 +158,17 @@ func (p *reqParser) parse(bag map[string]string) {
 		}
 	}
 
-	resources := p.object(bag, KeyResources)
-	params := p.object(bag, KeyResourceParams)
-	groups := p.object(bag, KeyGroups)
-	clones := p.object(bag, KeyClones)
-	for _, k := range []string{KeyMS, KeyOrders, KeyColocations, KeyLocations} {
+	resources := p.object(bag, keyResources)
+	params := p.object(bag, keyResourceParams)
+	groups := p.object(bag, keyGroups)
+	clones := p.object(bag, keyClones)
+	for _, k := range []string{keyMS, keyOrders, keyColocations, keyLocations} {
 		if m := p.object(bag, k); len(m) > 0 {
 			p.r.Constraints[k] = m
 		}
 	}
-	p.list(bag, KeySystemdServices)
-	deletes := p.list(bag, KeyDeleteResources)
+	p.list(bag, keySystemdServices)
+	deletes := p.list(bag, keyDeleteResources)
 
 	specs := agents()
 	for _, name := range slices.Sorted(maps.Keys(resources)) {
@@ -176,7 +176,7 @@ func (p *reqParser) parse(bag map[string]string) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if _, ok := resources[name]; !ok {
-			p.fail(KeyResourceParams, "%s is not in %s", name, KeyResources)
+			p.fail(keyResourceParams, "%s is not in %s", name, keyResources)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(groups)) {
@@ -190,28 +190,28 @@ func (p *reqParser) parse(bag map[string]string) {
 	for _, name := range deletes {
 		switch {
 		case !validID(name):
-			p.fail(KeyDeleteResources, "%q is not a valid resource id", name)
+			p.fail(keyDeleteResources, "%q is not a valid resource id", name)
 		case p.defined(name):
-			p.fail(KeyDeleteResources, "%s is deleted and created by the same request", name)
+			p.fail(keyDeleteResources, "%s is deleted and created by the same request", name)
 		case slices.Contains(p.r.Deletes, name):
-			p.fail(KeyDeleteResources, "%s is listed twice", name)
+			p.fail(keyDeleteResources, "%s is listed twice", name)
 		default:
 			p.r.Deletes = append(p.r.Deletes, name)
 		}
 	}
 	p.initServices(bag)
 
-	if v, ok := bag[KeyBindIface]; ok && v != "" {
+	if v, ok := bag[keyBindIface]; ok && v != "" {
 		if err := checkNIC(v); err != nil {
-			p.fail(KeyBindIface, "%q %v", v, err)
+			p.fail(keyBindIface, "%q %v", v, err)
 		} else {
 			p.r.BindIface = v
 		}
 	}
-	if v, ok := bag[KeyMcastPort]; ok && v != "" {
+	if v, ok := bag[keyMcastPort]; ok && v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 65535 {
-			p.fail(KeyMcastPort, "%q is not a port", v)
+			p.fail(keyMcastPort, "%q is not a port", v)
 		} else {
 			p.r.McastPort = n
 		}
@@ -256,16 +256,16 @@ func (p *reqParser) defined(name string) bool {
 
 func (p *reqParser) primitive(name, agent, def string, specs map[string]agentSpec) {
 	if !validID(name) {
-		p.fail(KeyResources, "%q is not a valid resource id", name)
+		p.fail(keyResources, "%q is not a valid resource id", name)
 		return
 	}
 	spec, ok := specs[agent]
 	if !ok {
-		p.fail(KeyResources, "%s: unknown resource agent %q", name, agent)
+		p.fail(keyResources, "%s: unknown resource agent %q", name, agent)
 		return
 	}
 	prim := Primitive{Name: name, Agent: agent}
-	where := KeyResourceParams + ": " + name
+	where := keyResourceParams + ": " + name
 	secs, err := parseSections(def, []string{"params", "meta", "utilization", "operations", "op"})
 	if err != nil {
 		p.fail(where, "%v", err)
@@ -340,9 +340,9 @@ func (p *reqParser) attrs(where, what string, attrs []Attr, known map[string]che
 }
 
 func (p *reqParser) group(name, def string) {
-	where := KeyGroups + ": " + name
+	where := keyGroups + ": " + name
 	if !validID(name) {
-		p.fail(KeyGroups, "%q is not a valid group id", name)
+		p.fail(keyGroups, "%q is not a valid group id", name)
 		return
 	}
 	members, rest := leadingWords(def)
@@ -364,9 +364,9 @@ func (p *reqParser) group(name, def string) {
 }
 
 func (p *reqParser) clone(name, def string) {
-	where := KeyClones + ": " + name
+	where := keyClones + ": " + name
 	if !validID(name) {
-		p.fail(KeyClones, "%q is not a valid clone id", name)
+		p.fail(keyClones, "%q is not a valid clone id", name)
 		return
 	}
 	words, rest := leadingWords(def)
@@ -392,15 +392,15 @@ func (p *reqParser) crossCheck() {
 	owner := map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(p.r.Groups)) {
 		if _, clash := p.r.Primitives[name]; clash {
-			p.fail(KeyGroups, "%s is also a resource", name)
+			p.fail(keyGroups, "%s is also a resource", name)
 		}
 		for _, m := range p.r.Groups[name].Members {
 			if _, ok := p.r.Primitives[m]; !ok {
-				p.fail(KeyGroups+": "+name, "member %s is not a resource of %s", m, KeyResources)
+				p.fail(keyGroups+": "+name, "member %s is not a resource of %s", m, keyResources)
 				continue
 			}
 			if other, dup := owner[m]; dup {
-				p.fail(KeyGroups+": "+name, "member %s is already in %s", m, other)
+				p.fail(keyGroups+": "+name, "member %s is already in %s", m, other)
 				continue
 			}
 			owner[m] = name
@@ -412,17 +412,17 @@ func (p *reqParser) crossCheck() {
 		_, isRes := p.r.Primitives[name]
 		_, isGrp := p.r.Groups[name]
 		if isRes || isGrp {
-			p.fail(KeyClones, "%s is also a resource or group", name)
+			p.fail(keyClones, "%s is also a resource or group", name)
 		}
 		_, res := p.r.Primitives[c.Resource]
 		_, grp := p.r.Groups[c.Resource]
 		switch {
 		case !res && !grp:
-			p.fail(KeyClones+": "+name, "%s is not a resource or group of this request", c.Resource)
+			p.fail(keyClones+": "+name, "%s is not a resource or group of this request", c.Resource)
 		case owner[c.Resource] != "":
-			p.fail(KeyClones+": "+name, "%s is in group %s and cannot be cloned itself", c.Resource, owner[c.Resource])
+			p.fail(keyClones+": "+name, "%s is in group %s and cannot be cloned itself", c.Resource, owner[c.Resource])
 		case cloned[c.Resource] != "":
-			p.fail(KeyClones+": "+name, "%s is already cloned by %s", c.Resource, cloned[c.Resource])
+			p.fail(keyClones+": "+name, "%s is already cloned by %s", c.Resource, cloned[c.Resource])
 		default:
 			cloned[c.Resource] = name
 		}
@@ -432,7 +432,7 @@ func (p *reqParser) crossCheck() {
 // initServices reads json_init_services, a list of service names or an
 // object resource -> service, and checks each against the resources.
 func (p *reqParser) initServices(bag map[string]string) {
-	s := bag[KeyInitServices]
+	s := bag[keyInitServices]
 	if s == "" {
 		return
 	}
@@ -449,18 +449,18 @@ func (p *reqParser) initServices(bag map[string]string) {
 	case json.Unmarshal([]byte(s), &obj) == nil && obj != nil:
 		for _, res := range slices.Sorted(maps.Keys(obj)) {
 			if _, ok := p.r.Primitives[res]; !ok {
-				p.fail(KeyInitServices, "%s is not a resource of %s", res, KeyResources)
+				p.fail(keyInitServices, "%s is not a resource of %s", res, keyResources)
 				continue
 			}
 			list = append(list, obj[res])
 		}
 	default:
-		p.fail(KeyInitServices, "not a JSON list of strings or object of strings")
+		p.fail(keyInitServices, "not a JSON list of strings or object of strings")
 		return
 	}
 	for _, svc := range list {
 		if !services[svc] {
-			p.fail(KeyInitServices, "%q is the service of no lsb: or systemd: resource", svc)
+			p.fail(keyInitServices, "%q is the service of no lsb: or systemd: resource", svc)
 			continue
 		}
 		p.r.InitServices = append(p.r.InitServices, svc)

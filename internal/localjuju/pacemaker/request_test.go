@@ -1,4 +1,4 @@
-package hacluster
+package pacemaker
 
 import (
 	"maps"
@@ -11,22 +11,21 @@ import (
 // TestParseRequestFixture parses what real principals sent: the reactive
 // Panko charm (every variant) and a classic charm-helpers charm.
 func TestParseRequestFixture(t *testing.T) {
-	f := loadFixture(t)
 	for _, variant := range []string{"", "vip_fallback_config", "ipv6_vip", "dns_ha", "classic_charm_helpers_form"} {
 		t.Run("variant "+variant, func(t *testing.T) {
-			bag := f.principalBag(t, variant)
+			bag := principalBag(t, variant)
 			if variant == "ipv6_vip" {
 				// The variant only overrides the resources; its group and
 				// deletions come from the IPv4 base bag.
-				bag[KeyGroups] = `{"grp_panko_vips": "res_panko_None_ipv6addr_vip"}`
-				bag[KeyDeleteResources] = "[]"
+				bag[keyGroups] = `{"grp_panko_vips": "res_panko_None_ipv6addr_vip"}`
+				bag[keyDeleteResources] = "[]"
 			}
 
 			r, err := ParseRequest(bag)
 
 			require.NoError(t, err)
-			assert.Contains(t, r.Primitives, HAProxyResource)
-			assert.Equal(t, []string{HAProxyService}, r.InitServices)
+			assert.Contains(t, r.Primitives, haproxyResource)
+			assert.Equal(t, []string{"haproxy"}, r.InitServices)
 		})
 	}
 }
@@ -35,7 +34,7 @@ func TestParseRequestFixture(t *testing.T) {
 // its group still names the IPv4 VIP of the base bag, which hacluster
 // could not create.
 func TestParseRequestInconsistentFixture(t *testing.T) {
-	bag := loadFixture(t).principalBag(t, "ipv6_vip")
+	bag := principalBag(t, "ipv6_vip")
 
 	_, err := ParseRequest(bag)
 
@@ -44,7 +43,7 @@ func TestParseRequestInconsistentFixture(t *testing.T) {
 }
 
 func TestParseRequestDecodes(t *testing.T) {
-	bag := loadFixture(t).principalBag(t, "")
+	bag := principalBag(t, "")
 
 	r, err := ParseRequest(bag)
 
@@ -56,8 +55,8 @@ func TestParseRequestDecodes(t *testing.T) {
 	assert.Equal(t, "10.20.0.100", ip)
 	assert.Equal(t, []Op{{Action: "monitor", Attrs: []Attr{{"timeout", "20s"}, {"interval", "10s"}, {"depth", "0"}}}}, vip.Ops)
 	assert.Equal(t, []Attr{{"migration-threshold", "INFINITY"}, {"failure-timeout", "5s"}}, vip.Meta)
-	assert.Equal(t, Group{Name: VIPGroup, Members: []string{"res_panko_c461f31_vip"}}, r.Groups[VIPGroup])
-	assert.Equal(t, Clone{Name: HAProxyClone, Resource: HAProxyResource}, r.Clones[HAProxyClone])
+	assert.Equal(t, Group{Name: vipGroup, Members: []string{"res_panko_c461f31_vip"}}, r.Groups[vipGroup])
+	assert.Equal(t, Clone{Name: haproxyClone, Resource: haproxyResource}, r.Clones[haproxyClone])
 	assert.Equal(t, []string{"res_panko_eth0_vip"}, r.Deletes)
 	assert.Equal(t, "eth0", r.BindIface)
 	assert.Equal(t, 4440, r.McastPort)
@@ -71,25 +70,25 @@ func TestParseRequestDecodes(t *testing.T) {
 	}, r.Commands())
 }
 
-// TestParseRequestInvalid mutates a valid bag (the one-VIP golden case) and
+// TestParseRequestInvalid mutates a valid bag (the recorded one-VIP bag) and
 // expects ParseRequest to name the problem.
 func TestParseRequestInvalid(t *testing.T) {
-	vip := VIPResourceName("10.20.0.100")
-	valid := Resources(goldenCases()[0].in)
+	vip := fixtureVIP
+	valid := principalBag(t, "")
 	_, err := ParseRequest(valid)
 	require.NoError(t, err)
 
 	const monitor = `  meta migration-threshold="INFINITY" failure-timeout="5s"  op monitor interval="5s"`
 	withParams := func(p string) map[string]string {
-		return map[string]string{KeyResourceParams: pyObject(map[string]string{vip: p, HAProxyResource: monitor})}
+		return map[string]string{keyResourceParams: pyObject(map[string]string{vip: p, haproxyResource: monitor})}
 	}
 	cases := []struct {
 		name    string
 		changes map[string]string
 		want    string
 	}{
-		{"unknown agent", map[string]string{KeyResources: pyObject(map[string]string{vip: "ocf:heartbeat:IPaddr3", HAProxyResource: AgentHAProxy})}, `unknown resource agent "ocf:heartbeat:IPaddr3"`},
-		{"agent without provider", map[string]string{KeyResources: pyObject(map[string]string{vip: "IPaddr2", HAProxyResource: AgentHAProxy})}, `unknown resource agent "IPaddr2"`},
+		{"unknown agent", map[string]string{keyResources: pyObject(map[string]string{vip: "ocf:heartbeat:IPaddr3", haproxyResource: AgentHAProxy})}, `unknown resource agent "ocf:heartbeat:IPaddr3"`},
+		{"agent without provider", map[string]string{keyResources: pyObject(map[string]string{vip: "IPaddr2", haproxyResource: AgentHAProxy})}, `unknown resource agent "IPaddr2"`},
 		{"unknown parameter", withParams(`params ip="10.20.0.100" address="10.20.0.100"`), `has no parameter "address"`},
 		{"required parameter missing", withParams(`params nic="eth0"`), "required parameter ip of ocf:heartbeat:IPaddr2 is missing"},
 		{"ip not an address", withParams(`params ip="10.20.0.300"`), `parameter ip "10.20.0.300" is not an IP address`},
@@ -106,28 +105,28 @@ func TestParseRequestInvalid(t *testing.T) {
 		{"empty params", withParams(`params meta failure-timeout="5s"`), "empty params section"},
 		{"unsupported section", withParams(`params ip="10.20.0.100" utilization cpu="1"`), `section "utilization" is not supported`},
 		{"unknown keyword", withParams(`parms ip="10.20.0.100"`), `unexpected "parms"`},
-		{"lsb agent takes no parameters", map[string]string{KeyResourceParams: pyObject(map[string]string{HAProxyResource: `params config="/etc/haproxy/haproxy.cfg"`})}, `lsb:haproxy has no parameter "config"`},
-		{"params for unknown resource", map[string]string{KeyResourceParams: pyObject(map[string]string{"res_panko_ghost_vip": `params ip="10.0.0.1"`, HAProxyResource: monitor})}, "res_panko_ghost_vip is not in json_resources"},
-		{"invalid resource id", map[string]string{KeyResources: pyObject(map[string]string{"res panko": AgentHAProxy})}, `"res panko" is not a valid resource id`},
-		{"group member unknown", map[string]string{KeyGroups: pyObject(map[string]string{VIPGroup: vip + " res_panko_ghost_vip"})}, "member res_panko_ghost_vip is not a resource of json_resources"},
-		{"member in two groups", map[string]string{KeyGroups: pyObject(map[string]string{VIPGroup: vip, "grp_other": vip})}, "is already in"},
-		{"group without members", map[string]string{KeyGroups: pyObject(map[string]string{VIPGroup: ""})}, "has no members"},
-		{"group named like a resource", map[string]string{KeyGroups: pyObject(map[string]string{vip: vip})}, vip + " is also a resource"},
-		{"clone of unknown resource", map[string]string{KeyClones: pyObject(map[string]string{HAProxyClone: "res_panko_apache"})}, "res_panko_apache is not a resource or group of this request"},
-		{"clone of a grouped resource", map[string]string{KeyClones: pyObject(map[string]string{HAProxyClone: HAProxyResource, "cl_vip": vip})}, "cannot be cloned itself"},
-		{"resource cloned twice", map[string]string{KeyClones: pyObject(map[string]string{HAProxyClone: HAProxyResource, "cl_haproxy": HAProxyResource})}, "is already cloned by"},
-		{"clone naming two resources", map[string]string{KeyClones: pyObject(map[string]string{HAProxyClone: HAProxyResource + " " + vip})}, "must name exactly one resource"},
-		{"delete of an invalid id", map[string]string{KeyDeleteResources: pyList([]string{"res_panko_eth0_vip", "1bad"})}, `"1bad" is not a valid resource id`},
-		{"delete of a created resource", map[string]string{KeyDeleteResources: pyList([]string{vip})}, vip + " is deleted and created by the same request"},
-		{"delete listed twice", map[string]string{KeyDeleteResources: pyList([]string{"res_x", "res_x"})}, "res_x is listed twice"},
-		{"resources not JSON", map[string]string{KeyResources: "{'res_panko_haproxy': 'lsb:haproxy'}"}, "json_resources: not a JSON object of strings"},
-		{"deletes not a list", map[string]string{KeyDeleteResources: `{"a": "b"}`}, "json_delete_resources: not a JSON list of strings"},
-		{"init service of no resource", map[string]string{KeyInitServices: pyList([]string{"apache2"})}, `"apache2" is the service of no lsb: or systemd: resource`},
-		{"init services object with unknown resource", map[string]string{KeyInitServices: pyObject(map[string]string{"res_panko_apache2": "apache2"})}, "res_panko_apache2 is not a resource of json_resources"},
+		{"lsb agent takes no parameters", map[string]string{keyResourceParams: pyObject(map[string]string{haproxyResource: `params config="/etc/haproxy/haproxy.cfg"`})}, `lsb:haproxy has no parameter "config"`},
+		{"params for unknown resource", map[string]string{keyResourceParams: pyObject(map[string]string{"res_panko_ghost_vip": `params ip="10.0.0.1"`, haproxyResource: monitor})}, "res_panko_ghost_vip is not in json_resources"},
+		{"invalid resource id", map[string]string{keyResources: pyObject(map[string]string{"res panko": AgentHAProxy})}, `"res panko" is not a valid resource id`},
+		{"group member unknown", map[string]string{keyGroups: pyObject(map[string]string{vipGroup: vip + " res_panko_ghost_vip"})}, "member res_panko_ghost_vip is not a resource of json_resources"},
+		{"member in two groups", map[string]string{keyGroups: pyObject(map[string]string{vipGroup: vip, "grp_other": vip})}, "is already in"},
+		{"group without members", map[string]string{keyGroups: pyObject(map[string]string{vipGroup: ""})}, "has no members"},
+		{"group named like a resource", map[string]string{keyGroups: pyObject(map[string]string{vip: vip})}, vip + " is also a resource"},
+		{"clone of unknown resource", map[string]string{keyClones: pyObject(map[string]string{haproxyClone: "res_panko_apache"})}, "res_panko_apache is not a resource or group of this request"},
+		{"clone of a grouped resource", map[string]string{keyClones: pyObject(map[string]string{haproxyClone: haproxyResource, "cl_vip": vip})}, "cannot be cloned itself"},
+		{"resource cloned twice", map[string]string{keyClones: pyObject(map[string]string{haproxyClone: haproxyResource, "cl_haproxy": haproxyResource})}, "is already cloned by"},
+		{"clone naming two resources", map[string]string{keyClones: pyObject(map[string]string{haproxyClone: haproxyResource + " " + vip})}, "must name exactly one resource"},
+		{"delete of an invalid id", map[string]string{keyDeleteResources: pyList([]string{"res_panko_eth0_vip", "1bad"})}, `"1bad" is not a valid resource id`},
+		{"delete of a created resource", map[string]string{keyDeleteResources: pyList([]string{vip})}, vip + " is deleted and created by the same request"},
+		{"delete listed twice", map[string]string{keyDeleteResources: pyList([]string{"res_x", "res_x"})}, "res_x is listed twice"},
+		{"resources not JSON", map[string]string{keyResources: "{'res_panko_haproxy': 'lsb:haproxy'}"}, "json_resources: not a JSON object of strings"},
+		{"deletes not a list", map[string]string{keyDeleteResources: `{"a": "b"}`}, "json_delete_resources: not a JSON list of strings"},
+		{"init service of no resource", map[string]string{keyInitServices: pyList([]string{"apache2"})}, `"apache2" is the service of no lsb: or systemd: resource`},
+		{"init services object with unknown resource", map[string]string{keyInitServices: pyObject(map[string]string{"res_panko_apache2": "apache2"})}, "res_panko_apache2 is not a resource of json_resources"},
 		{"unknown json key", map[string]string{"json_resource": "{}"}, "json_resource: unknown key"},
 		{"legacy key", map[string]string{"resources": "{'res_panko_haproxy': 'lsb:haproxy'}"}, "legacy key without the json_ prefix"},
-		{"bad mcastport", map[string]string{KeyMcastPort: "70000"}, `corosync_mcastport: "70000" is not a port`},
-		{"bad bindiface", map[string]string{KeyBindIface: "eth 0"}, `corosync_bindiface: "eth 0" is not a network interface name`},
+		{"bad mcastport", map[string]string{keyMcastPort: "70000"}, `corosync_mcastport: "70000" is not a port`},
+		{"bad bindiface", map[string]string{keyBindIface: "eth 0"}, `corosync_bindiface: "eth 0" is not a network interface name`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,8 +167,8 @@ func TestParseRequestAgents(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			bag := map[string]string{
-				KeyResources:      pyObject(map[string]string{"res_x": tc.agent}),
-				KeyResourceParams: pyObject(map[string]string{"res_x": tc.params}),
+				keyResources:      pyObject(map[string]string{"res_x": tc.agent}),
+				keyResourceParams: pyObject(map[string]string{"res_x": tc.params}),
 			}
 
 			_, err := ParseRequest(bag)
@@ -189,39 +188,6 @@ func TestParseRequestEmpty(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, r.Primitives)
 	assert.Empty(t, r.Commands())
-}
-
-// TestClusterApply applies successive bags of the Panko charm to a
-// simulated Pacemaker: state in -> request -> state out.
-func TestClusterApply(t *testing.T) {
-	vipA, vipB := VIPResourceName("10.20.0.100"), VIPResourceName("10.20.0.101")
-	one := Input{VIPs: []string{"10.20.0.100"}, VIPIface: "eth0", VIPCIDR: 24, Interfaces: oneNIC()}
-	first := Resources(one)
-	changed := one
-	changed.VIPs = []string{"10.20.0.101"}
-	changed.Previous = first
-	second := Resources(changed)
-
-	req1, err := ParseRequest(first)
-	require.NoError(t, err)
-	req2, err := ParseRequest(second)
-	require.NoError(t, err)
-
-	c1, missing1 := Cluster{}.Apply(req1)
-	c2, missing2 := c1.Apply(req2)
-
-	assert.Equal(t, []string{"res_panko_eth0_vip"}, missing1, "the legacy name is not configured")
-	assert.Contains(t, c1.Primitives, vipA)
-	assert.Equal(t, []string{vipA}, c1.Groups[VIPGroup].Members)
-	assert.Equal(t, Clone{Name: HAProxyClone, Resource: HAProxyResource}, c1.Clones[HAProxyClone])
-
-	assert.Equal(t, []string{"res_panko_eth0_vip"}, missing2)
-	assert.NotContains(t, c2.Primitives, vipA, "the old VIP is deleted")
-	assert.Contains(t, c2.Primitives, vipB)
-	// Deleting the only member removed the group, so it is created anew
-	// with the new VIP.
-	assert.Equal(t, []string{vipB}, c2.Groups[VIPGroup].Members)
-	assert.Contains(t, c1.Primitives, vipA, "Apply must not modify its receiver")
 }
 
 func TestClusterApplyDeletes(t *testing.T) {

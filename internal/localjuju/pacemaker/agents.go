@@ -1,4 +1,4 @@
-package hacluster
+package pacemaker
 
 import (
 	"errors"
