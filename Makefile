@@ -6,7 +6,7 @@ BIN := bin/panko-charm
 LOCALJUJU := bin/localjuju
 GOFLAGS_BUILD := -trimpath -ldflags='-s -w'
 
-.PHONY: all build localjuju hooks check-hooks docs charm test unit lint vet staticcheck deps demo bench fuzz functional clean
+.PHONY: all build localjuju hooks check-hooks docs charm test unit lint vet staticcheck deps demo bench fuzz mutate functional clean
 
 all: charm
 
@@ -57,6 +57,9 @@ bench: deps charm localjuju
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+mutate: ## mutation check (review mutants + gremlins; slow, not in CI): bench/mutation.md
+	./scripts/mutate.sh $(MUTANTS)
 
 functional:
 	$(GO) test -tags functional -count=1 -timeout 180m -v ./tests/functional/...

@@ -60,6 +60,8 @@ type world struct {
 	http fakeHTTP
 	// departing is JUJU_DEPARTING_UNIT.
 	departing string
+	// dbsync, when set, answers panko-dbsync instead of creating the schema.
+	dbsync func(argv []string) (host.Result, error)
 }
 
 func netInfoCIDR(addr, cidr string) juju.NetworkInfo {
@@ -147,6 +149,9 @@ func (w *world) run(t *testing.T, ev juju.Event) (*jujutest.Backend, *hosttest.F
 	h := hosttest.New(w.host)
 	// panko-dbsync creates the schema (metadata.create_all, idempotent).
 	h.HandleCommand("panko-dbsync", func(argv []string) (host.Result, error) { w.db.schema = true; return host.Result{}, nil })
+	if w.dbsync != nil {
+		h.HandleCommand("panko-dbsync", w.dbsync)
+	}
 	err := Run(context.Background(), ev, Deps{
 		Tools:  tools,
 		Host:   h,
@@ -181,6 +186,7 @@ func TestInstallWithoutRelations(t *testing.T) {
 	}
 	assert.Empty(t, state.Packages["python-panko"], "focal installs the Python 3 set")
 	assert.True(t, state.Services["panko-api"].Masked, "the distro panko-api service is masked")
+	assert.False(t, state.Services["panko-api"].Enabled, "and disabled, as charm-helpers' service_pause does")
 	assert.Equal(t, []string{"8977/tcp"}, tools.Opened())
 	assert.Equal(t, "8.0.0", tools.Version())
 	for _, svc := range managedServices {
@@ -258,6 +264,11 @@ func TestLeaderSyncsAndBecomesReady(t *testing.T) {
 		assert.True(t, state.Services[svc].Active, "%s runs", svc)
 		assert.True(t, state.Services[svc].Enabled, "%s enabled", svc)
 	}
+	// haproxy.cfg holds the statistics password: haproxy reads it, nobody
+	// else.
+	cfg, ok := h.File(HAProxyCfg)
+	require.True(t, ok)
+	assert.Equal(t, [3]any{"root", "haproxy", fs.FileMode(0o640)}, [3]any{cfg.Owner, cfg.Group, cfg.Mode})
 	unit, _ := tools.RelationData("shared-db:1")
 	assert.Equal(t, map[string]string{"database": "panko", "username": "panko", "hostname": "10.5.0.10"}, unit)
 	ks, _ := tools.RelationData("identity-service:2")
@@ -626,4 +637,44 @@ func TestSharedDBAccessNetwork(t *testing.T) {
 	assert.Equal(t, [2]string{"active", "Unit is ready"}, [2]string{st, msg})
 	conf, _ := h.File(PankoConf)
 	assert.True(t, strings.Contains(string(conf.Data), "@10.30.0.130:3306/panko?"), "percona's db_host in the access network (content not shown: it holds passwords)")
+}
+
+// TestStopDisablesServices: Juju runs stop before a unit goes, and the
+// machine may stay (other units, or a reused machine): the services must
+// not come back at its next boot.
+func TestStopDisablesServices(t *testing.T) {
+	w := ready(t, true)
+	tools, h, err := w.run(t, hook("config-changed"))
+	require.NoError(t, err)
+	w.carry(tools, h)
+
+	_, h, err = w.run(t, hook("stop"))
+
+	require.NoError(t, err)
+	for _, svc := range managedServices {
+		st := h.State().Services[svc]
+		assert.False(t, st.Active, "%s stopped", svc)
+		assert.False(t, st.Enabled, "%s disabled", svc)
+	}
+}
+
+// TestDBSyncFailureHidesThePassword: a failing panko-dbsync may print the
+// connection URL; the hook's error (which Juju logs) must not carry the
+// password.
+func TestDBSyncFailureHidesThePassword(t *testing.T) {
+	w := ready(t, true)
+	w.db.schema = false
+	w.dbsync = func(argv []string) (host.Result, error) {
+		stderr := "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (2003, \"Can't connect\") " +
+			"mysql+pymysql://panko:" + dbPassword + "@10.5.0.20/panko"
+		return host.Result{ExitCode: 1}, &host.CommandError{Argv: argv, ExitCode: 1, Stderr: stderr}
+	}
+
+	tools, _, err := w.run(t, hook("config-changed"))
+
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "panko-dbsync")
+	assert.NotContains(t, err.Error(), dbPassword)
+	_, msg := tools.Status()
+	assert.NotContains(t, msg, dbPassword)
 }

@@ -151,6 +151,7 @@ func TestPauseSurvivesHooks(t *testing.T) {
 					if slices.Contains(stopped, svc) {
 						assert.False(t, state.Active, "%s started by %s", svc, ev)
 						assert.True(t, state.Masked, "%s unmasked by %s", svc, ev)
+						assert.False(t, state.Enabled, "%s enabled by %s", svc, ev)
 					} else {
 						assert.True(t, state.Active, "%s stopped by %s", svc, ev)
 						assert.False(t, state.Masked, "%s masked by %s", svc, ev)
