@@ -50,6 +50,34 @@ type Data struct {
 	HAProxy HAProxy
 	// TLS is the Apache TLS frontend; nil when TLS is off.
 	TLS *TLS
+	// Listener is the event listener that stores ceilometer's events from
+	// the message bus; nil while amqp is not ready.
+	Listener *Listener
+}
+
+// Listener is the configuration of panko-event-listener.
+type Listener struct {
+	// Python is the interpreter of Panko's Python packages.
+	Python string
+	// TransportURL is the oslo.messaging URL of ceilometer's broker (it
+	// holds the password).
+	TransportURL string
+	// Topics are the notification topics ceilometer publishes events on;
+	// Exchange is its exchange and Pool the listener pool shared by every
+	// Panko unit.
+	Topics         []string
+	Exchange, Pool string
+	// TelemetrySecret is ceilometer's telemetry_secret ("" skips the check).
+	TelemetrySecret string
+	// SSLCAFile is the broker's CA when it asks for TLS, else "".
+	SSLCAFile string
+	// LegacySSLOptions writes Ocata's rabbit_use_ssl/kombu_ssl_ca_certs
+	// instead of ssl/ssl_ca_file (renamed in Pike).
+	LegacySSLOptions bool
+	// LogFile is the listener's own log.
+	LogFile string
+	// StateFile is where the listener writes its counters.
+	StateFile string
 }
 
 // Database is the panko database as the shared-db relation gave it.
@@ -256,6 +284,27 @@ func (d Data) Validate() error {
 	if d.APIReturnLimit < 1 {
 		add("APIReturnLimit must be at least 1")
 	}
+	if l := d.Listener; l != nil {
+		if !path.IsAbs(l.Python) || !validWord(l.Python) {
+			add("Listener.Python is not an absolute path")
+		}
+		if !strings.HasPrefix(l.TransportURL, "rabbit://") {
+			add("Listener.TransportURL is not a rabbit:// URL")
+		}
+		if len(l.Topics) == 0 {
+			add("Listener.Topics is empty")
+		}
+		for _, w := range append(append([]string{}, l.Topics...), l.Exchange, l.Pool) {
+			if !validWord(w) || strings.Contains(w, ",") {
+				add("Listener topic, exchange or pool %q is not a single word", clipValue(w))
+			}
+		}
+		for _, f := range []string{l.SSLCAFile, l.LogFile, l.StateFile} {
+			if f != "" && !path.IsAbs(f) {
+				add("Listener file %q is not an absolute path", clipValue(f))
+			}
+		}
+	}
 	if d.DeleteBatchSize < 0 {
 		add("DeleteBatchSize must not be negative")
 	}
@@ -427,4 +476,12 @@ func validHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
 		!strings.ContainsAny(s, " \t\r\n")
+}
+
+// clipValue shortens a value for an error message.
+func clipValue(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }

@@ -36,6 +36,16 @@ const (
 	// /etc/apache2/sites-available/openstack_https_frontend.conf; it needs
 	// Data.TLS.
 	HTTPSFrontend = "openstack_https_frontend.conf"
+	// ListenerScript renders the event listener program
+	// /usr/lib/charm-panko/panko-event-listener; it needs Data.Listener.
+	ListenerScript = "panko-event-listener"
+	// ListenerConf renders /etc/panko/event-listener.conf; it needs
+	// Data.Listener.
+	ListenerConf = "event-listener.conf"
+	// ListenerUnit renders the systemd unit
+	// /etc/systemd/system/panko-event-listener.service; it needs
+	// Data.Listener.
+	ListenerUnit = "panko-event-listener.service"
 )
 
 // templateExt is the suffix of every template file.
@@ -44,7 +54,7 @@ const templateExt = ".tmpl"
 // Names returns the name of every template the charm renders, in a fixed
 // order.
 func Names() []string {
-	return []string{PankoConf, APISite, HAProxyCfg, MemcachedConf, HTTPSFrontend}
+	return []string{PankoConf, APISite, HAProxyCfg, MemcachedConf, HTTPSFrontend, ListenerScript, ListenerConf, ListenerUnit}
 }
 
 // Releases returns the OpenStack releases Panko exists for, oldest first.

@@ -137,6 +137,15 @@ func scenarios() []scenario {
 		}
 	}
 	out = append(out, newScenario("wallaby", true, true, true))
+	// The event listener: wallaby behind a TLS broker, queens plain.
+	for i := range out {
+		switch out[i].name {
+		case "wallaby-ha-tls":
+			out[i].data.Listener = newListener("/usr/bin/python3", "/var/lib/charm/panko/rabbit-client-ca.pem", false)
+		case "queens-single-notls":
+			out[i].data.Listener = newListener("/usr/bin/python2", "", false)
+		}
+	}
 
 	notReady := newScenario("stein", false, false, false)
 	notReady.name = "stein-single-notls-notready"
@@ -151,6 +160,10 @@ func scenarios() []scenario {
 	special.data.Keystone.Project = " services "
 	special.data.Debug, special.data.UseSyslog = true, true
 	special.data.EventTTL, special.data.DeleteBatchSize = 86400, 500
+	special.data.Listener = newListener("/usr/bin/python2", "/var/lib/charm/panko/rabbit ca.pem", true)
+	special.data.Listener.Topics = []string{"event", "alarm.all"}
+	special.data.Listener.TransportURL = "rabbit://panko:" + specialRabbitPassword + "@10.5.0.10:5671/openstack"
+	special.data.Listener.TelemetrySecret = specialKeystonePassword
 	out = append(out, special)
 	return out
 }
@@ -160,4 +173,20 @@ func scenarios() []scenario {
 const (
 	specialDBPassword       = `p@ss:w/rd?#&=%+ $HOME ${x} "q" 'a' \ é;`
 	specialKeystonePassword = `"$ecret pa$$ 100%"`
+	specialRabbitPassword   = `p%40$$word`
 )
+
+// newListener is the event listener of a unit related to rabbitmq-server.
+func newListener(python, caFile string, legacySSL bool) *Listener {
+	return &Listener{
+		Python:           python,
+		TransportURL:     "rabbit://panko:Rz7kXm2WqTn9Vb4Hc6Jy8Pd3Fs5Gt@10.5.0.10:5672,panko:Rz7kXm2WqTn9Vb4Hc6Jy8Pd3Fs5Gt@10.5.0.11:5672/openstack",
+		Topics:           []string{"alarm.all"},
+		Exchange:         "ceilometer",
+		Pool:             "panko",
+		SSLCAFile:        caFile,
+		LegacySSLOptions: legacySSL,
+		LogFile:          "/var/log/panko/panko-event-listener.log",
+		StateFile:        "/var/lib/panko/event-listener.json",
+	}
+}
