@@ -52,7 +52,7 @@ func pause(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("couldn't pause: list %s relations: %w", HA, err)
 	}
-	services := pausedServices(len(ha) > 0)
+	services := pausedServices(installedServices(d), len(ha) > 0)
 	if _, err := d.Host.WriteFile(PausedMarker, []byte(strings.Join(services, " ")+"\n"), 0o644, "root", "root"); err != nil {
 		return fmt.Errorf("record pause: %w", err)
 	}
@@ -67,11 +67,11 @@ func pause(ctx context.Context, d Deps) error {
 	return d.Tools.ActionSet(map[string]string{"stopped": strings.Join(services, ",")})
 }
 
-// pausedServices are the services a pause stops: all managed services, but
-// haproxy only when no ha relation hands it to pacemaker.
-func pausedServices(haRelated bool) []string {
+// pausedServices are the services of installed a pause stops: all of them,
+// but haproxy only when no ha relation hands it to pacemaker.
+func pausedServices(installed []string, haRelated bool) []string {
 	var out []string
-	for _, name := range managedServices {
+	for _, name := range installed {
 		if haRelated && name == haproxyService {
 			continue
 		}
@@ -83,27 +83,26 @@ func pausedServices(haRelated bool) []string {
 // pausedByMarker reads the services the pause marker records (older markers
 // name none: every managed service was stopped).
 func pausedByMarker(d Deps) []string {
+	installed := installedServices(d)
 	data, err := d.Host.ReadFile(PausedMarker)
 	if err != nil {
-		return managedServices
+		return installed
 	}
 	var out []string
 	for _, name := range strings.Fields(string(data)) {
-		for _, m := range managedServices {
-			if name == m {
-				out = append(out, name)
-			}
+		if slices.Contains(installed, name) {
+			out = append(out, name)
 		}
 	}
 	if len(out) == 0 {
-		return managedServices
+		return installed
 	}
 	return out
 }
 
 // resume removes the pause, unmasks the services and reconciles the unit.
 func resume(ctx context.Context, d Deps) error {
-	for _, name := range managedServices {
+	for _, name := range installedServices(d) {
 		if err := d.Host.Service(name).Unmask(ctx); err != nil {
 			return fmt.Errorf("couldn't resume: unmask %s: %w", name, err)
 		}
@@ -115,7 +114,7 @@ func resume(ctx context.Context, d Deps) error {
 		return err
 	}
 	var running []string
-	for _, name := range managedServices {
+	for _, name := range installedServices(d) {
 		if ok, err := d.Host.Service(name).Active(ctx); err == nil && ok {
 			running = append(running, name)
 		}
@@ -139,7 +138,7 @@ func restartServices(ctx context.Context, d Deps) error {
 	}
 	reloadOnly, _ := params["deferred-only"].(bool)
 	var restarted, reloaded []string
-	for _, name := range managedServices {
+	for _, name := range installedServices(d) {
 		svc := d.Host.Service(name)
 		if reloadOnly && slices.Contains(reloadable, name) {
 			if err := svc.Reload(ctx); err != nil {

@@ -105,7 +105,7 @@ func TestRestartServices(t *testing.T) {
 			failed, msg := tools.ActionFailed()
 			require.False(t, failed, msg)
 			assert.Equal(t, tt.want, tools.ActionResults())
-			for _, s := range managedServices {
+			for _, s := range apiServices() {
 				assert.Equal(t, tt.restarts[s], h.RestartsOf(s), "%s restarts", s)
 				assert.Equal(t, tt.reloads[s], h.ReloadsOf(s), "%s reloads", s)
 			}

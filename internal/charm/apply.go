@@ -130,8 +130,11 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		restart["apache2"] = true
 	}
 
+	if err := retire(ctx, p, d); err != nil {
+		return err
+	}
 	var errs []error
-	for _, name := range managedServices {
+	for _, name := range p.Services {
 		if p.Hold {
 			break
 		}
@@ -160,6 +163,34 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		return err
 	}
 	return setStatus(d, p.Status)
+}
+
+// retire stops and disables the services the plan retires, then removes
+// their files, reloading systemd when a unit file went.
+func retire(ctx context.Context, p Plan, d Deps) error {
+	for _, name := range p.Retire {
+		svc := d.Host.Service(name)
+		if err := svc.Stop(ctx); err != nil {
+			return fmt.Errorf("stop %s: %w", name, err)
+		}
+		if err := svc.Disable(ctx); err != nil {
+			return fmt.Errorf("disable %s: %w", name, err)
+		}
+	}
+	reload := false
+	for _, path := range p.RetireFiles {
+		changed, err := d.Host.Remove(path)
+		if err != nil {
+			return fmt.Errorf("remove %s: %w", path, err)
+		}
+		reload = reload || (changed && strings.HasPrefix(path, "/etc/systemd/system/"))
+	}
+	if reload {
+		if _, err := d.Host.Run(ctx, []string{"systemctl", "daemon-reload"}, time.Minute); err != nil {
+			return fmt.Errorf("systemctl daemon-reload: %w", err)
+		}
+	}
+	return nil
 }
 
 // installPackages adds the origin's apt source and installs and purges.

@@ -131,7 +131,7 @@ func available(version string) map[string]string {
 	m := map[string]string{}
 	for _, release := range []string{"queens", "wallaby"} {
 		install, purge := openstack.Packages(release)
-		for _, p := range append(install, purge...) {
+		for _, p := range append(append(install, purge...), openstack.ListenerPackages(release)...) {
 			m[p] = "2.4.0-1"
 		}
 	}
@@ -189,7 +189,7 @@ func TestInstallWithoutRelations(t *testing.T) {
 	assert.False(t, state.Services["panko-api"].Enabled, "and disabled, as charm-helpers' service_pause does")
 	assert.Equal(t, []string{"8977/tcp"}, tools.Opened())
 	assert.Equal(t, "8.0.0", tools.Version())
-	for _, svc := range managedServices {
+	for _, svc := range apiServices() {
 		assert.False(t, state.Services[svc].Active, "%s must not run before the relations are complete", svc)
 	}
 	f, ok := h.File(PankoConf)
@@ -260,7 +260,7 @@ func TestLeaderSyncsAndBecomesReady(t *testing.T) {
 	assert.Equal(t, 1, h.Runs("panko-dbsync"))
 	assert.Equal(t, "ussuri", tools.LeaderData()["db-synced"])
 	state := h.State()
-	for _, svc := range managedServices {
+	for _, svc := range apiServices() {
 		assert.True(t, state.Services[svc].Active, "%s runs", svc)
 		assert.True(t, state.Services[svc].Enabled, "%s enabled", svc)
 	}
@@ -517,7 +517,7 @@ func TestDatabaseBlipKeepsServing(t *testing.T) {
 		st, msg := tools.Status()
 		assert.Equal(t, "waiting", st, ev)
 		assert.Equal(t, "Database not reachable: 10.5.0.2:3306", msg, ev)
-		for _, svc := range managedServices {
+		for _, svc := range apiServices() {
 			assert.True(t, h.State().Services[svc].Active, "%s keeps running in %s", svc, ev)
 		}
 		assert.Zero(t, h.Restarts(), ev)
@@ -548,7 +548,7 @@ func TestKeystoneMomentarilyIncompleteKeepsServing(t *testing.T) {
 	st, msg := tools.Status()
 	assert.Equal(t, "waiting", st)
 	assert.Equal(t, "'identity-service' incomplete", msg)
-	for _, svc := range managedServices {
+	for _, svc := range apiServices() {
 		assert.True(t, h.State().Services[svc].Active, "%s keeps running", svc)
 	}
 	assert.Zero(t, h.Restarts())
@@ -651,7 +651,7 @@ func TestStopDisablesServices(t *testing.T) {
 	_, h, err = w.run(t, hook("stop"))
 
 	require.NoError(t, err)
-	for _, svc := range managedServices {
+	for _, svc := range apiServices() {
 		st := h.State().Services[svc]
 		assert.False(t, st.Active, "%s stopped", svc)
 		assert.False(t, st.Enabled, "%s disabled", svc)

@@ -151,7 +151,8 @@ func diagnose(ctx context.Context, d Deps) error {
 	}
 
 	var down []string
-	for _, name := range managedServices {
+	services := installedServices(d)
+	for _, name := range services {
 		if ok, err := d.Host.Service(name).Active(ctx); err != nil || !ok {
 			down = append(down, name)
 		}
@@ -159,7 +160,7 @@ func diagnose(ctx context.Context, d Deps) error {
 	if len(down) > 0 {
 		add("services", false, "not running: %s", strings.Join(down, ", "))
 	} else {
-		add("services", true, "running: %s", strings.Join(managedServices, ", "))
+		add("services", true, "running: %s", strings.Join(services, ", "))
 	}
 
 	results := map[string]string{"status": "ok"}

@@ -75,7 +75,7 @@ func fullUnit(tb testing.TB) *world {
 	tb.Helper()
 	w := newWorld(true, sharedDBReady(), keystoneReady(),
 		robustPeers(map[string]map[string]string{"panko/1": {"private-address": "10.5.0.11", "private_address": "10.5.0.11"}}),
-		robustEventService(), haRelation(true),
+		robustEventService(), haRelation(true), amqpReady(tb),
 		jujutest.Relation{ID: "certificates:7", RemoteUnits: map[string]map[string]string{"vault/0": {}}})
 	w.juju.Config = map[string]any{"vip": "10.5.0.100"}
 	tools, h, err := w.tbRun(tb, hook("certificates-relation-joined"))
@@ -163,6 +163,7 @@ func fuzzEndpoints() [][2]string {
 	return [][2]string{
 		{SharedDB, "mysql/0"}, {IdentityService, "keystone/0"}, {Cluster, "panko/1"},
 		{EventService, "ceilometer/0"}, {HA, "hacluster/0"}, {Certificates, "vault/0"},
+		{AMQP, "rabbitmq-server/0"},
 	}
 }
 

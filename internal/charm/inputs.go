@@ -28,6 +28,7 @@ const (
 	HA              = "ha"
 	Certificates    = "certificates"
 	EventService    = "event-service"
+	AMQP            = "amqp"
 )
 
 // Paths the charm reads and writes on the unit.
@@ -127,6 +128,9 @@ type Inputs struct {
 	InstalledTLS *certSet
 	// PreviousConf is panko.conf as it is on disk (nil when absent).
 	PreviousConf []byte
+	// ListenerInstalled is true when the event listener's unit file is on
+	// disk.
+	ListenerInstalled bool
 }
 
 // readInputs gathers the inputs with as few hook-tool calls as it can.
@@ -156,7 +160,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		}
 	}
 	in.Relations = map[string][]Relation{}
-	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates} {
+	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates, AMQP} {
 		rels, err := readRelations(d, ep, ep != EventService)
 		if err != nil {
 			return in, err
@@ -191,6 +195,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	in.Now = d.Now()
 	readTLSInputs(&in, d)
 	in.PreviousConf, _ = d.Host.ReadFile(PankoConf)
+	in.ListenerInstalled = d.Host.Exists(ListenerUnitFile)
 	in.StatsPassword = readStatsPassword(d)
 	if in.StatsPassword == "" {
 		in.StatsPassword = hex.EncodeToString(d.Random(statsPasswordSz))
@@ -317,7 +322,7 @@ func readInstalled(ctx context.Context, in *Inputs, d Deps) error {
 	var pkgs []string
 	for _, r := range []string{openstack.FirstSupported, openstack.LastSupported} {
 		install, purge := openstack.Packages(r)
-		for _, p := range append(append([]string{}, install...), purge...) {
+		for _, p := range append(append(append([]string{}, install...), purge...), openstack.ListenerPackages(r)...) {
 			if !seen[p] {
 				seen[p] = true
 				pkgs = append(pkgs, p)

@@ -34,7 +34,7 @@ func updateStatus(ctx context.Context, d Deps) error {
 		}
 		return nil
 	case current == status.Active:
-		stopped, err := servicesIn(ctx, d, managedServices, false)
+		stopped, err := servicesIn(ctx, d, installedServices(d), false)
 		if err != nil {
 			return err
 		}
@@ -66,8 +66,9 @@ func servicesIn(ctx context.Context, d Deps, names []string, active bool) ([]str
 // database and its data are left untouched.
 func teardown(ctx context.Context, _ string, d Deps) error {
 	var errs []error
-	for i := len(managedServices) - 1; i >= 0; i-- {
-		svc := d.Host.Service(managedServices[i])
+	services := installedServices(d)
+	for i := len(services) - 1; i >= 0; i-- {
+		svc := d.Host.Service(services[i])
 		if err := svc.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop %s: %w", svc.Name(), err))
 		}
@@ -113,8 +114,9 @@ func preSeriesUpgrade(ctx context.Context, d Deps) error {
 	if _, err := d.Host.WriteFile(SeriesUpgradeMarker, []byte("series upgrade\n"), 0o644, "root", "root"); err != nil {
 		return fmt.Errorf("record series upgrade: %w", err)
 	}
-	for i := len(managedServices) - 1; i >= 0; i-- {
-		svc := d.Host.Service(managedServices[i])
+	services := installedServices(d)
+	for i := len(services) - 1; i >= 0; i-- {
+		svc := d.Host.Service(services[i])
 		if err := svc.Stop(ctx); err != nil {
 			return fmt.Errorf("stop %s: %w", svc.Name(), err)
 		}

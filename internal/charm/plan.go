@@ -20,8 +20,9 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/status"
 )
 
-// Managed services, in the order they are started and restarted.
-var managedServices = []string{"memcached", "apache2", haproxyService}
+// apiServices are the services of the API, in the order they are started
+// and restarted.
+func apiServices() []string { return []string{"memcached", "apache2", haproxyService} }
 
 // haproxyService is the API frontend, which pacemaker manages once an ha
 // relation exists.
@@ -73,10 +74,16 @@ type Plan struct {
 	Sites        []string
 	DisableSites []string
 	Modules      []string
-	// Run says whether the managed services should run; restarts follow
-	// changed files. Hold leaves the services as they are.
-	Run  bool
-	Hold bool
+	// Services are the services this reconcile manages, in start order.
+	// Run says whether they should run; restarts follow changed files.
+	// Hold leaves them as they are.
+	Services []string
+	Run      bool
+	Hold     bool
+	// Retire lists services to stop and disable for good, then
+	// RetireFiles are removed (systemd reloaded when a unit file goes).
+	Retire      []string
+	RetireFiles []string
 	// DBSync is set when this unit (the leader) must run panko-dbsync for
 	// Release, with DB the database to check afterwards.
 	DBSync  bool
@@ -254,6 +261,7 @@ func plan(in Inputs) Plan {
 	serving := confHas(in.PreviousConf, "connection = ") && confHas(in.PreviousConf, "auth_url = ")
 	keep := serving && len(in.Relations[SharedDB]) > 0 && len(in.Relations[IdentityService]) > 0
 	planEventService(in, &p, scheme)
+	listenerNote := planListener(in, &p, &st, data)
 	p.Run = (ready || keep) && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)
@@ -267,7 +275,7 @@ func plan(in Inputs) Plan {
 	}
 	p.Status = st.Result()
 	if p.Status.Name == status.Active {
-		p.Status.Message = readyMessage(upgradeNote(in, release), expiryNote(tlsSet, in.Now), peerNote)
+		p.Status.Message = readyMessage(upgradeNote(in, release), expiryNote(tlsSet, in.Now), peerNote, listenerNote)
 	}
 	return p
 }

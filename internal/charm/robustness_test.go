@@ -76,7 +76,7 @@ func robustReady(t *testing.T) *world {
 	t.Helper()
 	w := newWorld(true, sharedDBReady(), keystoneReady(),
 		robustPeers(map[string]map[string]string{"panko/1": {"private-address": "10.5.0.11", "private_address": "10.5.0.11"}}),
-		robustEventService())
+		robustEventService(), amqpReady(t))
 	return robustSettle(t, w, "config-changed")
 }
 
@@ -257,7 +257,7 @@ func TestBadConfigOnReadyUnit(t *testing.T) {
 			assert.Zero(t, h.Restarts(), "no service restarted")
 			assert.Empty(t, h.Calls(), "nothing may run or change on the machine")
 			robustUnchanged(t, before, h)
-			for _, svc := range managedServices {
+			for _, svc := range apiServices() {
 				assert.True(t, h.State().Services[svc].Active, "%s keeps running", svc)
 			}
 			assert.Zero(t, tools.Calls()["relation-set"], "nothing is published")
@@ -329,6 +329,14 @@ func robustRelCases() []robustRelCase {
 		{name: "certificates for another key", world: robustTLSReady, mutate: robustOtherKey, hook: Certificates + "-relation-changed", status: "waiting", reason: "Certificates from vault are invalid"},
 		{name: "certificates our answer missing", world: robustTLSReady, mutate: robustDropVault(".processed_requests", ".server.cert", ".server.key"), hook: Certificates + "-relation-changed", status: "waiting", reason: "'certificates' incomplete"},
 		{name: "certificates ca 10 MB", world: robustTLSReady, mutate: robustSetVault("ca", huge), hook: Certificates + "-relation-changed", status: "waiting", reason: "Certificates from vault are invalid"},
+		{name: "amqp password gone from every unit", world: robustReady, mutate: func(t *testing.T, w *world) {
+			for _, bag := range w.juju.Relations[w.robustRelIndex(t, AMQP)].RemoteUnits {
+				delete(bag, "password")
+			}
+		}, hook: AMQP + "-relation-changed", status: "waiting", reason: "'amqp' incomplete"},
+		{name: "amqp ssl_port not a port", world: robustReady, mutate: set(AMQP, "rabbitmq-server/0", "ssl_port", "tls please"), hook: AMQP + "-relation-changed", status: "blocked", reason: "'amqp' data from rabbitmq-server is invalid: ssl_port"},
+		{name: "amqp ssl_ca 10 MB", world: robustReady, mutate: set(AMQP, "rabbitmq-server/0", "ssl_port", "5671", "ssl_ca", huge), hook: AMQP + "-relation-changed", status: "blocked", reason: "ssl_ca is too long"},
+		{name: "amqp address not an address", world: robustReady, mutate: set(AMQP, "rabbitmq-server/1", "private-address", "rabbit; rm -rf /"), hook: AMQP + "-relation-changed", status: "blocked", reason: "private-address of rabbitmq-server/1"},
 	}
 }
 
@@ -476,11 +484,11 @@ func TestRelationCasesCoverEveryEndpoint(t *testing.T) {
 		ep, _, _ := strings.Cut(c.hook, "-relation-")
 		seen[ep]++
 	}
-	for _, ep := range []string{SharedDB, IdentityService, Cluster, HA, Certificates, EventService} {
+	for _, ep := range []string{SharedDB, IdentityService, Cluster, HA, Certificates, EventService, AMQP} {
 		assert.NotZero(t, seen[ep], "no bad-data case for %s", ep)
 	}
 	assert.GreaterOrEqual(t, len(robustRelCases()), 20)
-	assert.Len(t, seen, 6, "cases by endpoint: %v", seen)
+	assert.Len(t, seen, 7, "cases by endpoint: %v", seen)
 }
 
 // TestToolCallsPerScale counts the hook-tool calls of a no-op
@@ -500,7 +508,7 @@ func TestToolCallsPerScale(t *testing.T) {
 			peerBags[fmt.Sprintf("panko/%d", i)] = map[string]string{"private-address": addr, "private_address": addr}
 		}
 		w := newWorld(true, sharedDBReady(), keystoneReady(), robustPeers(peerBags),
-			jujutest.Relation{ID: "event-service:6", RemoteUnits: ceil})
+			jujutest.Relation{ID: "event-service:6", RemoteUnits: ceil}, amqpReady(t))
 		w = robustSettle(t, w, "config-changed")
 		tools, _, err := robustRun(t, w, hook("config-changed"))
 		require.NoError(t, err)

@@ -146,7 +146,7 @@ func TestPauseSurvivesHooks(t *testing.T) {
 			for _, ev := range []string{"config-changed", "update-status", "upgrade-charm", "shared-db-relation-changed"} {
 				tools, h, err = w.run(t, hook(ev))
 				require.NoError(t, err, ev)
-				for _, svc := range managedServices {
+				for _, svc := range apiServices() {
 					state := h.State().Services[svc]
 					if slices.Contains(stopped, svc) {
 						assert.False(t, state.Active, "%s started by %s", svc, ev)
@@ -171,7 +171,7 @@ func TestPauseSurvivesHooks(t *testing.T) {
 			failed, msg := tools.ActionFailed()
 			require.False(t, failed, msg)
 			assert.Equal(t, map[string]any{"started": "memcached,apache2,haproxy"}, tools.ActionResults())
-			for _, svc := range managedServices {
+			for _, svc := range apiServices() {
 				assert.True(t, h.State().Services[svc].Active, "%s resumed", svc)
 			}
 			st, _ := tools.Status()
@@ -191,7 +191,7 @@ func TestSeriesUpgrade(t *testing.T) {
 	st, msg := tools.Status()
 	assert.Equal(t, "blocked", st)
 	assert.Equal(t, "Ready for do-release-upgrade and reboot. Set complete when finished.", msg)
-	for _, s := range managedServices {
+	for _, s := range apiServices() {
 		assert.Equal(t, [2]bool{false, false}, [2]bool{h.State().Services[s].Active, h.State().Services[s].Enabled}, "%s stopped and disabled across the reboot", s)
 	}
 	w.host = h.State()
@@ -208,7 +208,7 @@ func TestSeriesUpgrade(t *testing.T) {
 	require.NoError(t, err)
 	st, _ = tools.Status()
 	assert.Equal(t, "active", st)
-	for _, s := range managedServices {
+	for _, s := range apiServices() {
 		assert.Equal(t, [2]bool{true, true}, [2]bool{h.State().Services[s].Active, h.State().Services[s].Enabled}, "%s back after post-series-upgrade", s)
 	}
 }
@@ -230,7 +230,7 @@ func TestRollingUpgradeKeepsOthersServing(t *testing.T) {
 	assert.Equal(t, "Unit is ready (rocky available: run the openstack-upgrade action)", msg)
 	state := h.State()
 	assert.Equal(t, "2:4.0.0-0ubuntu1~cloud0", state.Packages["panko-api"], "no upgrade without the action")
-	for _, s := range managedServices {
+	for _, s := range apiServices() {
 		assert.True(t, state.Services[s].Active, "%s keeps serving", s)
 	}
 	assert.Zero(t, h.Restarts())

@@ -91,6 +91,9 @@ type Config struct {
 	EventsDeleteBatchSize int
 	// APIReturnLimit is api-return-limit.
 	APIReturnLimit int
+	// TelemetrySecret is telemetry-secret: ceilometer's telemetry_secret,
+	// checked on every event the listener receives ("" = no check).
+	TelemetrySecret string
 }
 
 // Defaults returns the configuration config.yaml's defaults give.
@@ -147,6 +150,7 @@ func specs() []spec {
 		{name: "event-time-to-live", field: func(c *Config) any { return &c.EventTimeToLive }},
 		{name: "events-delete-batch-size", field: func(c *Config) any { return &c.EventsDeleteBatchSize }},
 		{name: "api-return-limit", field: func(c *Config) any { return &c.APIReturnLimit }},
+		{name: "telemetry-secret", field: func(c *Config) any { return &c.TelemetrySecret }, secret: true},
 	}
 }
 
@@ -159,7 +163,8 @@ func Options() []string {
 	return out
 }
 
-// Secret reports whether option's value must never be shown (ssl_*).
+// Secret reports whether option's value must never be shown (ssl_*,
+// telemetry-secret).
 func Secret(option string) bool {
 	for _, s := range specs() {
 		if s.name == option {

@@ -67,6 +67,7 @@ func Join(problems []Problem) string {
 //   - event-time-to-live: -1 (keep forever) or > 0 seconds. 0 is refused:
 //     Panko reads every value <= 0 as "forever", so only -1 says it plainly.
 //   - events-delete-batch-size: >= 0. api-return-limit: >= 1.
+//   - telemetry-secret: one line.
 func (c Config) Validate() []Problem {
 	return c.validate("", false)
 }
@@ -184,6 +185,10 @@ func (c Config) validate(series string, withSeries bool) []Problem {
 	}
 	if c.APIReturnLimit < 1 {
 		add("api-return-limit", strconv.Itoa(c.APIReturnLimit), "must be at least 1")
+	}
+	if strings.ContainsAny(c.TelemetrySecret, "\r\n\x00") {
+		// The value is secret: the problem never shows it.
+		add("telemetry-secret", "", "must be one line")
 	}
 	return ps
 }

@@ -72,3 +72,30 @@ func BackendPort(tls bool) int {
 	}
 	return WSGIPort
 }
+
+// ListenerPackages returns what the event listener needs beyond Panko:
+// oslo.messaging for Panko's Python generation.
+func ListenerPackages(release string) []string {
+	if UsesPython3(release) {
+		return []string{"python3-oslo.messaging"}
+	}
+	return []string{"python-oslo.messaging"}
+}
+
+// Python returns the interpreter of Panko's packages for release.
+func Python(release string) string {
+	if UsesPython3(release) {
+		return "/usr/bin/python3"
+	}
+	return "/usr/bin/python2"
+}
+
+// EventTopics returns the notification topics ceilometer publishes events
+// on with its default configuration: from Queens only the aodh sink
+// (notifier://?topic=alarm.all); before, also the event topic.
+func EventTopics(release string) []string {
+	if Compare(release, "queens") >= 0 {
+		return []string{"alarm.all"}
+	}
+	return []string{"event", "alarm.all"}
+}

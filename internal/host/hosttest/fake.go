@@ -708,6 +708,7 @@ func (s *fakeService) systemctl(verb string, record bool) (string, int, error) {
 	if err := s.f.begin(verb+" "+unit, record); err != nil {
 		return "", -1, err
 	}
+	LoadLocalUnit(s.f.services, unit, s.f.hasFile)
 	out, errOut, code := Systemctl(s.f.services, verb, unit)
 	if code == 0 {
 		switch verb {
@@ -804,6 +805,8 @@ func (f *Fake) builtin(name string) CommandFunc {
 		}
 	case "update-ca-certificates":
 		return f.updateCACertificates
+	case "systemctl":
+		return f.systemctlCommand
 	case "panko-dbsync":
 		for _, p := range []string{"panko-common", "python3-panko", "python-panko"} {
 			if _, ok := f.packages[p]; ok {
@@ -812,6 +815,37 @@ func (f *Fake) builtin(name string) CommandFunc {
 		}
 	}
 	return nil
+}
+
+// systemctlCommand is systemctl run as a command: daemon-reload only (the
+// charm drives services through Service).
+func (f *Fake) systemctlCommand(argv []string) (host.Result, error) {
+	if len(argv) != 2 || argv[1] != "daemon-reload" {
+		return host.Result{Stderr: []byte("this fake runs only systemctl daemon-reload\n"), ExitCode: 1}, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	DaemonReload(f.services, f.hasFile, f.packaged)
+	return host.Result{}, nil
+}
+
+// hasFile reports whether path is a file. f.mu must be held.
+func (f *Fake) hasFile(path string) bool {
+	_, ok := f.files[path]
+	return ok
+}
+
+// packaged reports whether an installed package provides service. f.mu
+// must be held.
+func (f *Fake) packaged(service string) bool {
+	for p := range f.packages {
+		for _, s := range Effects(p).Services {
+			if s == service {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // apacheTool runs ApacheTool on the fake's files.

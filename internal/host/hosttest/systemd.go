@@ -96,3 +96,30 @@ func Systemctl(units map[string]ServiceState, verb, name string) (stdout, stderr
 	units[name] = st
 	return "", stderr, 0
 }
+
+// LocalUnitDir is where administrators (and charms) write their own units.
+const LocalUnitDir = "/etc/systemd/system/"
+
+// LocalUnitFile is the unit file of a locally written service.
+func LocalUnitFile(name string) string { return LocalUnitDir + UnitName(name) + ".service" }
+
+// LoadLocalUnit makes a locally written unit known the first time it is
+// used, as systemd loads a unit file on demand: when name is unknown and
+// hasFile(its unit file) holds, it is added stopped and disabled.
+func LoadLocalUnit(units map[string]ServiceState, name string, hasFile func(string) bool) {
+	name = UnitName(name)
+	if _, known := units[name]; !known && hasFile(LocalUnitFile(name)) {
+		units[name] = ServiceState{}
+	}
+}
+
+// DaemonReload forgets the units that have neither a unit file (hasFile)
+// nor a package providing them (packaged), as systemctl daemon-reload does;
+// masked units stay (their mask is a file).
+func DaemonReload(units map[string]ServiceState, hasFile func(string) bool, packaged func(string) bool) {
+	for name, st := range units {
+		if !st.Masked && !packaged(name) && !hasFile(LocalUnitFile(name)) {
+			delete(units, name)
+		}
+	}
+}

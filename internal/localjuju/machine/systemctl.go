@@ -2,6 +2,8 @@ package machine
 
 import (
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
@@ -31,6 +33,14 @@ func (m *machine) systemctl(st *State, args []string) int {
 		fmt.Fprint(m.stderr, "systemctl: this stand-in needs a command verb\n")
 		return 1
 	case "daemon-reload":
+		hosttest.DaemonReload(st.Services, m.hasFile, func(svc string) bool {
+			for p := range st.Packages {
+				if slices.Contains(hosttest.Effects(p).Services, svc) {
+					return true
+				}
+			}
+			return false
+		})
 		return 0
 	case "status":
 		return m.systemctlStatus(st, units)
@@ -42,6 +52,7 @@ func (m *machine) systemctl(st *State, args []string) int {
 	code := 0
 	for _, u := range units {
 		name := hosttest.UnitName(u)
+		hosttest.LoadLocalUnit(st.Services, name, m.hasFile)
 		steps := []string{verb}
 		if now && verb == "enable" {
 			steps = append(steps, "start")
@@ -100,4 +111,10 @@ func (m *machine) systemctlStatus(st *State, units []string) int {
 		}
 	}
 	return code
+}
+
+// hasFile reports whether path (in the unit's view) is a regular file.
+func (m *machine) hasFile(path string) bool {
+	fi, err := os.Stat(m.path(path))
+	return err == nil && fi.Mode().IsRegular()
 }
