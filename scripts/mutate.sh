@@ -85,7 +85,7 @@ gremlins() {
 	for dir in internal/charm internal/relation/*/; do
 		dir="${dir%/}"
 		log="$(mktemp)"
-		"$bin" unleash --workers 2 --timeout-coefficient 5 "./$dir" >"$log" 2>&1
+		"$bin" unleash --workers 2 --timeout-coefficient 40 "./$dir" >"$log" 2>&1
 		local k l n tmo eff
 		k="$(grep -oE 'Killed: [0-9]+' "$log" | grep -oE '[0-9]+' | tail -1)"
 		l="$(grep -oE 'Lived: [0-9]+' "$log" | grep -oE '[0-9]+' | tail -1)"

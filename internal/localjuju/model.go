@@ -21,6 +21,7 @@ import (
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/rabbitmq"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 )
 
@@ -76,6 +77,9 @@ type Model struct {
 	// stopped holds where the private MariaDB listened while StopDatabase
 	// keeps it down; nil otherwise.
 	stopped *mariadb.Options
+	// rabbit is the private RabbitMQ node, once a rabbitmq-server
+	// simulator needed it.
+	rabbit *rabbitmq.Server
 }
 
 // Open opens (creating if needed) the model in dir with default options.
@@ -201,6 +205,8 @@ func (m *Model) removedUnitDir(unit string) string {
 }
 func (m *Model) mariadbDir() string { return filepath.Join(m.dir, "mariadb") }
 
+func (m *Model) rabbitDir() string { return filepath.Join(m.dir, "rabbitmq") }
+
 // unitFileName turns "panko/0" into "panko-0".
 func unitFileName(unit string) string {
 	out := []byte(unit)
@@ -309,13 +315,21 @@ func newHex(n int) string {
 	return fmt.Sprintf("%x", b)
 }
 
-// Destroy stops the private MariaDB server (if the model started one) and
+// Destroy stops the private MariaDB server and RabbitMQ node (if the model
+// started them) and
 // removes the model directory. The model is closed afterwards.
 func (m *Model) Destroy(ctx context.Context) error {
 	var errs []error
 	if _, err := os.Stat(filepath.Join(m.mariadbDir(), "mysqld.pid")); err == nil {
 		if err := m.stopMariaDB(ctx); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(m.rabbitDir(), "server.json")); err == nil {
+		if srv, err := m.RabbitMQ(ctx); err == nil {
+			if err := srv.Stop(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("stop the model's RabbitMQ: %w", err))
+			}
 		}
 	}
 	dir := m.dir

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/rabbitmq"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 )
 
@@ -33,11 +34,32 @@ func (m *Model) simFor(ctx context.Context, a *Application) (sim.App, error) {
 		}
 		env.MySQLDSN = dsn
 	}
+	if a.Charm == "rabbitmq-server" {
+		srv, err := m.RabbitMQ(ctx)
+		if err != nil {
+			return nil, err
+		}
+		env.Broker = srv
+	}
 	s, err := m.opts.NewSim(a.Charm, copyBag(a.Config), env)
 	if err != nil {
 		return nil, fmt.Errorf("simulator %s: %w", a.Name, err)
 	}
 	return s, nil
+}
+
+// RabbitMQ returns the model's private RabbitMQ node, the broker every
+// rabbitmq-server simulator of the model stands for (started, or reused
+// when already running).
+func (m *Model) RabbitMQ(ctx context.Context) (*rabbitmq.Server, error) {
+	if m.rabbit == nil {
+		srv, err := rabbitmq.Start(ctx, m.rabbitDir())
+		if err != nil {
+			return nil, fmt.Errorf("start the model's RabbitMQ: %w", err)
+		}
+		m.rabbit = srv
+	}
+	return m.rabbit, nil
 }
 
 // unitAddress returns a unit's address ("" if unknown).

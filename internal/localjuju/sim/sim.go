@@ -1,9 +1,11 @@
 // Package sim simulates the applications Panko relates to (a MySQL-family
-// database, keystone, hacluster, vault and ceilometer) for the local model.
-// Each simulator speaks the real wire format from the other side of the
-// relation, through the relation codecs in internal/relation, and does real
-// work where it matters: the mysql simulator creates databases, users and
-// grants in a real MariaDB, vault issues certificates from a real CA.
+// database, keystone, hacluster, vault, ceilometer and rabbitmq-server) for
+// the local model. Each simulator speaks the real wire format from the
+// other side of the relation, written from the peer charm's own code and
+// sharing none with the charm's relation codecs in internal/relation, and
+// does real work where it matters: the mysql simulator creates databases,
+// users and grants in a real MariaDB, vault issues certificates from a real
+// CA, rabbitmq-server creates users on a real RabbitMQ.
 //
 // Simulators keep their own state (passwords, ids, the keystone catalog) in
 // Env.StateDir, so answers are stable across calls and processes.
@@ -62,6 +64,7 @@ type Response struct {
 type Env struct {
 	StateDir    string                   // private directory for the simulator's state
 	MySQLDSN    string                   // root DSN (TCP) of the real MariaDB; needed by "mysql"
+	Broker      Broker                   // the real RabbitMQ; needed by "rabbitmq-server"
 	UnitAddress func(unit string) string // a unit's address; may be nil
 }
 
@@ -82,7 +85,7 @@ type App interface {
 }
 
 // New builds the simulator of charm ("mysql", "keystone", "hacluster",
-// "vault" or "ceilometer") from its configuration. Unknown options are
+// "vault", "ceilometer" or "rabbitmq-server") from its configuration. Unknown options are
 // rejected.
 func New(charm string, config map[string]string, env Env) (App, error) {
 	switch charm {
@@ -96,8 +99,10 @@ func New(charm string, config map[string]string, env Env) (App, error) {
 		return newVault(config, env)
 	case "ceilometer":
 		return newCeilometer(config, env)
+	case "rabbitmq-server":
+		return newRabbitMQ(config, env)
 	}
-	return nil, fmt.Errorf("no simulator for charm %q (have mysql, keystone, hacluster, vault, ceilometer)", charm)
+	return nil, fmt.Errorf("no simulator for charm %q (have mysql, keystone, hacluster, vault, ceilometer, rabbitmq-server)", charm)
 }
 
 // checkOptions rejects configuration keys not in known.
