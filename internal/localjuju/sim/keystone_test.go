@@ -232,7 +232,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		config      map[string]string
 		want        string
 	}{
-		{"unknown charm", "rabbitmq-server", nil, "no simulator"},
+		{"unknown charm", "nova-compute", nil, "no simulator"},
+		{"rabbitmq-server without a broker", "rabbitmq-server", nil, "needs a RabbitMQ server"},
 		{"unknown option", "keystone", map[string]string{"colour": "red"}, "unknown option(s) colour"},
 		{"bad port", "keystone", map[string]string{"service-port": "0"}, "service-port"},
 		{"bad https flag", "keystone", map[string]string{"use-https": "maybe"}, "use-https"},
