@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use (run by `make deps`, as root):
-# MariaDB, Apache with mod_wsgi, haproxy, and the real OpenStack services
-# the stories run: keystone 22, the openstack client with pankoclient, and
-# Panko 9.0.0 (Victoria), which only Debian 11 (bullseye) ships. Bullseye is
+# MariaDB, Apache with mod_wsgi, haproxy, RabbitMQ, and the real OpenStack
+# services the stories run: keystone 22, ceilometer 19 (its event
+# publisher), the openstack client with pankoclient, and Panko 9.0.0
+# (Victoria), which only Debian 11 (bullseye) ships. Bullseye is
 # added with a low pin priority, so that nothing but packages missing from
 # this release (python3-panko) comes from it.
 set -euo pipefail
@@ -12,6 +13,7 @@ PACKAGES=(
 	python3-oslo.config python3-sqlalchemy python3-pymysql
 	iproute2 util-linux pacemaker-cli-utils resource-agents
 	python3-keystone python3-openstackclient python3-pankoclient
+	rabbitmq-server python3-oslo.messaging python3-ceilometer
 )
 PANKO=python3-panko
 PANKO_VERSION=9.0.0-1

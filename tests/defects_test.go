@@ -31,7 +31,7 @@ type releaseApp struct {
 func releaseApps() []releaseApp {
 	return []releaseApp{
 		{app: "panko", series: "focal", origin: "distro", wantRelease: "ussuri", wantVersion: "8.", wantStatus: "Unit is ready"},
-		{app: "ocata", series: "xenial", origin: "cloud:xenial-ocata", wantRelease: "ocata", wantVersion: "2.", wantStatus: "'identity-service' missing"},
+		{app: "ocata", series: "xenial", origin: "cloud:xenial-ocata", wantRelease: "ocata", wantVersion: "2.", wantStatus: "'identity-service' missing, 'amqp' missing: relate panko to the rabbitmq-server ceilometer uses"},
 		{app: "queens", series: "bionic", origin: "distro", wantRelease: "queens", wantVersion: "4.", wantStatus: "'shared-db' missing, 'identity-service' missing"},
 		{app: "mitaka", series: "xenial", origin: "distro", wantBlocked: []string{"openstack-origin", "mitaka", "ocata"}},
 	}

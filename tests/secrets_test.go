@@ -289,6 +289,13 @@ func unitFileRules() []fileRule {
 		// Created by the charm for the API (user panko) before panko-dbsync runs.
 		{Pattern: "var/log/panko/panko-api.log", Mode: 0o640, Owner: "panko", Group: "panko"},
 		{Pattern: "var/lib/charm-panko/*", Mode: 0o600, Owner: "root", Group: "root"},
+		// The event listener: its config holds the broker's password; it
+		// runs as panko and writes its own log.
+		{Pattern: "etc/panko/event-listener.conf", Mode: 0o640, Owner: "root", Group: "panko", Secret: true},
+		{Pattern: "etc/systemd/system/panko-event-listener.service", Mode: 0o644, Owner: "root", Group: "root"},
+		{Pattern: "usr/lib/charm-panko/panko-event-listener", Mode: 0o755, Owner: "root", Group: "root"},
+		{Pattern: "var/lib/charm/panko/rabbit-client-ca.pem", Mode: 0o644, Owner: "root", Group: "root"},
+		{Pattern: "var/log/panko/panko-event-listener.log", Mode: 0o640, Owner: "panko", Group: "panko"},
 		{Pattern: "etc/apt/sources.list", Mode: 0o644, Owner: "root", Group: "root"},
 		{Pattern: "etc/apt/sources.list.d/*", Mode: 0o644, Owner: "root", Group: "root"},
 		{Pattern: "etc/os-release", Mode: 0o644, Owner: "root", Group: "root"},

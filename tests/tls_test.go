@@ -25,6 +25,10 @@ const sslDir = "etc/apache2/ssl/panko"
 // keeps loading (no publisher on event-service), an event-service relation to keystone is refused, the catalog
 // and the publisher's URL switch to https with a certificate that verifies
 // against vault's CA, and back to http when vault leaves.
+// readyWithEvents is the ready message of a unit whose listener stores
+// ceilometer's events from the rabbitmq-server application.
+const readyWithEvents = "Unit is ready (storing ceilometer events from rabbitmq-server)"
+
 func TestStoryTLSAndCeilometer(t *testing.T) {
 	requireMariaDB(t)
 	t.Parallel()
@@ -36,7 +40,7 @@ func TestStoryTLSAndCeilometer(t *testing.T) {
 	step(t, "deploy and relate: ceilometer's event pipeline still loads", func(t *testing.T) {
 		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: charm,
 			Config: map[string]string{"openstack-origin": "cloud:focal-wallaby"}}))
-		for _, app := range []string{"mysql", "keystone", "vault", "ceilometer"} {
+		for _, app := range []string{"mysql", "keystone", "vault", "ceilometer", "rabbitmq-server"} {
 			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
 		}
 		_, err := m.Relate(ctx, "panko:event-service", "keystone")
@@ -48,7 +52,15 @@ func TestStoryTLSAndCeilometer(t *testing.T) {
 		}
 		settle(t, m)
 		st, msg := workload(t, m, unit)
-		require.Equal(t, "active", st, msg)
+		require.Equal(t, "blocked: 'amqp' missing: relate panko to the rabbitmq-server ceilometer uses", st+": "+msg,
+			"ceilometer's events reach Panko only through its message bus")
+		_, err = m.Relate(ctx, "panko", "rabbitmq-server")
+		require.NoError(t, err)
+		settle(t, m)
+		st, msg = workload(t, m, unit)
+		require.Equal(t, "active: "+readyWithEvents, st+": "+msg)
+		svc := machineState(t, m, unit).Services["panko-event-listener"]
+		assert.True(t, svc.Active && svc.Enabled, "the event listener runs: %+v", svc)
 		assert.True(t, strings.HasPrefix(m.Status().Applications["panko"].Version, "10."), "wallaby is Panko 10")
 		addr := unitState(t, m, unit).Address
 		e := catalogEvent(t, m)
@@ -66,7 +78,7 @@ func TestStoryTLSAndCeilometer(t *testing.T) {
 		settle(t, m)
 		st, msg := workload(t, m, unit)
 		require.Equal(t, "active", st, msg)
-		assert.Equal(t, "Unit is ready", msg)
+		assert.Equal(t, readyWithEvents, msg)
 		addr := unitState(t, m, unit).Address
 		e := catalogEvent(t, m)
 		for _, u := range []string{e.Public, e.Internal, e.Admin} {

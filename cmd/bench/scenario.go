@@ -55,6 +55,7 @@ func (s *scenario) deploy(ctx context.Context, units, ceilometers, clusterCount 
 		{charm: "hacluster", endpoint: "ha", config: map[string]string{"cluster_count": fmt.Sprint(clusterCount)}},
 		{charm: "vault", endpoint: "certificates", units: 1},
 		{charm: "ceilometer", endpoint: "event-service", units: ceilometers},
+		{charm: "rabbitmq-server", endpoint: "amqp", units: 1},
 	}
 	for _, p := range peers {
 		if err := s.m.Deploy(ctx, localjuju.DeployArgs{Charm: p.charm, Units: p.units, Config: p.config}); err != nil {
