@@ -22,7 +22,9 @@ func rabbitAddrs() map[string]string {
 	return map[string]string{"rabbitmq-server/0": "10.5.0.10", "rabbitmq-server/1": "10.5.0.11", "rabbitmq-server/2": "10.5.0.12"}
 }
 
-func rabbitUnits() []string { return []string{"rabbitmq-server/0", "rabbitmq-server/1", "rabbitmq-server/2"} }
+func rabbitUnits() []string {
+	return []string{"rabbitmq-server/0", "rabbitmq-server/1", "rabbitmq-server/2"}
+}
 
 func newRabbitSim(t *testing.T, dir string, b Broker) App {
 	t.Helper()
