@@ -206,8 +206,9 @@ type realStack struct {
 // startRealStack builds keystone from what the keystone simulator handed
 // the unit and from the catalog the charm registered, then starts the
 // unit's Apache sites and haproxy on its rendered files. ca (PEM), when
-// set, is trusted by the stack's clients.
-func startRealStack(t *testing.T, m *localjuju.Model, unit string, ca []byte) *realStack {
+// set, is trusted by the stack's clients; extraAddrs are more addresses
+// the sandbox carries (other applications' units it forwards).
+func startRealStack(t *testing.T, m *localjuju.Model, unit string, ca []byte, extraAddrs ...string) *realStack {
 	t.Helper()
 	work := t.TempDir()
 	root := unitRoot(t, m, unit)
@@ -226,7 +227,7 @@ func startRealStack(t *testing.T, m *localjuju.Model, unit string, ca []byte) *r
 		Overlay: []string{"/etc", "/var/lib", "/var/log"},
 		Layers:  map[string]string{"/etc": filepath.Join(pkg, "etc")},
 		Bind:    map[string]string{pankoPackageDir: patchedPanko(t, work)},
-		Addrs:   []string{s.unitAddr, s.keystone.authHost},
+		Addrs:   append([]string{s.unitAddr, s.keystone.authHost}, extraAddrs...),
 		Work:    filepath.Join(work, "sandbox"),
 	})
 	require.NoError(t, err)

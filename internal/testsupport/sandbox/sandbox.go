@@ -420,3 +420,20 @@ func (b *buffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Kill sends SIGKILL to the named service's process group (no chance to
+// clean up, as on a crash) and forgets it, so that the name can be spawned
+// again.
+func (s *Sandbox) Kill(name string) error {
+	s.mu.Lock()
+	cmd := s.procs[name]
+	delete(s.procs, name)
+	s.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return fmt.Errorf("kill %s: no such service", name)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("kill %s: %w", name, err)
+	}
+	return nil
+}
