@@ -178,13 +178,18 @@ func TestStoryCeilometerEventsReachPanko(t *testing.T) {
 		waitFor(t, "the genuine event", 60*time.Second, func() bool { return countEvents(t, db, "genuine.event") == 1 },
 			func() string { return s.sb.Output("listener") })
 		assert.Zero(t, countEvents(t, db, "forged.event"), "the forged event %s is not stored", bad[0])
+		// The report diagnose reads (internal/charm listenerState).
 		var state struct {
-			BadSignature int `json:"bad_signature"`
+			Stored       int    `json:"stored"`
+			BadSignature int    `json:"bad_signature"`
+			LastStored   string `json:"last_stored"`
 		}
 		waitFor(t, "the listener's counters", 30*time.Second, func() bool {
 			raw, err := s.sb.Run(ctx, nil, "/bin/cat", "/var/lib/panko/event-listener.json")
 			return err == nil && json.Unmarshal(raw, &state) == nil && state.BadSignature == 1
 		}, func() string { return s.sb.Output("listener") })
+		assert.Positive(t, state.Stored, "stored since the restart")
+		assert.NotEmpty(t, state.LastStored)
 	})
 
 	step(t, "the operator lists them: openstack event list", func(t *testing.T) {

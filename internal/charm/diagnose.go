@@ -163,6 +163,11 @@ func diagnose(ctx context.Context, d Deps) error {
 		add("services", true, "running: %s", strings.Join(services, ", "))
 	}
 
+	if in.ListenerInstalled {
+		ok, msg := listenerReport(d)
+		add("listener", ok, "%s", msg)
+	}
+
 	results := map[string]string{"status": "ok"}
 	var lines []string
 	for _, c := range checks {

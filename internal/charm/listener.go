@@ -1,6 +1,7 @@
 package charm
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -137,4 +138,33 @@ func planListener(in Inputs, p *Plan, st *status.Collector, data render.Data) st
 		return "storing ceilometer events from " + rel.RemoteApp
 	}
 	return "storing events from " + rel.RemoteApp
+}
+
+// listenerState is what the event listener writes to ListenerStateFile.
+type listenerState struct {
+	Stored       int    `json:"stored"`
+	BadSignature int    `json:"bad_signature"`
+	Malformed    int    `json:"malformed"`
+	Requeued     int    `json:"requeued"`
+	LastStored   string `json:"last_stored"`
+}
+
+// listenerReport is diagnose's line on the event listener: what it has
+// stored since it started and what it dropped. It fails when the listener
+// has not reported yet.
+func listenerReport(d Deps) (bool, string) {
+	raw, err := d.Host.ReadFile(ListenerStateFile)
+	if err != nil {
+		return false, "no report from the listener yet (" + ListenerStateFile + ")"
+	}
+	var st listenerState
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return false, ListenerStateFile + " is not the listener's report"
+	}
+	last := "none yet"
+	if st.LastStored != "" {
+		last = st.LastStored + " UTC"
+	}
+	return true, fmt.Sprintf("stored %d events since it started (last %s); dropped %d with a bad signature and %d malformed; %d requeued after database errors",
+		st.Stored, last, st.BadSignature, st.Malformed, st.Requeued)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
 	"github.com/openstack-charmers/charm-panko/internal/juju"
 	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
@@ -217,4 +218,30 @@ func TestPauseAndResumeIncludeTheListener(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"started": "memcached,apache2,haproxy,panko-event-listener"}, tools.ActionResults())
 	assert.True(t, h.State().Services[ListenerService].Active)
+}
+
+func TestDiagnoseReportsTheListener(t *testing.T) {
+	w := newWorld(true, sharedDBReady(), keystoneReady(), ceilometerRelated(), amqpReady(t))
+	tools, h, err := w.run(t, hook("amqp-relation-changed"))
+	require.NoError(t, err)
+	w.carry(tools, h)
+	w.http = fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/": 200}
+	w.juju.Action = "diagnose"
+
+	t.Run("no report yet", func(t *testing.T) {
+		tools, _, err := w.run(t, action("diagnose"))
+		require.NoError(t, err)
+		res := tools.ActionResults()
+		assert.Equal(t, "fail: no report from the listener yet ("+ListenerStateFile+")", res["listener"])
+		assert.Equal(t, "ok: running: memcached, apache2, haproxy, panko-event-listener", res["services"])
+	})
+	t.Run("the listener's counters", func(t *testing.T) {
+		// What the listener program writes (templates/panko-event-listener.tmpl, Counters._write).
+		w.host.Files[ListenerStateFile] = hosttest.File{Mode: 0o644, Owner: "panko", Group: "panko",
+			Data: []byte(`{"stored": 1000, "bad_signature": 1, "malformed": 0, "requeued": 50, "last_stored": "2026-12-07T16:10:05.123456", "updated": "2026-12-07T16:10:05.200000"}`)}
+		tools, _, err := w.run(t, action("diagnose"))
+		require.NoError(t, err)
+		assert.Equal(t, "ok: stored 1000 events since it started (last 2026-12-07T16:10:05.123456 UTC); dropped 1 with a bad signature and 0 malformed; 50 requeued after database errors",
+			tools.ActionResults()["listener"])
+	})
 }
