@@ -207,6 +207,17 @@ func TestStoryCeilometerEventsReachPanko(t *testing.T) {
 			require.True(t, got[id], "event %s listed", id)
 		}
 	})
+
+	step(t, "remove amqp: the listener is stopped, disabled and removed; the status names amqp", func(t *testing.T) {
+		require.NoError(t, m.RemoveRelation(ctx, "panko", "rabbitmq-server"))
+		settle(t, m)
+		st, msg := workload(t, m, unit)
+		assert.Equal(t, "blocked: 'amqp' missing: relate panko to the rabbitmq-server ceilometer uses", st+": "+msg)
+		assert.NotContains(t, machineState(t, m, unit).Services, "panko-event-listener", "stopped, disabled, its unit gone")
+		for _, f := range []string{"etc/systemd/system/panko-event-listener.service", "etc/panko/event-listener.conf", "usr/lib/charm-panko/panko-event-listener"} {
+			assert.Error(t, fileMissing(filepath.Join(root, f)), "%s removed", f)
+		}
+	})
 }
 
 // listenerCommand is the ExecStart of the unit's rendered systemd unit,
