@@ -5,9 +5,9 @@
 // The reply is what charm-rabbitmq-server writes: every ready unit
 // publishes the same password with its own address in private-address (and
 // hostname), plus ssl_port and ssl_ca (base64 of a PEM) when its TLS is on;
-// clustered and vip say it runs behind hacluster, which the URL ignores as
-// charms.openstack's RabbitMQRelationAdapter does: every ready unit is
-// listed.
+// clustered and vip say it runs behind hacluster. As charm-helpers'
+// AMQPContext does, the URL then names the VIP alone, unless ha-vip-only is
+// set, and otherwise lists every ready unit.
 //
 // The package is pure: it turns data bags into facts and never performs I/O.
 package amqp
@@ -36,6 +36,9 @@ const (
 	KeyPrivateAddress = "private-address"
 	KeySSLPort        = "ssl_port"
 	KeySSLCA          = "ssl_ca"
+	KeyClustered      = "clustered"
+	KeyVIP            = "vip"
+	KeyHAVIPOnly      = "ha-vip-only"
 )
 
 // Panko's request and the port rabbitmq listens on without TLS.
@@ -85,13 +88,15 @@ var ErrIncomplete = errors.New("no rabbitmq-server unit has answered")
 // Parse reads the rabbitmq-server units' bags. A unit counts once it has a
 // password and a private-address (rabbitmq_ready_hosts); the password, TLS
 // port and CA are taken from the first such unit, in name order, that has
-// them. The error wraps ErrIncomplete while no unit counts, and describes
+// them. Behind hacluster (clustered with a vip, no ha-vip-only) the VIP
+// replaces the units' addresses. The error wraps ErrIncomplete while no unit counts, and describes
 // a malformed value otherwise.
 func Parse(units []Unit) (Reply, error) {
 	sorted := append([]Unit(nil), units...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	var r Reply
-	var sslPort, sslCA string
+	var sslPort, sslCA, vip string
+	vipOnly := false
 	for _, u := range sorted {
 		pw, addr := u.Bag[KeyPassword], strings.TrimSpace(u.Bag[KeyPrivateAddress])
 		if pw == "" || addr == "" {
@@ -110,11 +115,21 @@ func Parse(units []Unit) (Reply, error) {
 		if sslCA == "" {
 			sslCA = u.Bag[KeySSLCA]
 		}
+		if vip == "" && u.Bag[KeyClustered] != "" {
+			vip = strings.TrimSpace(u.Bag[KeyVIP])
+		}
+		vipOnly = vipOnly || u.Bag[KeyHAVIPOnly] != ""
 	}
 	if len(r.Hosts) == 0 {
 		return Reply{}, ErrIncomplete
 	}
 	sort.Strings(r.Hosts)
+	if vip != "" && !vipOnly {
+		if net.ParseIP(vip) == nil {
+			return Reply{}, fmt.Errorf("vip %q is not an address", clip(vip))
+		}
+		r.Hosts = []string{vip}
+	}
 	if len(r.Password) > maxPassword || strings.ContainsAny(r.Password, " \t\r\n") {
 		return Reply{}, errors.New("password is malformed")
 	}

@@ -22,6 +22,7 @@ type fixture struct {
 	Expected struct {
 		TransportURL      string `json:"transport_url"`
 		TransportURLSSLOn string `json:"transport_url_ssl_on"`
+		TransportURLHA    string `json:"transport_url_hacluster"`
 	} `json:"expected_client_view"`
 }
 
@@ -80,7 +81,7 @@ func TestParseRecordedReplies(t *testing.T) {
 		{"", f.Expected.TransportURL, false},
 		{"ssl_on", f.Expected.TransportURLSSLOn, true},
 		{"ssl_off_after_on", f.Expected.TransportURL, false},
-		{"hacluster", f.Expected.TransportURL, false},
+		{"hacluster", f.Expected.TransportURLHA, false},
 		{"hacluster_vip_only", f.Expected.TransportURL, false},
 		{"leader_only", "rabbit://panko:" + password + "@10.5.0.10:5672/openstack", false},
 	}
@@ -89,7 +90,7 @@ func TestParseRecordedReplies(t *testing.T) {
 			r, err := Parse(f.units(t, tt.variant))
 
 			require.NoError(t, err)
-			assert.True(t, r.TransportURL() == tt.wantURL, "transport URL differs from charms.openstack's")
+			assert.True(t, r.TransportURL() == tt.wantURL, "transport URL differs from the recorded client view")
 			assert.Equal(t, tt.wantTLS, r.TLS())
 			if tt.wantTLS {
 				assert.True(t, strings.HasPrefix(string(r.CA), "-----BEGIN CERTIFICATE-----"))
@@ -128,6 +129,11 @@ func TestParseIncompleteAndMalformed(t *testing.T) {
 			return u
 		}(), false, "ssl_ca holds no PEM certificate"},
 		{"password with a newline", with(KeyPassword, "a\nb"), false, "password is malformed"},
+		{"clustered with a bad vip", func() []Unit {
+			u := with(KeyClustered, "true")
+			u[0].Bag[KeyVIP] = "10.5.0.300"
+			return u
+		}(), false, `vip "10.5.0.300" is not an address`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
