@@ -54,6 +54,7 @@ demo: deps charm localjuju ## a short story on the local model
 
 bench: deps charm localjuju
 	$(GO) run ./cmd/bench
+	./scripts/bench-listener.sh
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,22 @@ func TestStoryCeilometerEventsReachPanko(t *testing.T) {
 		assert.Equal(t, fmt.Sprint(n), strings.TrimSpace(lastOutputLine(aodhOut.String())), "aodh's own pool received every event")
 		t.Logf("%d events: %d stored before the SIGKILL, all %d after the restart in %v (%.0f events/s)",
 			n, partial, n, took.Round(time.Millisecond), float64(n)/took.Seconds())
+	})
+
+	step(t, "steady rate: a batch published, every event stored", func(t *testing.T) {
+		// make bench raises the count (scripts/bench-listener.sh).
+		count := 500
+		if v, err := strconv.Atoi(os.Getenv("PANKO_BENCH_EVENTS")); err == nil && v > 0 {
+			count = v
+		}
+		start := time.Now()
+		publish(t, ceilometerURL, telemetry, count, "steady")
+		waitFor(t, "the batch stored", 10*time.Minute, func() bool { return countEvents(t, db, "steady.event") >= count },
+			func() string { return s.sb.Output("listener") })
+		took := time.Since(start)
+		rows, distinct := eventRows(t, db, "steady.event")
+		assert.Equal(t, [2]int{count, count}, [2]int{rows, distinct})
+		t.Logf("listener rate: %d events published and stored in %v: %.0f events/s", count, took.Round(time.Millisecond), float64(count)/took.Seconds())
 	})
 
 	step(t, "an event signed with another secret is dropped and counted", func(t *testing.T) {
