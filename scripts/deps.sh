@@ -11,7 +11,7 @@ set -euo pipefail
 PACKAGES=(
 	mariadb-server mariadb-client apache2 libapache2-mod-wsgi-py3 haproxy
 	python3-oslo.config python3-sqlalchemy python3-pymysql
-	iproute2 util-linux pacemaker-cli-utils resource-agents
+	iproute2 util-linux pacemaker-cli-utils resource-agents systemd
 	python3-keystone python3-openstackclient python3-pankoclient
 	rabbitmq-server python3-oslo.messaging python3-ceilometer
 )
