@@ -87,8 +87,13 @@ type Config struct {
 	VIPCIDR int
 	// EventTimeToLive is event-time-to-live in seconds; -1 keeps events forever.
 	EventTimeToLive int
-	// EventsDeleteBatchSize is events-delete-batch-size; 0 deletes in one go.
+	// EventsDeleteBatchSize is events-delete-batch-size: with N > 0 each
+	// panko-expirer run deletes one batch of N; 0 deletes batches of 100
+	// until nothing expired is left.
 	EventsDeleteBatchSize int
+	// ExpirerInterval is expirer-interval: minutes between panko-expirer
+	// runs on the leader.
+	ExpirerInterval int
 	// APIReturnLimit is api-return-limit.
 	APIReturnLimit int
 	// TelemetrySecret is telemetry-secret: ceilometer's telemetry_secret,
@@ -105,6 +110,7 @@ func Defaults() Config {
 		VIPCIDR:               24,
 		EventTimeToLive:       -1,
 		EventsDeleteBatchSize: 0,
+		ExpirerInterval:       60,
 		APIReturnLimit:        100,
 	}
 }
@@ -149,6 +155,7 @@ func specs() []spec {
 		{name: "vip_cidr", field: func(c *Config) any { return &c.VIPCIDR }},
 		{name: "event-time-to-live", field: func(c *Config) any { return &c.EventTimeToLive }},
 		{name: "events-delete-batch-size", field: func(c *Config) any { return &c.EventsDeleteBatchSize }},
+		{name: "expirer-interval", field: func(c *Config) any { return &c.ExpirerInterval }},
 		{name: "api-return-limit", field: func(c *Config) any { return &c.APIReturnLimit }},
 		{name: "telemetry-secret", field: func(c *Config) any { return &c.TelemetrySecret }, secret: true},
 	}

@@ -66,7 +66,8 @@ func Join(problems []Problem) string {
 //     netmask length used when a VIP's netmask cannot be detected).
 //   - event-time-to-live: -1 (keep forever) or > 0 seconds. 0 is refused:
 //     Panko reads every value <= 0 as "forever", so only -1 says it plainly.
-//   - events-delete-batch-size: >= 0. api-return-limit: >= 1.
+//   - events-delete-batch-size: >= 0. expirer-interval: >= 5 minutes.
+//     api-return-limit: >= 1.
 //   - telemetry-secret: one line.
 func (c Config) Validate() []Problem {
 	return c.validate("", false)
@@ -182,6 +183,9 @@ func (c Config) validate(series string, withSeries bool) []Problem {
 	}
 	if c.EventsDeleteBatchSize < 0 {
 		add("events-delete-batch-size", strconv.Itoa(c.EventsDeleteBatchSize), "must be 0 (delete all expired events at once) or a positive number")
+	}
+	if c.ExpirerInterval < 5 {
+		add("expirer-interval", strconv.Itoa(c.ExpirerInterval), "must be at least 5 (minutes)")
 	}
 	if c.APIReturnLimit < 1 {
 		add("api-return-limit", strconv.Itoa(c.APIReturnLimit), "must be at least 1")

@@ -118,6 +118,7 @@ func TestValidateInvalid(t *testing.T) {
 			[]want{{"os-public-hostname", "{service_name}.example.com:8977", "is not a valid DNS name"}}},
 		{"region empty", map[string]any{"region": ""}, []want{{"region", "", "must not be empty"}}},
 		{"region blank", map[string]any{"region": "  "}, []want{{"region", "", "must not be empty"}}},
+		{"expirer-interval too short", map[string]any{"expirer-interval": 1}, []want{{"expirer-interval", "1", "must be at least 5 (minutes)"}}},
 		{"telemetry-secret with a newline", map[string]any{"telemetry-secret": "s3cret\nline2"}, []want{{"telemetry-secret", "", "must be one line"}}},
 		// keystone takes one region name; "RegionOne RegionTwo" would reach it as one.
 		{"region with spaces", map[string]any{"region": "RegionOne RegionTwo"}, []want{{"region", "RegionOne RegionTwo", "without spaces"}}},

@@ -53,6 +53,19 @@ type Data struct {
 	// Listener is the event listener that stores ceilometer's events from
 	// the message bus; nil while amqp is not ready.
 	Listener *Listener
+	// Expirer is the leader's panko-expirer schedule; nil when events are
+	// kept forever or on other units.
+	Expirer *Expirer
+}
+
+// Expirer is the schedule of panko-expirer.
+type Expirer struct {
+	// Interval is the minutes between runs and Delay the longest random
+	// delay before each.
+	Interval, Delay int
+	// Program is the script the service runs, LogFile the expirer's log
+	// and StateFile where the script records the last run.
+	Program, LogFile, StateFile string
 }
 
 // Listener is the configuration of panko-event-listener.
@@ -283,6 +296,16 @@ func (d Data) Validate() error {
 
 	if d.APIReturnLimit < 1 {
 		add("APIReturnLimit must be at least 1")
+	}
+	if e := d.Expirer; e != nil {
+		if e.Interval < 1 || e.Delay < 0 {
+			add("Expirer.Interval must be positive and Expirer.Delay not negative")
+		}
+		for _, f := range []string{e.Program, e.LogFile, e.StateFile} {
+			if !path.IsAbs(f) || !validWord(f) {
+				add("Expirer file %q is not an absolute path", clipValue(f))
+			}
+		}
 	}
 	if l := d.Listener; l != nil {
 		if !path.IsAbs(l.Python) || !validWord(l.Python) {

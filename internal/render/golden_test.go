@@ -98,6 +98,8 @@ func (d Data) renders(name string) bool {
 		return d.TLS != nil
 	case ListenerScript, ListenerConf, ListenerUnit:
 		return d.Listener != nil
+	case ExpirerProgram, ExpirerService, ExpirerTimer:
+		return d.Expirer != nil
 	}
 	return true
 }

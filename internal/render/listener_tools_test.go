@@ -33,6 +33,7 @@ func TestListenerUnitVerifies(t *testing.T) {
 			require.NoError(t, err)
 			out, err := verify(t, unit)
 			assert.NoError(t, err, "systemd-analyze verify: %s", out)
+			assert.Empty(t, strings.TrimSpace(out), "systemd-analyze verify warns")
 
 			broken := sc.data
 			l := *sc.data.Listener
@@ -63,4 +64,31 @@ func TestListenerProgramCompiles(t *testing.T) {
 		out, err := exec.Command(python, "-c", "import sys, py_compile; py_compile.compile(sys.argv[1], doraise=True)", path).CombinedOutput()
 		assert.NoError(t, err, "%s: %s", sc.name, out)
 	}
+}
+
+// TestExpirerUnitsVerify checks the rendered expirer timer and service with
+// the real `systemd-analyze verify` (which only warns, exit 0, about a
+// value it cannot parse: no output is allowed), and the script with
+// `sh -n`.
+func TestExpirerUnitsVerify(t *testing.T) {
+	analyze := needBinary(t, "systemd-analyze", "systemd")
+	checked := 0
+	for _, sc := range scenarios() {
+		if sc.data.Expirer == nil {
+			continue
+		}
+		dir := t.TempDir()
+		for _, name := range []string{ExpirerService, ExpirerTimer, ExpirerProgram} {
+			out, err := sc.data.Render(name)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), out, 0o644))
+		}
+		out, err := exec.Command(analyze, "verify", filepath.Join(dir, ExpirerTimer), filepath.Join(dir, ExpirerService)).CombinedOutput()
+		assert.NoError(t, err, "%s: systemd-analyze verify: %s", sc.name, out)
+		assert.Empty(t, strings.TrimSpace(string(out)), "%s: systemd-analyze verify warns", sc.name)
+		out, err = exec.Command("/bin/sh", "-n", filepath.Join(dir, ExpirerProgram)).CombinedOutput()
+		assert.NoError(t, err, "%s: sh -n: %s", sc.name, out)
+		checked++
+	}
+	assert.Positive(t, checked)
 }

@@ -46,6 +46,13 @@ const (
 	// /etc/systemd/system/panko-event-listener.service; it needs
 	// Data.Listener.
 	ListenerUnit = "panko-event-listener.service"
+	// ExpirerProgram renders /usr/lib/charm-panko/panko-expirer-run; it
+	// needs Data.Expirer, as ExpirerService and ExpirerTimer do.
+	ExpirerProgram = "panko-expirer-run"
+	// ExpirerService renders /etc/systemd/system/panko-expirer.service.
+	ExpirerService = "panko-expirer.service"
+	// ExpirerTimer renders /etc/systemd/system/panko-expirer.timer.
+	ExpirerTimer = "panko-expirer.timer"
 )
 
 // templateExt is the suffix of every template file.
@@ -54,7 +61,7 @@ const templateExt = ".tmpl"
 // Names returns the name of every template the charm renders, in a fixed
 // order.
 func Names() []string {
-	return []string{PankoConf, APISite, HAProxyCfg, MemcachedConf, HTTPSFrontend, ListenerScript, ListenerConf, ListenerUnit}
+	return []string{PankoConf, APISite, HAProxyCfg, MemcachedConf, HTTPSFrontend, ListenerScript, ListenerConf, ListenerUnit, ExpirerProgram, ExpirerService, ExpirerTimer}
 }
 
 // Releases returns the OpenStack releases Panko exists for, oldest first.

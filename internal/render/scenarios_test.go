@@ -142,6 +142,8 @@ func scenarios() []scenario {
 		switch out[i].name {
 		case "wallaby-ha-tls":
 			out[i].data.Listener = newListener("/usr/bin/python3", "/var/lib/charm/panko/rabbit-client-ca.pem", false)
+			out[i].data.Expirer = &Expirer{Interval: 60, Delay: 15, Program: "/usr/lib/charm-panko/panko-expirer-run",
+				LogFile: "/var/log/panko/panko-expirer.log", StateFile: "/var/lib/panko/expirer-last-run"}
 		case "queens-single-notls":
 			out[i].data.Listener = newListener("/usr/bin/python2", "", false)
 		}
