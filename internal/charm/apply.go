@@ -154,6 +154,11 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 			return err
 		}
 	}
+	if len(p.LeaderSet) > 0 {
+		if err := d.Tools.LeaderSet(p.LeaderSet); err != nil {
+			return fmt.Errorf("set leader data: %w", err)
+		}
+	}
 	for _, rs := range p.Relations {
 		if err := d.Tools.RelationSet(rs.ID, rs.App, rs.Data); err != nil {
 			return fmt.Errorf("publish on %s: %w", rs.ID, err)

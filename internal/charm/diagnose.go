@@ -167,6 +167,8 @@ func diagnose(ctx context.Context, d Deps) error {
 		ok, msg := listenerReport(d)
 		add("listener", ok, "%s", msg)
 	}
+	ok, msg := expirerReport(in, d)
+	add("expirer", ok, "%s", msg)
 
 	results := map[string]string{"status": "ok"}
 	var lines []string

@@ -129,8 +129,11 @@ type Inputs struct {
 	// PreviousConf is panko.conf as it is on disk (nil when absent).
 	PreviousConf []byte
 	// ListenerInstalled is true when the event listener's unit file is on
-	// disk.
+	// disk, ExpirerInstalled when the expirer's timer is.
 	ListenerInstalled bool
+	ExpirerInstalled  bool
+	// PackageCron is the package's cron job for the expirer (nil: none).
+	PackageCron []byte
 }
 
 // readInputs gathers the inputs with as few hook-tool calls as it can.
@@ -196,6 +199,8 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	readTLSInputs(&in, d)
 	in.PreviousConf, _ = d.Host.ReadFile(PankoConf)
 	in.ListenerInstalled = d.Host.Exists(ListenerUnitFile)
+	in.ExpirerInstalled = d.Host.Exists(ExpirerTimerFile)
+	in.PackageCron, _ = d.Host.ReadFile(PackageCronFile)
 	in.StatsPassword = readStatsPassword(d)
 	if in.StatsPassword == "" {
 		in.StatsPassword = hex.EncodeToString(d.Random(statsPasswordSz))

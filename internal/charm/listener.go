@@ -44,8 +44,15 @@ func managed(listener bool) []string {
 }
 
 // installedServices are the services managed on this unit: the event
-// listener counts once its unit file is installed.
-func installedServices(d Deps) []string { return managed(d.Host.Exists(ListenerUnitFile)) }
+// listener and the expirer's timer count once their unit files are
+// installed.
+func installedServices(d Deps) []string {
+	out := managed(d.Host.Exists(ListenerUnitFile))
+	if d.Host.Exists(ExpirerTimerFile) {
+		out = append(out, ExpirerTimer)
+	}
+	return out
+}
 
 // listenerFiles are the files of an installed listener, removed with it.
 func listenerFiles() []string {

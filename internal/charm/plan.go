@@ -84,6 +84,8 @@ type Plan struct {
 	// RetireFiles are removed (systemd reloaded when a unit file goes).
 	Retire      []string
 	RetireFiles []string
+	// LeaderSet is leader data to set (the leader only).
+	LeaderSet map[string]string
 	// DBSync is set when this unit (the leader) must run panko-dbsync for
 	// Release, with DB the database to check afterwards.
 	DBSync  bool
@@ -262,6 +264,7 @@ func plan(in Inputs) Plan {
 	keep := serving && len(in.Relations[SharedDB]) > 0 && len(in.Relations[IdentityService]) > 0
 	planEventService(in, &p, scheme)
 	listenerNote := planListener(in, &p, &st, data)
+	planExpirer(in, &p, data)
 	p.Run = (ready || keep) && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)

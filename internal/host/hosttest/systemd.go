@@ -100,8 +100,17 @@ func Systemctl(units map[string]ServiceState, verb, name string) (stdout, stderr
 // LocalUnitDir is where administrators (and charms) write their own units.
 const LocalUnitDir = "/etc/systemd/system/"
 
-// LocalUnitFile is the unit file of a locally written service.
-func LocalUnitFile(name string) string { return LocalUnitDir + UnitName(name) + ".service" }
+// LocalUnitFile is the unit file of a locally written unit: a timer,
+// socket, path or target by its full name, a service with or without its
+// suffix.
+func LocalUnitFile(name string) string {
+	for _, suffix := range []string{".timer", ".socket", ".path", ".target"} {
+		if strings.HasSuffix(name, suffix) {
+			return LocalUnitDir + name
+		}
+	}
+	return LocalUnitDir + UnitName(name) + ".service"
+}
 
 // LoadLocalUnit makes a locally written unit known the first time it is
 // used, as systemd loads a unit file on demand: when name is unknown and
