@@ -278,13 +278,14 @@ func TestStoryOperations(t *testing.T) {
 		got := charmResults(res)
 		keys := mapKeys(got)
 		assert.ElementsMatch(t, []string{"status", "release", "database", "schema", "keystone", "certificate",
-			"api-healthcheck", "api-root", "services"}, keys)
+			"api-healthcheck", "api-root", "services", "expirer"}, keys)
 		want := map[string]string{
 			"release":     "ok: ussuri installed, database synced for ussuri",
 			"database":    "ok: ",
 			"schema":      "ok: six tables present, trait_int.value is bigint",
 			"certificate": "ok: TLS not in use",
 			"services":    "ok: running: memcached, apache2, haproxy",
+			"expirer":     "ok: events are kept forever (event-time-to-live -1): no expirer",
 			// Nothing listens on the API port or on keystone's in the
 			// local model. Ussuri has no /healthcheck: its check is GET /.
 			"api-healthcheck": "fail: GET http://127.0.0.1:8977/ failed",
