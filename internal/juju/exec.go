@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -354,6 +355,15 @@ func (e *Exec) ActionLog(msg string) error {
 func (e *Exec) Log(level Level, msg string) error {
 	_, err := e.call("juju-log", []string{"--log-level", string(level), "--", msg}, nil)
 	return err
+}
+
+// ResourceGet runs resource-get <name> and returns the path it prints.
+func (e *Exec) ResourceGet(name string) (string, error) {
+	out, err := e.call("resource-get", []string{name}, nil)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // StateGet runs state-get --format=json.

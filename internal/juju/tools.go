@@ -128,6 +128,13 @@ type State interface {
 	StateDelete(key string) error
 }
 
+// Resources reads the application's resources.
+type Resources interface {
+	// ResourceGet returns the path of the resource's file; an error when
+	// none was attached (or it cannot be downloaded).
+	ResourceGet(name string) (string, error)
+}
+
 // Tools is every capability the charm uses.
 type Tools interface {
 	Config
@@ -139,6 +146,7 @@ type Tools interface {
 	Actions
 	Log
 	State
+	Resources
 }
 
 // NetworkInfo is network-get's answer for one binding.

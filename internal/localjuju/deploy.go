@@ -34,6 +34,9 @@ type DeployArgs struct {
 	Config map[string]string
 	// Series selects the unit's OS series (real charms).
 	Series string
+	// Resources maps resource names to files attached at deploy (real
+	// charms).
+	Resources map[string]string
 }
 
 // Deploy adds an application and its units. It does not run hooks; call
@@ -62,6 +65,11 @@ func (m *Model) Deploy(ctx context.Context, args DeployArgs) error {
 		var err error
 		if app, err = m.newSimApp(ctx, name, args); err != nil {
 			return err
+		}
+	}
+	for name, path := range args.Resources {
+		if err := m.storeResource(app, name, path); err != nil {
+			return fmt.Errorf("deploy %s: %w", app.Name, err)
 		}
 	}
 	m.st.Applications[app.Name] = app

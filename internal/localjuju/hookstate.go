@@ -64,6 +64,9 @@ func (m *Model) buildHookState(a *Application, u *Unit) (hooktools.State, error)
 	if st.AppStatus == nil {
 		st.AppStatus = &hooktools.Status{Status: "unknown"}
 	}
+	if st.Resources, err = m.unitResources(a, u); err != nil {
+		return hooktools.State{}, err
+	}
 	for ep, ports := range u.OpenedPorts {
 		st.OpenedPorts[ep] = append([]string(nil), ports...)
 	}

@@ -76,6 +76,8 @@ type Application struct {
 	LeaderVersion  int64               `json:"leader-settings-version"`
 	Status         *StatusInfo         `json:"status,omitempty"`
 	Life           string              `json:"life,omitempty"` // "dying" after remove-application, else ""
+	// Resources maps each attached resource to the model's copy of it.
+	Resources map[string]string `json:"resources,omitempty"`
 }
 
 // StatusInfo is a status value with its message, data and time.

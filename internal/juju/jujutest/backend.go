@@ -60,6 +60,8 @@ type State struct {
 	StatusMessage string
 	// Version is the workload version before the run.
 	Version string
+	// Resources maps each attached resource to its file's path.
+	Resources map[string]string
 }
 
 // Relation is one relation the unit is in.
@@ -131,6 +133,8 @@ type Backend struct {
 	version string
 	logs    []LogEntry
 	calls   map[string]int
+
+	resources map[string]string
 }
 
 var _ juju.Tools = (*Backend)(nil)
@@ -182,6 +186,7 @@ func build(charmDir string, st State) (*Backend, error) {
 		leaderData: cloneStrings(st.LeaderData),
 		networks:   map[string]juju.NetworkInfo{},
 		charmState: cloneStrings(st.CharmState),
+		resources:  cloneStrings(st.Resources),
 		status:     StatusEntry{Status: "unknown"},
 		version:    st.Version,
 		calls:      map[string]int{},
@@ -655,6 +660,16 @@ func (b *Backend) Log(level juju.Level, msg string) error {
 	b.call("juju-log")
 	b.logs = append(b.logs, LogEntry{Level: level, Message: msg})
 	return nil
+}
+
+// ResourceGet returns the path of an attached resource; it fails as
+// resource-get does when none was attached.
+func (b *Backend) ResourceGet(name string) (string, error) {
+	b.call("resource-get")
+	if p, ok := b.resources[name]; ok {
+		return p, nil
+	}
+	return "", fmt.Errorf("resource-get %s: could not download resource: resource not found", name)
 }
 
 // StateGet returns the charm state.

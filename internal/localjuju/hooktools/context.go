@@ -112,6 +112,9 @@ type State struct {
 	CloudSpec       json.RawMessage        `json:"cloud_spec,omitempty"`
 	Action          *Action                `json:"action,omitempty"`
 	ActionResult    *ActionResult          `json:"action_result,omitempty"`
+	// Resources maps each attached resource to the path of its file as the
+	// unit sees it.
+	Resources map[string]string `json:"resources,omitempty"`
 }
 
 // LogLine is one message written with juju-log.
@@ -565,6 +568,7 @@ func toolConstructors() map[string]func(*Context) tool {
 		"relation-list":           newRelationList,
 		"relation-model-get":      newRelationModelGet,
 		"relation-set":            newRelationSet,
+		"resource-get":            newResourceGet,
 		"state-delete":            newStateDelete,
 		"state-get":               newStateGet,
 		"state-set":               newStateSet,
