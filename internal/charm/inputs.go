@@ -134,6 +134,12 @@ type Inputs struct {
 	ExpirerInstalled  bool
 	// PackageCron is the package's cron job for the expirer (nil: none).
 	PackageCron []byte
+	// PolicydInstalled is the policy overrides' manifest; PolicydZip the
+	// policyd-override resource (read only while overrides are on) and
+	// PolicydErr why it could not be read.
+	PolicydInstalled policydRecord
+	PolicydZip       []byte
+	PolicydErr       error
 }
 
 // readInputs gathers the inputs with as few hook-tool calls as it can.
@@ -201,6 +207,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	in.ListenerInstalled = d.Host.Exists(ListenerUnitFile)
 	in.ExpirerInstalled = d.Host.Exists(ExpirerTimerFile)
 	in.PackageCron, _ = d.Host.ReadFile(PackageCronFile)
+	readPolicyd(&in, d)
 	in.StatsPassword = readStatsPassword(d)
 	if in.StatsPassword == "" {
 		in.StatsPassword = hex.EncodeToString(d.Random(statsPasswordSz))

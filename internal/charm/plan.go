@@ -265,6 +265,7 @@ func plan(in Inputs) Plan {
 	planEventService(in, &p, scheme)
 	listenerNote := planListener(in, &p, &st, data)
 	planExpirer(in, &p, data)
+	poPrefix := planPolicyd(in, &p, release)
 	p.Run = (ready || keep) && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)
@@ -279,6 +280,10 @@ func plan(in Inputs) Plan {
 	p.Status = st.Result()
 	if p.Status.Name == status.Active {
 		p.Status.Message = readyMessage(upgradeNote(in, release), expiryNote(tlsSet, in.Now), peerNote, listenerNote)
+	}
+	if poPrefix != "" {
+		// As charm-helpers: every message while overrides are on.
+		p.Status.Message = poPrefix + " " + p.Status.Message
 	}
 	return p
 }

@@ -96,6 +96,9 @@ type Config struct {
 	ExpirerInterval int
 	// APIReturnLimit is api-return-limit.
 	APIReturnLimit int
+	// UsePolicydOverride is use-policyd-override: install the policy
+	// overrides of the policyd-override resource.
+	UsePolicydOverride bool
 	// TelemetrySecret is telemetry-secret: ceilometer's telemetry_secret,
 	// checked on every event the listener receives ("" = no check).
 	TelemetrySecret string
@@ -158,6 +161,7 @@ func specs() []spec {
 		{name: "expirer-interval", field: func(c *Config) any { return &c.ExpirerInterval }},
 		{name: "api-return-limit", field: func(c *Config) any { return &c.APIReturnLimit }},
 		{name: "telemetry-secret", field: func(c *Config) any { return &c.TelemetrySecret }, secret: true},
+		{name: "use-policyd-override", field: func(c *Config) any { return &c.UsePolicydOverride }},
 	}
 }
 
