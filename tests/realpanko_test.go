@@ -25,7 +25,7 @@ import (
 // token naming the rendered www_authenticate_uri, and serves a stored
 // event to a keystone token and to `openstack event list`. Then the same
 // over TLS, through the charm's Apache TLS frontend with vault's
-// certificate.
+// certificate; then a policy override the charm installs is enforced.
 func TestStoryRealPankoServesEvents(t *testing.T) {
 	requireMariaDB(t)
 	requireRealStack(t)
@@ -69,6 +69,24 @@ func TestStoryRealPankoServesEvents(t *testing.T) {
 		assertURL(t, e.Public, "https", unitState(t, m, unit).Address, "8977")
 		s := startRealStack(t, m, unit, []byte(ca))
 		checkRealAPI(t, m, s, "https://"+net.JoinHostPort(s.unitAddr, "8977"))
+		s.sb.Close()
+	})
+
+	step(t, "policy overrides: the real Panko enforces the installed file", func(t *testing.T) {
+		zipPath := policyZip(t, map[string]string{"deny-index.yaml": "telemetry:events:index: '!'\n"})
+		require.NoError(t, m.AttachResource(ctx, "panko", "policyd-override", zipPath))
+		require.NoError(t, m.Config(ctx, "panko", map[string]string{"use-policyd-override": "true"}, nil))
+		settle(t, m)
+		st, msg := workload(t, m, unit)
+		require.Equal(t, "active: PO: Unit is ready", st+": "+msg)
+		s := startRealStack(t, m, unit, []byte(relationData(t, m, unit, "certificates").RelatedUnits["vault/0"].Data["ca"]))
+		base := "https://" + net.JoinHostPort(s.unitAddr, "8977")
+		s.waitBackends(t, unitRoot(t, m, unit), 60*time.Second)
+		tok, _ := s.token(t, "admin", s.adminPassword, "Default", "admin")
+		code, _, body := s.get(t, base+"/v2/events", tok)
+		assert.Equal(t, http.StatusForbidden, code, "telemetry:events:index is '!' in policy.d: %s", body)
+		code, _, body = s.get(t, base+"/v2/event_types", tok)
+		assert.Equal(t, http.StatusOK, code, "other rules keep their defaults: %s", body)
 	})
 }
 
