@@ -148,6 +148,15 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	for _, name := range p.TryRestart {
+		if !restart[name] {
+			continue
+		}
+		// The other charm may not have installed it yet: a warning.
+		if _, err := d.Host.Run(ctx, []string{"systemctl", "try-restart", name}, time.Minute); err != nil {
+			logf(d, juju.LevelWarning, "restart %s: %v", name, err)
+		}
+	}
 
 	if p.DBSync {
 		if err := dbSync(ctx, p, d); err != nil {

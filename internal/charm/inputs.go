@@ -29,6 +29,7 @@ const (
 	Certificates    = "certificates"
 	EventService    = "event-service"
 	AMQP            = "amqp"
+	// NRPEExternalMaster is in nrpe.go.
 )
 
 // Paths the charm reads and writes on the unit.
@@ -140,6 +141,8 @@ type Inputs struct {
 	PolicydInstalled policydRecord
 	PolicydZip       []byte
 	PolicydErr       error
+	// NagiosExport is true when the nrpe charm made the export directory.
+	NagiosExport bool
 }
 
 // readInputs gathers the inputs with as few hook-tool calls as it can.
@@ -169,7 +172,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		}
 	}
 	in.Relations = map[string][]Relation{}
-	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates, AMQP} {
+	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates, AMQP, NRPEExternalMaster} {
 		rels, err := readRelations(d, ep, ep != EventService)
 		if err != nil {
 			return in, err
@@ -208,6 +211,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	in.ExpirerInstalled = d.Host.Exists(ExpirerTimerFile)
 	in.PackageCron, _ = d.Host.ReadFile(PackageCronFile)
 	readPolicyd(&in, d)
+	in.NagiosExport = d.Host.Exists(NagiosExportDir)
 	in.StatsPassword = readStatsPassword(d)
 	if in.StatsPassword == "" {
 		in.StatsPassword = hex.EncodeToString(d.Random(statsPasswordSz))

@@ -86,6 +86,9 @@ type Plan struct {
 	RetireFiles []string
 	// LeaderSet is leader data to set (the leader only).
 	LeaderSet map[string]string
+	// TryRestart are services of other charms restarted, if they run,
+	// when a file of theirs changed (nagios-nrpe-server).
+	TryRestart []string
 	// DBSync is set when this unit (the leader) must run panko-dbsync for
 	// Release, with DB the database to check afterwards.
 	DBSync  bool
@@ -266,6 +269,7 @@ func plan(in Inputs) Plan {
 	listenerNote := planListener(in, &p, &st, data)
 	planExpirer(in, &p, data)
 	poPrefix := planPolicyd(in, &p, release)
+	planNRPE(in, &p, tlsSet != nil, release)
 	p.Run = (ready || keep) && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)

@@ -96,6 +96,9 @@ type Config struct {
 	ExpirerInterval int
 	// APIReturnLimit is api-return-limit.
 	APIReturnLimit int
+	// NagiosContext is nagios_context and NagiosServicegroups
+	// nagios_servicegroups (the nrpe checks).
+	NagiosContext, NagiosServicegroups string
 	// UsePolicydOverride is use-policyd-override: install the policy
 	// overrides of the policyd-override resource.
 	UsePolicydOverride bool
@@ -114,6 +117,7 @@ func Defaults() Config {
 		EventTimeToLive:       -1,
 		EventsDeleteBatchSize: 0,
 		ExpirerInterval:       60,
+		NagiosContext:         "juju",
 		APIReturnLimit:        100,
 	}
 }
@@ -162,6 +166,8 @@ func specs() []spec {
 		{name: "api-return-limit", field: func(c *Config) any { return &c.APIReturnLimit }},
 		{name: "telemetry-secret", field: func(c *Config) any { return &c.TelemetrySecret }, secret: true},
 		{name: "use-policyd-override", field: func(c *Config) any { return &c.UsePolicydOverride }},
+		{name: "nagios_context", field: func(c *Config) any { return &c.NagiosContext }},
+		{name: "nagios_servicegroups", field: func(c *Config) any { return &c.NagiosServicegroups }},
 	}
 }
 
