@@ -28,12 +28,13 @@ func TestCharmFilesAreValid(t *testing.T) {
 	assert.False(t, meta.Subordinate)
 	assert.Empty(t, meta.Series, "metadata must not declare series: bases come from manifest.yaml")
 	want := map[string]struct{ role, iface, scope string }{
-		"shared-db":        {"requires", "mysql-shared", "global"},
-		"identity-service": {"requires", "keystone", "global"},
-		"ha":               {"requires", "hacluster", "container"},
-		"certificates":     {"requires", "tls-certificates", "global"},
-		"event-service":    {"provides", "event-service", "global"},
-		"cluster":          {"peers", "openstack-ha", "global"},
+		"shared-db":            {"requires", "mysql-shared", "global"},
+		"identity-service":     {"requires", "keystone", "global"},
+		"ha":                   {"requires", "hacluster", "container"},
+		"certificates":         {"requires", "tls-certificates", "global"},
+		"event-service":        {"provides", "event-service", "global"},
+		"nrpe-external-master": {"provides", "nrpe-external-master", "container"},
+		"cluster":              {"peers", "openstack-ha", "global"},
 		// The previous charm declared amqp (rabbitmq); juju refresh fails
 		// when an endpoint in use disappears.
 		"amqp": {"requires", "rabbitmq", "global"},
