@@ -35,7 +35,7 @@ func run(argv []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 2
 	}
 	name := filepath.Base(argv[0])
-	for _, cmd := range machine.Commands() {
+	for _, cmd := range append(machine.Commands(), machine.Plugins()...) {
 		if name == cmd {
 			return machine.Main(argv, stdin, stdout, stderr)
 		}

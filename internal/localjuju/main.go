@@ -22,7 +22,7 @@ func Multicall(argv []string, stdin io.Reader, stdout, stderr io.Writer) (exit i
 			return hooktools.ClientMain(tool, argv[1:], os.Getenv, stdin, stdout, stderr), true
 		}
 	}
-	for _, cmd := range machine.Commands() {
+	for _, cmd := range append(machine.Commands(), machine.Plugins()...) {
 		if name == cmd {
 			return machine.Main(argv, stdin, stdout, stderr), true
 		}

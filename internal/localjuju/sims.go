@@ -283,6 +283,13 @@ func (m *Model) respondOne(ctx context.Context, r *Relation, sa *Application) (b
 	if len(calls) > 1 {
 		passes = len(calls) + 1
 	}
+	if sa.Charm == "nrpe" {
+		for _, c := range calls {
+			if err := m.installNRPEPlugins(c.remote); err != nil {
+				return false, err
+			}
+		}
+	}
 	changed := false
 	for pass := 0; pass < passes; pass++ {
 		passChanged := false

@@ -108,7 +108,7 @@ func RootFromArgv0(argv0 string) (string, error) {
 	}
 	dir := filepath.Dir(abs)
 	root := ""
-	for _, d := range []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"} {
+	for _, d := range []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", NagiosPluginDir} {
 		if strings.HasSuffix(dir, d) {
 			root = strings.TrimSuffix(dir, d)
 			break
@@ -184,6 +184,8 @@ func (m *machine) dispatch(name string, args []string) int {
 		return m.locked(func(st *State) int { return m.addAptRepository(st, args) })
 	case "systemctl":
 		return m.locked(func(st *State) int { return m.systemctl(st, args) })
+	case "check_systemd.py":
+		return m.locked(func(st *State) int { return m.checkSystemd(st, args) })
 	case "a2ensite", "a2dissite", "a2enmod", "a2dismod", "a2query":
 		return m.locked(func(*State) int { return m.apacheTool(name, args) })
 	case "update-ca-certificates":

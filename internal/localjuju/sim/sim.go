@@ -85,7 +85,8 @@ type App interface {
 }
 
 // New builds the simulator of charm ("mysql", "keystone", "hacluster",
-// "vault", "ceilometer" or "rabbitmq-server") from its configuration. Unknown options are
+// "vault", "ceilometer", "rabbitmq-server" or "nrpe") from its
+// configuration. Unknown options are
 // rejected.
 func New(charm string, config map[string]string, env Env) (App, error) {
 	switch charm {
@@ -101,8 +102,10 @@ func New(charm string, config map[string]string, env Env) (App, error) {
 		return newCeilometer(config, env)
 	case "rabbitmq-server":
 		return newRabbitMQ(config, env)
+	case "nrpe":
+		return newNRPE(config, env)
 	}
-	return nil, fmt.Errorf("no simulator for charm %q (have mysql, keystone, hacluster, vault, ceilometer, rabbitmq-server)", charm)
+	return nil, fmt.Errorf("no simulator for charm %q (have mysql, keystone, hacluster, vault, ceilometer, rabbitmq-server, nrpe)", charm)
 }
 
 // checkOptions rejects configuration keys not in known.
