@@ -13,7 +13,7 @@ PACKAGES=(
 	python3-oslo.config python3-sqlalchemy python3-pymysql
 	iproute2 util-linux pacemaker-cli-utils resource-agents systemd
 	python3-keystone python3-openstackclient python3-pankoclient
-	rabbitmq-server python3-oslo.messaging python3-ceilometer
+	rabbitmq-server python3-oslo.messaging python3-ceilometer monitoring-plugins-basic
 )
 PANKO=python3-panko
 PANKO_VERSION=9.0.0-1

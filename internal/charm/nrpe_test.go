@@ -1,7 +1,15 @@
 package charm
 
 import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +17,7 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
 	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
 )
 
 // nrpeRelated is the nrpe subordinate on nrpe-external-master, with the
@@ -86,4 +95,67 @@ func TestNRPEChecksGoWithTheRelation(t *testing.T) {
 		assert.False(t, ok, n)
 	}
 	assert.Zero(t, h.Restarts())
+}
+
+func TestNRPEWithTLS(t *testing.T) {
+	w := robustTLSReady(t)
+	w.juju.Relations = append(w.juju.Relations, nrpeRelated())
+
+	_, h, err := w.run(t, hook("nrpe-external-master-relation-changed"))
+
+	require.NoError(t, err)
+	api, _ := h.File(filepath.Join(NRPEDir, "check_panko_api.cfg"))
+	assert.Contains(t, string(api.Data), "-p 8977 -u / -e 200 -S --sni\n", "the API answers TLS")
+	cert, ok := h.File(filepath.Join(NRPEDir, "check_panko_cert.cfg"))
+	require.True(t, ok, "TLS is on: the certificate's expiry is checked")
+	assert.Contains(t, string(cert.Data), "command[check_panko_cert]=/usr/lib/nagios/plugins/check_http -I 127.0.0.1 -p 8977 -S --sni -C 30,14\n")
+}
+
+// TestNRPEAPICheckWithTheRealPlugin runs the rendered API check with the
+// real monitoring-plugins check_http against a server answering as each
+// release's Panko does on its health path: OK (exit 0) when it answers
+// the expected status, CRITICAL (2) otherwise; never a usage error (3).
+func TestNRPEAPICheckWithTheRealPlugin(t *testing.T) {
+	if _, err := os.Stat(checkHTTP); err != nil {
+		need.Skip(t, "check_http not installed (Debian package monitoring-plugins-basic)")
+	}
+	tests := []struct {
+		release string
+		answers map[string]int // path -> status the server gives
+		want    int
+	}{
+		{"ussuri", map[string]int{"/": 200, "/healthcheck": 404}, 0},
+		{"wallaby", map[string]int{"/": 200, "/healthcheck": 200}, 0},
+		{"ocata", map[string]int{"/": 401}, 0},
+		{"ussuri", map[string]int{"/": 503}, 2},
+		{"wallaby", map[string]int{"/": 200, "/healthcheck": 404}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %v", tt.release, tt.answers), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				code, ok := tt.answers[r.URL.Path]
+				if !ok {
+					code = 404
+				}
+				w.WriteHeader(code)
+			}))
+			defer srv.Close()
+			_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+			require.NoError(t, err)
+			var api string
+			for _, ch := range nrpeChecks(Inputs{}, nil, "panko/0", false, tt.release) {
+				if ch.name == "panko_api" {
+					api = ch.command
+				}
+			}
+			argv := strings.Fields(strings.Replace(api, "-p 8977", "-p "+port, 1))
+			out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			}
+			assert.Equal(t, tt.want, code, "%s: %s", api, out)
+		})
+	}
 }
