@@ -1,15 +1,14 @@
 package tests
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/zipfile"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
 )
@@ -17,18 +16,7 @@ import (
 // policyZip writes a policyd-override resource of name -> content.
 func policyZip(t *testing.T, files map[string]string) string {
 	t.Helper()
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	for name, content := range files {
-		fw, err := w.Create(name)
-		require.NoError(t, err)
-		_, err = fw.Write([]byte(content))
-		require.NoError(t, err)
-	}
-	require.NoError(t, w.Close())
-	p := filepath.Join(t.TempDir(), "policyd-override.zip")
-	require.NoError(t, os.WriteFile(p, buf.Bytes(), 0o644))
-	return p
+	return zipfile.Write(t, "policyd-override.zip", files)
 }
 
 // TestStoryPolicyOverrides deploys panko with use-policyd-override and a

@@ -248,13 +248,7 @@ func listenerCommand(t *testing.T, root string) []string {
 			argv := strings.Fields(cmd)
 			require.GreaterOrEqual(t, len(argv), 2)
 			require.Equal(t, "/usr/lib/charm-panko/panko-event-listener", argv[1])
-			dir, err := os.MkdirTemp("", "panko-listener-")
-			require.NoError(t, err)
-			t.Cleanup(func() { os.RemoveAll(dir) })
-			require.NoError(t, os.Chmod(dir, 0o755))
-			prog := filepath.Join(dir, "panko-event-listener")
-			require.NoError(t, os.WriteFile(prog, []byte(readAll(t, filepath.Join(root, argv[1]))), 0o755))
-			argv[1] = prog
+			argv[1] = readableCopy(t, filepath.Join(root, argv[1]))
 			return argv
 		}
 	}

@@ -1,8 +1,6 @@
 package charm
 
 import (
-	"archive/zip"
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,23 +10,13 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
 	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/zipfile"
 )
 
-// overridesZip is a policyd-override resource of name -> YAML content.
+// overridesZip writes a policyd-override resource of name -> content.
 func overridesZip(t *testing.T, files map[string]string) string {
 	t.Helper()
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	for name, content := range files {
-		fw, err := w.Create(name)
-		require.NoError(t, err)
-		_, err = fw.Write([]byte(content))
-		require.NoError(t, err)
-	}
-	require.NoError(t, w.Close())
-	p := filepath.Join(t.TempDir(), "policyd-override.zip")
-	require.NoError(t, os.WriteFile(p, buf.Bytes(), 0o644))
-	return p
+	return zipfile.Write(t, "policyd-override.zip", files)
 }
 
 // withOverrides is a ready unit with use-policyd-override on and the zip

@@ -10,7 +10,7 @@ import (
 )
 
 // zipOf builds a ZIP file of name -> content (a name ending in "/" is a
-// directory).
+// directory), in the order given.
 func zipOf(t *testing.T, files ...[2]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
