@@ -61,6 +61,7 @@ type Sandbox struct {
 
 	mu       sync.Mutex
 	procs    map[string]*exec.Cmd
+	done     map[string]chan struct{} // closed once the service is reaped
 	outputs  map[string]*buffer
 	closed   bool
 	forwards []net.Listener
@@ -113,7 +114,7 @@ func Start(opts Options) (*Sandbox, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the sandbox: %w", err)
 	}
-	s := &Sandbox{work: opts.Work, anchor: cmd, procs: map[string]*exec.Cmd{}, outputs: map[string]*buffer{}}
+	s := &Sandbox{work: opts.Work, anchor: cmd, procs: map[string]*exec.Cmd{}, done: map[string]chan struct{}{}, outputs: map[string]*buffer{}}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(20 * time.Second)
@@ -233,20 +234,26 @@ func (s *Sandbox) Spawn(name string, env []string, argv ...string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
-	s.procs[name], s.outputs[name] = cmd, out
-	go func() { _ = cmd.Wait() }()
+	done := make(chan struct{})
+	s.procs[name], s.outputs[name], s.done[name] = cmd, out, done
+	go func() { _ = cmd.Wait(); close(done) }()
 	return nil
 }
 
-// Exited says whether the named service has exited.
+// Exited says whether the named service has exited (and was reaped).
 func (s *Sandbox) Exited(name string) bool {
 	s.mu.Lock()
-	cmd := s.procs[name]
+	done := s.done[name]
 	s.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
+	if done == nil {
 		return true
 	}
-	return cmd.Process.Signal(syscall.Signal(0)) != nil
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Output is what the named service printed so far.
@@ -349,6 +356,10 @@ func (s *Sandbox) Close() error {
 	for _, p := range s.procs {
 		procs = append(procs, p)
 	}
+	dones := make([]chan struct{}, 0, len(s.done))
+	for _, d := range s.done {
+		dones = append(dones, d)
+	}
 	for _, l := range s.forwards {
 		l.Close()
 	}
@@ -361,6 +372,13 @@ func (s *Sandbox) Close() error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.kill()
+	// Wait for the services to be reaped, so that Exited is true.
+	for _, d := range dones {
+		select {
+		case <-d:
+		case <-time.After(stopGrace):
+		}
+	}
 	if s.netns != nil {
 		s.netns.Close()
 	}
@@ -428,6 +446,7 @@ func (s *Sandbox) Kill(name string) error {
 	s.mu.Lock()
 	cmd := s.procs[name]
 	delete(s.procs, name)
+	delete(s.done, name)
 	s.mu.Unlock()
 	if cmd == nil || cmd.Process == nil {
 		return fmt.Errorf("kill %s: no such service", name)
