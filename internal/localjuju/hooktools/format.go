@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"gopkg.in/yaml.v2"
 )
 
 // formatter renders a tool's result value.
@@ -24,13 +26,13 @@ func formatterFor(name string) formatter {
 	}
 }
 
-// formatYAML renders value as YAML exactly like Juju's cmd.FormatYaml: nil
-// prints nothing, trailing newlines are collapsed into one.
+// formatYAML renders value as YAML with gopkg.in/yaml.v2, like Juju's
+// cmd.FormatYaml: nil prints nothing, trailing newlines are collapsed into one.
 func formatYAML(value any) ([]byte, error) {
 	if value == nil {
 		return nil, nil
 	}
-	out, err := yamlMarshal(value)
+	out, err := yaml.Marshal(value)
 	if err != nil {
 		return nil, err
 	}

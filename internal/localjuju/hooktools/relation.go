@@ -1,7 +1,6 @@
 package hooktools
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"gopkg.in/yaml.v2"
 )
 
 var (
@@ -63,82 +62,14 @@ func (f *fileFlag) read(rc *runContext) ([]byte, error) {
 	return os.ReadFile(p)
 }
 
-// readSettings decodes a YAML map of strings the way Juju's hook tools do
-// (yaml.v2 into map[string]string): scalars become their text, null
-// becomes "", nested collections are errors.
+// readSettings decodes a YAML map of strings the way Juju's hook tools do:
+// yaml.v2 into map[string]string.
 func readSettings(data []byte) (map[string]string, error) {
 	out := map[string]string{}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := yaml.Unmarshal(data, &out); err != nil {
 		return nil, err
 	}
-	if len(doc.Content) == 0 {
-		return out, nil
-	}
-	root := resolveAlias(doc.Content[0])
-	var problems []string
-	terror := func(n *yaml.Node, into string) {
-		tag := n.ShortTag()
-		value := ""
-		if n.Kind == yaml.ScalarNode {
-			value = n.Value
-			if len(value) > 10 {
-				value = value[:7] + "..."
-			}
-			value = " `" + value + "`"
-		}
-		problems = append(problems, fmt.Sprintf("line %d: cannot unmarshal %s%s into %s", n.Line, tag, value, into))
-	}
-	switch root.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			k, v := resolveAlias(root.Content[i]), resolveAlias(root.Content[i+1])
-			key, ok := scalarString(k)
-			if !ok {
-				terror(k, "string")
-				continue
-			}
-			value, ok := scalarString(v)
-			if !ok {
-				terror(v, "string")
-				continue
-			}
-			out[key] = value
-		}
-	case yaml.ScalarNode:
-		if root.ShortTag() != "!!null" {
-			terror(root, "map[string]string")
-		}
-	default:
-		terror(root, "map[string]string")
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("yaml: unmarshal errors:\n  %s", strings.Join(problems, "\n  "))
-	}
 	return out, nil
-}
-
-func resolveAlias(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
-// scalarString returns the text of a scalar node as a string setting.
-func scalarString(n *yaml.Node) (string, bool) {
-	if n.Kind != yaml.ScalarNode {
-		return "", false
-	}
-	switch n.ShortTag() {
-	case "!!null":
-		return "", true
-	case "!!binary":
-		if b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(n.Value), "")); err == nil {
-			return string(b), true
-		}
-	}
-	return n.Value, true
 }
 
 // relationGet implements relation-get.
