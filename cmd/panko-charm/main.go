@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/openstack-charmers/charm-panko/internal/charm"
 	"github.com/openstack-charmers/charm-panko/internal/host"
@@ -18,10 +20,14 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(os.Args, os.Getenv, os.Stdout, os.Stderr))
+	// A hook Juju terminates cancels the hook-tool and host commands it runs.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	ev, err := juju.ResolveEvent(getenv, args[0])
 	if err != nil && !errors.Is(err, juju.ErrNoEvent) {
 		// Juju started us (JUJU_DISPATCH_PATH is set) but names no event we
@@ -47,7 +53,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if root != "/" {
 		deps = charm.Sandboxed(deps)
 	}
-	if err := charm.Run(context.Background(), ev, deps); err != nil {
+	if err := charm.Run(ctx, ev, deps); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", ev.Name, err)
 		return 1
 	}

@@ -93,7 +93,7 @@ func TestDispatchByHand(t *testing.T) {
 
 func TestNoJujuPrintsUsage(t *testing.T) {
 	var stdout, stderr strings.Builder
-	code := run([]string{"panko-charm"}, func(string) string { return "" }, &stdout, &stderr)
+	code := run(t.Context(), []string{"panko-charm"}, func(string) string { return "" }, &stdout, &stderr)
 	assert.Equal(t, 0, code)
 	assert.Contains(t, stdout.String(), "panko-charm")
 }
@@ -105,7 +105,7 @@ func TestMalformedDispatchPathFails(t *testing.T) {
 	for _, p := range []string{"install", "hooks/", "other/install", "hooks/a/b"} {
 		var stdout, stderr strings.Builder
 		env := map[string]string{"JUJU_DISPATCH_PATH": p, "JUJU_UNIT_NAME": "panko/0"}
-		code := run([]string{"dispatch"}, func(k string) string { return env[k] }, &stdout, &stderr)
+		code := run(t.Context(), []string{"dispatch"}, func(k string) string { return env[k] }, &stdout, &stderr)
 		assert.NotEqual(t, 0, code, p)
 		assert.Contains(t, stderr.String(), "invalid JUJU_DISPATCH_PATH", p)
 		assert.Empty(t, stdout.String(), p)

@@ -37,7 +37,7 @@ func runAction(ctx context.Context, name string, d Deps) error {
 		err = fmt.Errorf("action %q is not supported by this charm version", name)
 	}
 	if err != nil {
-		if ferr := d.Tools.ActionFail(err.Error()); ferr != nil {
+		if ferr := d.Tools.ActionFail(ctx, err.Error()); ferr != nil {
 			return fmt.Errorf("action-fail: %w (action error: %v)", ferr, err)
 		}
 	}
@@ -48,7 +48,7 @@ func runAction(ctx context.Context, name string, d Deps) error {
 // pacemaker when an ha relation manages it) and records the pause, with the
 // services it stopped, on disk, where every later hook sees it.
 func pause(ctx context.Context, d Deps) error {
-	ha, err := d.Tools.RelationIDs(HA)
+	ha, err := d.Tools.RelationIDs(ctx, HA)
 	if err != nil {
 		return fmt.Errorf("couldn't pause: list %s relations: %w", HA, err)
 	}
@@ -61,10 +61,10 @@ func pause(ctx context.Context, d Deps) error {
 			return fmt.Errorf("couldn't pause: %w", err)
 		}
 	}
-	if err := setStatus(d, pausedStatus); err != nil {
+	if err := setStatus(ctx, d, pausedStatus); err != nil {
 		return err
 	}
-	return d.Tools.ActionSet(map[string]string{"stopped": strings.Join(services, ",")})
+	return d.Tools.ActionSet(ctx, map[string]string{"stopped": strings.Join(services, ",")})
 }
 
 // pausedServices are the services of installed a pause stops: all of them,
@@ -119,7 +119,7 @@ func resume(ctx context.Context, d Deps) error {
 			running = append(running, name)
 		}
 	}
-	return d.Tools.ActionSet(map[string]string{"started": strings.Join(running, ",")})
+	return d.Tools.ActionSet(ctx, map[string]string{"started": strings.Join(running, ",")})
 }
 
 // reloadable are the managed services that can reload their
@@ -132,7 +132,7 @@ func restartServices(ctx context.Context, d Deps) error {
 	if d.Host.Exists(PausedMarker) {
 		return fmt.Errorf("unit is paused: run the resume action first")
 	}
-	params, err := d.Tools.ActionGet()
+	params, err := d.Tools.ActionGet(ctx)
 	if err != nil {
 		return fmt.Errorf("read parameters: %w", err)
 	}
@@ -156,13 +156,13 @@ func restartServices(ctx context.Context, d Deps) error {
 	if len(reloaded) > 0 {
 		results["reloaded"] = strings.Join(reloaded, ",")
 	}
-	return d.Tools.ActionSet(results)
+	return d.Tools.ActionSet(ctx, results)
 }
 
 // openstackUpgrade upgrades to the release openstack-origin names, when
 // action-managed-upgrade is set.
 func openstackUpgrade(ctx context.Context, d Deps) error {
-	raw, err := d.Tools.ConfigGet()
+	raw, err := d.Tools.ConfigGet(ctx)
 	if err != nil {
 		return fmt.Errorf("read config: %w", err)
 	}
@@ -183,7 +183,7 @@ func openstackUpgrade(ctx context.Context, d Deps) error {
 	}
 	if p.Upgrade == "" {
 		rel, _ := openstack.ReleaseFromPackageVersion(before)
-		return d.Tools.ActionSet(map[string]string{"outcome": "no upgrade available: " + rel + " is installed and openstack-origin gives the same release"})
+		return d.Tools.ActionSet(ctx, map[string]string{"outcome": "no upgrade available: " + rel + " is installed and openstack-origin gives the same release"})
 	}
-	return d.Tools.ActionSet(map[string]string{"outcome": "success, upgraded from " + p.Upgrade + " to " + p.Release})
+	return d.Tools.ActionSet(ctx, map[string]string{"outcome": "success, upgraded from " + p.Upgrade + " to " + p.Release})
 }

@@ -21,27 +21,27 @@ const dbSyncTimeout = 10 * time.Minute
 // restarted at most once), database sync, relation data, ports, status.
 func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 	if p.Halt {
-		return setStatus(d, p.Status)
+		return setStatus(ctx, d, p.Status)
 	}
 	if p.Err != nil {
 		return p.Err
 	}
 	for _, w := range p.Warnings {
-		logf(d, juju.LevelWarning, "%s", w)
+		logf(ctx, d, juju.LevelWarning, "%s", w)
 	}
 	if len(p.Install) > 0 || len(p.Purge) > 0 {
 		msg := "Installing packages"
 		if p.Upgrade != "" {
 			msg = "Running openstack upgrade"
 		}
-		if err := d.Tools.StatusSet(status.Maintenance, msg); err != nil {
+		if err := d.Tools.StatusSet(ctx, status.Maintenance, msg); err != nil {
 			return fmt.Errorf("set status: %w", err)
 		}
 		if err := installPackages(ctx, p, d); err != nil {
 			return err
 		}
 		if p.Upgrade != "" {
-			logf(d, juju.LevelInfo, "upgraded openstack from %s to %s", p.Upgrade, p.Release)
+			logf(ctx, d, juju.LevelInfo, "upgraded openstack from %s to %s", p.Upgrade, p.Release)
 		}
 	}
 	for _, name := range p.Mask {
@@ -54,7 +54,7 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		if err != nil {
 			return fmt.Errorf("read version of %s: %w", openstack.VersionPackage, err)
 		}
-		if err := d.Tools.ApplicationVersionSet(upstreamVersion(v)); err != nil {
+		if err := d.Tools.ApplicationVersionSet(ctx, upstreamVersion(v)); err != nil {
 			return fmt.Errorf("set application version: %w", err)
 		}
 	}
@@ -154,7 +154,7 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		}
 		// The other charm may not have installed it yet: a warning.
 		if _, err := d.Host.Run(ctx, []string{"systemctl", "try-restart", name}, time.Minute); err != nil {
-			logf(d, juju.LevelWarning, "restart %s: %v", name, err)
+			logf(ctx, d, juju.LevelWarning, "restart %s: %v", name, err)
 		}
 	}
 
@@ -164,19 +164,19 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		}
 	}
 	if len(p.LeaderSet) > 0 {
-		if err := d.Tools.LeaderSet(p.LeaderSet); err != nil {
+		if err := d.Tools.LeaderSet(ctx, p.LeaderSet); err != nil {
 			return fmt.Errorf("set leader data: %w", err)
 		}
 	}
 	for _, rs := range p.Relations {
-		if err := d.Tools.RelationSet(rs.ID, rs.App, rs.Data); err != nil {
+		if err := d.Tools.RelationSet(ctx, rs.ID, rs.App, rs.Data); err != nil {
 			return fmt.Errorf("publish on %s: %w", rs.ID, err)
 		}
 	}
-	if err := openPorts(d, p.Open); err != nil {
+	if err := openPorts(ctx, d, p.Open); err != nil {
 		return err
 	}
-	return setStatus(d, p.Status)
+	return setStatus(ctx, d, p.Status)
 }
 
 // retire stops and disables the services the plan retires, then removes
@@ -309,7 +309,7 @@ func stopAndMask(ctx context.Context, svc host.Service) error {
 // dbSync runs panko-dbsync on the leader, checks the schema and records the
 // synced release for the other units.
 func dbSync(ctx context.Context, p Plan, d Deps) error {
-	if err := d.Tools.StatusSet(status.Maintenance, "Syncing database schema"); err != nil {
+	if err := d.Tools.StatusSet(ctx, status.Maintenance, "Syncing database schema"); err != nil {
 		return fmt.Errorf("set status: %w", err)
 	}
 	argv := []string{"panko-dbsync", "--config-file=" + PankoConf, "--log-file=" + DBSyncLog}
@@ -326,19 +326,19 @@ func dbSync(ctx context.Context, p Plan, d Deps) error {
 	// db-synced-at changes with every sync, so the other units hear of a
 	// sync into a new database at once (leader-settings-changed) even when
 	// the release they wait for stays the same.
-	if err := d.Tools.LeaderSet(map[string]string{leaderDBSynced: p.Release, leaderDBSyncedAt: d.Now().UTC().Format(time.RFC3339)}); err != nil {
+	if err := d.Tools.LeaderSet(ctx, map[string]string{leaderDBSynced: p.Release, leaderDBSyncedAt: d.Now().UTC().Format(time.RFC3339)}); err != nil {
 		return fmt.Errorf("record database sync: %w", err)
 	}
-	logf(d, juju.LevelInfo, "database schema synced for %s", p.Release)
+	logf(ctx, d, juju.LevelInfo, "database schema synced for %s", p.Release)
 	return nil
 }
 
 // openPorts opens the API port unless it is already open.
-func openPorts(d Deps, ports []string) error {
+func openPorts(ctx context.Context, d Deps, ports []string) error {
 	if len(ports) == 0 {
 		return nil
 	}
-	opened, err := d.Tools.OpenedPorts()
+	opened, err := d.Tools.OpenedPorts(ctx)
 	if err != nil {
 		return fmt.Errorf("read opened ports: %w", err)
 	}
@@ -350,7 +350,7 @@ func openPorts(d Deps, ports []string) error {
 		if have[port] {
 			continue
 		}
-		if err := d.Tools.OpenPort(port); err != nil {
+		if err := d.Tools.OpenPort(ctx, port); err != nil {
 			return fmt.Errorf("open port %s: %w", port, err)
 		}
 	}
@@ -358,8 +358,8 @@ func openPorts(d Deps, ports []string) error {
 }
 
 // setStatus sets the workload status and caches it for update-status.
-func setStatus(d Deps, s status.Status) error {
-	if err := d.Tools.StatusSet(s.Name, s.Message); err != nil {
+func setStatus(ctx context.Context, d Deps, s status.Status) error {
+	if err := d.Tools.StatusSet(ctx, s.Name, s.Message); err != nil {
 		return fmt.Errorf("set status: %w", err)
 	}
 	return nil

@@ -33,7 +33,7 @@ type Deps struct {
 	HTTP HTTPProbe
 	// LookupAddr is reverse DNS for the certificate name; nil uses the
 	// system resolver with a short timeout.
-	LookupAddr func(addr string) ([]string, error)
+	LookupAddr func(ctx context.Context, addr string) ([]string, error)
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
 	// Random returns n random bytes; nil uses crypto/rand.
@@ -50,8 +50,8 @@ func (d *Deps) defaults() {
 		d.HTTP = httpProbe{}
 	}
 	if d.LookupAddr == nil {
-		d.LookupAddr = func(addr string) ([]string, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		d.LookupAddr = func(ctx context.Context, addr string) ([]string, error) {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()
 			return net.DefaultResolver.LookupAddr(ctx, addr)
 		}
@@ -103,9 +103,9 @@ func reconcileWith(ctx context.Context, ev juju.Event, d Deps, upgrade bool) (Pl
 	if d.Host.Exists(SeriesUpgradeMarker) {
 		// Between pre- and post-series-upgrade nothing may start the
 		// services or replace the status the operator waits for.
-		return Plan{}, setStatus(d, seriesUpgradeStatus)
+		return Plan{}, setStatus(ctx, d, seriesUpgradeStatus)
 	}
-	if dying, err := leaving(d); dying || err != nil {
+	if dying, err := leaving(ctx, d); dying || err != nil {
 		return Plan{}, err
 	}
 	in, err := readInputs(ctx, ev, d)
@@ -117,9 +117,9 @@ func reconcileWith(ctx context.Context, ev juju.Event, d Deps, upgrade bool) (Pl
 	return p, apply(ctx, in, p, d)
 }
 
-func logf(d Deps, level juju.Level, format string, args ...any) {
+func logf(ctx context.Context, d Deps, level juju.Level, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if err := d.Tools.Log(level, msg); err != nil {
+	if err := d.Tools.Log(ctx, level, msg); err != nil {
 		fmt.Fprintf(d.Stderr, "juju-log: %v\n", err)
 	}
 }

@@ -164,7 +164,7 @@ func (w *world) run(t *testing.T, ev juju.Event) (*jujutest.Backend, *hosttest.F
 			}
 			return w.now
 		},
-		LookupAddr: func(string) ([]string, error) { return nil, errors.New("no reverse DNS in tests") },
+		LookupAddr: func(context.Context, string) ([]string, error) { return nil, errors.New("no reverse DNS in tests") },
 		HTTP:       w.http,
 	})
 	return tools, h, err

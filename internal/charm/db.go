@@ -2,8 +2,6 @@ package charm
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"database/sql"
 	"fmt"
 	"time"
@@ -60,21 +58,15 @@ const probeTimeout = 2 * time.Second
 type mysqlDatabase struct{}
 
 func (mysqlDatabase) open(r shareddb.Reply) (*sql.DB, error) {
-	tlsName := ""
-	if len(r.SSLCA) > 0 {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(r.SSLCA) {
-			return nil, fmt.Errorf("database CA is not PEM")
-		}
-		tlsName = "panko-db"
-		if err := mysql.RegisterTLSConfig(tlsName, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}); err != nil {
-			return nil, fmt.Errorf("register database TLS: %w", err)
-		}
+	cfg, err := r.MySQLConfig(shareddb.Username, shareddb.Database)
+	if err != nil {
+		return nil, fmt.Errorf("database configuration: %w", err)
 	}
-	db, err := sql.Open("mysql", r.DSN(shareddb.Username, shareddb.Database, tlsName))
+	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(1)
 	return db, nil
 }

@@ -183,11 +183,11 @@ func diagnose(ctx context.Context, d Deps) error {
 	}
 	sort.Strings(lines)
 	for _, l := range lines {
-		if err := d.Tools.ActionLog(l); err != nil {
+		if err := d.Tools.ActionLog(ctx, l); err != nil {
 			return fmt.Errorf("action-log: %w", err)
 		}
 	}
-	return d.Tools.ActionSet(results)
+	return d.Tools.ActionSet(ctx, results)
 }
 
 // servedTLS is the TLS material the unit serves: the ssl_* config, else the

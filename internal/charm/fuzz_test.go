@@ -45,7 +45,7 @@ func (w *world) deps(tools *jujutest.Backend, h *hosttest.Fake) Deps {
 		DB:         &fakeDB{schema: true},
 		Random:     func(n int) []byte { return make([]byte, n) },
 		Now:        func() time.Time { return now },
-		LookupAddr: func(string) ([]string, error) { return nil, errors.New("no reverse DNS in tests") },
+		LookupAddr: func(context.Context, string) ([]string, error) { return nil, errors.New("no reverse DNS in tests") },
 		HTTP:       w.http,
 	}
 }

@@ -148,7 +148,7 @@ type Inputs struct {
 // readInputs gathers the inputs with as few hook-tool calls as it can.
 func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	in := Inputs{Event: ev, Unit: d.Env.Unit, CPUs: d.Host.CPUCount()}
-	raw, err := d.Tools.ConfigGet()
+	raw, err := d.Tools.ConfigGet(ctx)
 	if err != nil {
 		return in, fmt.Errorf("read config: %w", err)
 	}
@@ -158,10 +158,10 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	if len(in.Problems) == 0 {
 		in.Origin, in.OriginErr = openstack.ParseOrigin(in.Config.OpenStackOrigin, in.Series)
 	}
-	if in.Leader, err = d.Tools.IsLeader(); err != nil {
+	if in.Leader, err = d.Tools.IsLeader(ctx); err != nil {
 		return in, fmt.Errorf("read leadership: %w", err)
 	}
-	if in.LeaderData, err = d.Tools.LeaderGet(); err != nil {
+	if in.LeaderData, err = d.Tools.LeaderGet(ctx); err != nil {
 		return in, fmt.Errorf("read leader settings: %w", err)
 	}
 	in.Paused = d.Host.Exists(PausedMarker)
@@ -173,7 +173,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	}
 	in.Relations = map[string][]Relation{}
 	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates, AMQP, NRPEExternalMaster} {
-		rels, err := readRelations(d, ep, ep != EventService)
+		rels, err := readRelations(ctx, d, ep, ep != EventService)
 		if err != nil {
 			return in, err
 		}
@@ -190,7 +190,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	}
 	need = append(need, Cluster) // haproxy backend address of this unit
 	for _, b := range need {
-		info, err := d.Tools.NetworkGet(b)
+		info, err := d.Tools.NetworkGet(ctx, b)
 		if err != nil {
 			return in, fmt.Errorf("read network of %s: %w", b, err)
 		}
@@ -205,12 +205,12 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		}
 	}
 	in.Now = d.Now()
-	readTLSInputs(&in, d)
+	readTLSInputs(ctx, &in, d)
 	in.PreviousConf, _ = d.Host.ReadFile(PankoConf)
 	in.ListenerInstalled = d.Host.Exists(ListenerUnitFile)
 	in.ExpirerInstalled = d.Host.Exists(ExpirerTimerFile)
 	in.PackageCron, _ = d.Host.ReadFile(PackageCronFile)
-	readPolicyd(&in, d)
+	readPolicyd(ctx, &in, d)
 	in.NagiosExport = d.Host.Exists(NagiosExportDir)
 	in.StatsPassword = readStatsPassword(d)
 	if in.StatsPassword == "" {
@@ -232,7 +232,7 @@ func sslProblem(ps []config.Problem) bool {
 
 // readTLSInputs verifies ssl_* config (once its syntax is sound) and reads
 // the installed TLS material.
-func readTLSInputs(in *Inputs, d Deps) {
+func readTLSInputs(ctx context.Context, in *Inputs, d Deps) {
 	c := in.Config
 	if (c.SSLCert != "" || c.SSLKey != "") && !sslProblem(in.Problems) {
 		kp, info, err := tlscerts.VerifyConfig(c.SSLCert, c.SSLKey, c.SSLCA, in.Now)
@@ -260,7 +260,7 @@ func readTLSInputs(in *Inputs, d Deps) {
 	if cn, ok := previousHostname(*in); ok {
 		in.Hostname = cn
 	} else {
-		in.Hostname = lookupHostname(d.LookupAddr, in.Addresses[Cluster])
+		in.Hostname = lookupHostname(ctx, d.LookupAddr, in.Addresses[Cluster])
 	}
 	in.InstalledTLS = installedTLS(*in, d.Host.ReadFile)
 }
@@ -278,12 +278,12 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 	in.DBChecked = true
 	in.DBReachable = d.DB.Ping(ctx, reply)
 	if in.DBReachable != nil {
-		logf(d, juju.LevelWarning, "database %s not reachable: %s", reply.Addr(), redact(in.DBReachable.Error(), reply.Password))
+		logf(ctx, d, juju.LevelWarning, "database %s not reachable: %s", reply.Addr(), redact(in.DBReachable.Error(), reply.Password))
 		return
 	}
 	schema, err := d.DB.Schema(ctx, reply)
 	if err != nil {
-		logf(d, juju.LevelWarning, "cannot read the schema of %s: %s", reply.Addr(), redact(err.Error(), reply.Password))
+		logf(ctx, d, juju.LevelWarning, "cannot read the schema of %s: %s", reply.Addr(), redact(err.Error(), reply.Password))
 	}
 	in.Schema = schema
 }
@@ -292,8 +292,8 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 // withUnits, the members and their bags, and with withApp the remote
 // application bag. event-service only publishes, so it reads no remote data
 // and its cost does not grow with the number of ceilometer units.
-func readRelations(d Deps, endpoint string, withUnits bool) ([]Relation, error) {
-	ids, err := d.Tools.RelationIDs(endpoint)
+func readRelations(ctx context.Context, d Deps, endpoint string, withUnits bool) ([]Relation, error) {
+	ids, err := d.Tools.RelationIDs(ctx, endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("list %s relations: %w", endpoint, err)
 	}
@@ -301,26 +301,26 @@ func readRelations(d Deps, endpoint string, withUnits bool) ([]Relation, error) 
 	for _, id := range ids {
 		r := Relation{ID: id, Bags: map[string]map[string]string{}}
 		if !withUnits {
-			if r.Local, err = d.Tools.RelationGet(id, d.Env.Unit, false); err != nil {
+			if r.Local, err = d.Tools.RelationGet(ctx, id, d.Env.Unit, false); err != nil {
 				return nil, fmt.Errorf("read own %s data: %w", id, err)
 			}
 			rels = append(rels, r)
 			continue
 		}
-		units, err := d.Tools.RelationList(id)
+		units, err := d.Tools.RelationList(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("list units of %s: %w", id, err)
 		}
 		sort.Strings(units)
 		r.Units = units
 		for _, u := range units {
-			bag, err := d.Tools.RelationGet(id, u, false)
+			bag, err := d.Tools.RelationGet(ctx, id, u, false)
 			if err != nil {
 				return nil, fmt.Errorf("read %s data of %s: %w", id, u, err)
 			}
 			r.Bags[u] = bag
 		}
-		if r.Local, err = d.Tools.RelationGet(id, d.Env.Unit, false); err != nil {
+		if r.Local, err = d.Tools.RelationGet(ctx, id, d.Env.Unit, false); err != nil {
 			return nil, fmt.Errorf("read own %s data: %w", id, err)
 		}
 		if len(units) > 0 {

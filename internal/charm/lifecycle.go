@@ -15,7 +15,7 @@ import (
 // stopped turns blocked; any other unfinished state reconciles again (a
 // database that was unreachable may answer now).
 func updateStatus(ctx context.Context, d Deps) error {
-	current, _, err := d.Tools.StatusGet()
+	current, _, err := d.Tools.StatusGet(ctx)
 	if err != nil {
 		return fmt.Errorf("read status: %w", err)
 	}
@@ -27,10 +27,10 @@ func updateStatus(ctx context.Context, d Deps) error {
 			return err
 		}
 		if len(running) > 0 {
-			return setStatus(d, status.Status{Name: status.Blocked, Message: "Services should be paused but these services running: " + strings.Join(running, ", ")})
+			return setStatus(ctx, d, status.Status{Name: status.Blocked, Message: "Services should be paused but these services running: " + strings.Join(running, ", ")})
 		}
 		if current != status.Maintenance {
-			return setStatus(d, pausedStatus)
+			return setStatus(ctx, d, pausedStatus)
 		}
 		return nil
 	case current == status.Active:
@@ -39,7 +39,7 @@ func updateStatus(ctx context.Context, d Deps) error {
 			return err
 		}
 		if len(stopped) > 0 {
-			return setStatus(d, status.Status{Name: status.Blocked, Message: "Services not running that should be: " + strings.Join(stopped, ", ")})
+			return setStatus(ctx, d, status.Status{Name: status.Blocked, Message: "Services not running that should be: " + strings.Join(stopped, ", ")})
 		}
 		return nil
 	}
@@ -90,7 +90,7 @@ var dyingStatus = status.Status{Name: status.Maintenance, Message: "Unit is bein
 // each breaks, so anything it published (its own address to keystone once
 // its hacluster relation is gone, http URLs once vault's is) would reach
 // the other side. Its services keep running until stop.
-func leaving(d Deps) (bool, error) {
+func leaving(ctx context.Context, d Deps) (bool, error) {
 	if d.Host.Exists(DyingMarker) {
 		return true, nil
 	}
@@ -100,8 +100,8 @@ func leaving(d Deps) (bool, error) {
 	if _, err := d.Host.WriteFile(DyingMarker, []byte(d.Env.Unit+"\n"), 0o600, "root", "root"); err != nil {
 		return true, fmt.Errorf("mark the unit dying: %w", err)
 	}
-	logf(d, juju.LevelInfo, "%s is being removed: it publishes nothing more on its relations", d.Env.Unit)
-	return true, setStatus(d, dyingStatus)
+	logf(ctx, d, juju.LevelInfo, "%s is being removed: it publishes nothing more on its relations", d.Env.Unit)
+	return true, setStatus(ctx, d, dyingStatus)
 }
 
 // seriesUpgradeStatus is the status between pre- and post-series-upgrade.
@@ -124,7 +124,7 @@ func preSeriesUpgrade(ctx context.Context, d Deps) error {
 			return fmt.Errorf("disable %s: %w", svc.Name(), err)
 		}
 	}
-	return setStatus(d, seriesUpgradeStatus)
+	return setStatus(ctx, d, seriesUpgradeStatus)
 }
 
 // postSeriesUpgrade clears the series upgrade and reconciles the unit.

@@ -1,6 +1,7 @@
 package charm
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -27,14 +28,14 @@ type policydRecord struct {
 
 // readPolicyd reads what planPolicyd needs: the manifest always, the
 // resource only while overrides are on (one resource-get).
-func readPolicyd(in *Inputs, d Deps) {
+func readPolicyd(ctx context.Context, in *Inputs, d Deps) {
 	if raw, err := d.Host.ReadFile(PolicydManifest); err == nil {
 		_ = json.Unmarshal(raw, &in.PolicydInstalled)
 	}
 	if !in.Config.UsePolicydOverride {
 		return
 	}
-	p, err := d.Tools.ResourceGet(policyd.Resource)
+	p, err := d.Tools.ResourceGet(ctx, policyd.Resource)
 	if err != nil {
 		in.PolicydErr = fmt.Errorf("no %s resource could be fetched", policyd.Resource)
 		return

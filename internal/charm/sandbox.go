@@ -15,7 +15,7 @@ import (
 // unit's own /etc/hosts and HTTP probes reach only loopback addresses, so
 // nothing leaves the machine for addresses that exist only in the model.
 func Sandboxed(d Deps) Deps {
-	d.LookupAddr = func(addr string) ([]string, error) {
+	d.LookupAddr = func(_ context.Context, addr string) ([]string, error) {
 		data, err := d.Host.ReadFile("/etc/hosts")
 		if err != nil {
 			return nil, err

@@ -16,10 +16,10 @@ func TestSandboxedStaysOnTheMachine(t *testing.T) {
 	}})
 	d := Sandboxed(Deps{Host: h, HTTP: fakeHTTP{"http://127.0.0.1:8977/": 200, "http://10.5.0.12:35357": 300}})
 
-	names, err := d.LookupAddr("10.5.0.10")
+	names, err := d.LookupAddr(t.Context(), "10.5.0.10")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"juju-panko-0.local", "juju-panko-0"}, names)
-	_, err = d.LookupAddr("10.5.0.11")
+	_, err = d.LookupAddr(t.Context(), "10.5.0.11")
 	assert.Error(t, err)
 
 	code, err := d.HTTP.Get(context.Background(), "http://127.0.0.1:8977/")

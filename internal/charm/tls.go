@@ -2,6 +2,7 @@ package charm
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"sort"
@@ -349,11 +350,11 @@ func previousHostname(in Inputs) (string, bool) {
 }
 
 // lookupHostname returns the reverse-DNS name of addr, or "".
-func lookupHostname(lookup func(string) ([]string, error), addr string) string {
+func lookupHostname(ctx context.Context, lookup func(context.Context, string) ([]string, error), addr string) string {
 	if lookup == nil || net.ParseIP(addr) == nil {
 		return ""
 	}
-	names, err := lookup(addr)
+	names, err := lookup(ctx, addr)
 	if err != nil || len(names) == 0 {
 		return ""
 	}

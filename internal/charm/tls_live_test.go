@@ -60,7 +60,7 @@ func (w *world) runResolving(t *testing.T, ev juju.Event, names map[string]strin
 		DB:     &w.db,
 		Random: func(n int) []byte { return make([]byte, n) },
 		Now:    time.Now,
-		LookupAddr: func(addr string) ([]string, error) {
+		LookupAddr: func(_ context.Context, addr string) ([]string, error) {
 			if n, ok := names[addr]; ok {
 				return []string{n}, nil
 			}

@@ -72,11 +72,11 @@ func (e *Exec) Calls() map[string]int {
 
 // call runs tool and returns its stdout. A non-zero exit becomes a
 // *ToolError whose stderr has the submitted values redacted.
-func (e *Exec) call(tool string, args []string, stdin []byte, submitted ...string) ([]byte, error) {
+func (e *Exec) call(ctx context.Context, tool string, args []string, stdin []byte, submitted ...string) ([]byte, error) {
 	e.mu.Lock()
 	e.calls[tool]++
 	e.mu.Unlock()
-	stdout, stderr, code, err := e.run(context.Background(), tool, args, stdin)
+	stdout, stderr, code, err := e.run(ctx, tool, args, stdin)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", tool, err)
 	}
@@ -87,8 +87,8 @@ func (e *Exec) call(tool string, args []string, stdin []byte, submitted ...strin
 }
 
 // getJSON runs tool and decodes its JSON output into v.
-func (e *Exec) getJSON(tool string, args []string, v any) error {
-	out, err := e.call(tool, args, nil)
+func (e *Exec) getJSON(ctx context.Context, tool string, args []string, v any) error {
+	out, err := e.call(ctx, tool, args, nil)
 	if err != nil {
 		return err
 	}
@@ -100,9 +100,9 @@ func (e *Exec) getJSON(tool string, args []string, v any) error {
 
 // getStringMap runs tool and decodes a JSON object of strings; null gives an
 // empty map.
-func (e *Exec) getStringMap(tool string, args []string) (map[string]string, error) {
+func (e *Exec) getStringMap(ctx context.Context, tool string, args []string) (map[string]string, error) {
 	var m map[string]string
-	if err := e.getJSON(tool, args, &m); err != nil {
+	if err := e.getJSON(ctx, tool, args, &m); err != nil {
 		return nil, err
 	}
 	if m == nil {
@@ -113,8 +113,8 @@ func (e *Exec) getStringMap(tool string, args []string) (map[string]string, erro
 
 // getAnyMap runs tool and decodes a JSON object, numbers as int64 when whole
 // and float64 otherwise; null gives an empty map.
-func (e *Exec) getAnyMap(tool string, args []string) (map[string]any, error) {
-	out, err := e.call(tool, args, nil)
+func (e *Exec) getAnyMap(ctx context.Context, tool string, args []string) (map[string]any, error) {
+	out, err := e.call(ctx, tool, args, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -168,25 +168,25 @@ func jsonStdin(data map[string]string) ([]byte, error) {
 }
 
 // ConfigGet runs config-get --format=json.
-func (e *Exec) ConfigGet() (map[string]any, error) {
-	return e.getAnyMap("config-get", []string{"--format=json"})
+func (e *Exec) ConfigGet(ctx context.Context) (map[string]any, error) {
+	return e.getAnyMap(ctx, "config-get", []string{"--format=json"})
 }
 
 // IsLeader runs is-leader --format=json.
-func (e *Exec) IsLeader() (bool, error) {
+func (e *Exec) IsLeader(ctx context.Context) (bool, error) {
 	var b bool
-	err := e.getJSON("is-leader", []string{"--format=json"}, &b)
+	err := e.getJSON(ctx, "is-leader", []string{"--format=json"}, &b)
 	return b, err
 }
 
 // LeaderGet runs leader-get --format=json.
-func (e *Exec) LeaderGet() (map[string]string, error) {
-	return e.getStringMap("leader-get", []string{"--format=json"})
+func (e *Exec) LeaderGet(ctx context.Context) (map[string]string, error) {
+	return e.getStringMap(ctx, "leader-get", []string{"--format=json"})
 }
 
 // LeaderSet runs leader-set key=value… with the keys sorted. leader-set has
 // no --file, so values travel as arguments; they never appear in errors.
-func (e *Exec) LeaderSet(data map[string]string) error {
+func (e *Exec) LeaderSet(ctx context.Context, data map[string]string) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -197,37 +197,37 @@ func (e *Exec) LeaderSet(data map[string]string) error {
 	for _, k := range slices.Sorted(maps.Keys(data)) {
 		args = append(args, k+"="+data[k])
 	}
-	_, err := e.call("leader-set", args, nil, slices.Collect(maps.Values(data))...)
+	_, err := e.call(ctx, "leader-set", args, nil, slices.Collect(maps.Values(data))...)
 	return err
 }
 
 // RelationIDs runs relation-ids --format=json <endpoint>.
-func (e *Exec) RelationIDs(endpoint string) ([]string, error) {
+func (e *Exec) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
 	var ids []string
-	if err := e.getJSON("relation-ids", []string{"--format=json", endpoint}, &ids); err != nil {
+	if err := e.getJSON(ctx, "relation-ids", []string{"--format=json", endpoint}, &ids); err != nil {
 		return nil, err
 	}
 	return ids, nil
 }
 
 // RelationList runs relation-list --format=json -r <relID>.
-func (e *Exec) RelationList(relID string) ([]string, error) {
+func (e *Exec) RelationList(ctx context.Context, relID string) ([]string, error) {
 	var units []string
-	if err := e.getJSON("relation-list", []string{"--format=json", "-r", relID}, &units); err != nil {
+	if err := e.getJSON(ctx, "relation-list", []string{"--format=json", "-r", relID}, &units); err != nil {
 		return nil, err
 	}
 	return units, nil
 }
 
 // RelationRemoteApp runs relation-list --format=json --app -r <relID>.
-func (e *Exec) RelationRemoteApp(relID string) (string, error) {
+func (e *Exec) RelationRemoteApp(ctx context.Context, relID string) (string, error) {
 	var app string
-	err := e.getJSON("relation-list", []string{"--format=json", "--app", "-r", relID}, &app)
+	err := e.getJSON(ctx, "relation-list", []string{"--format=json", "--app", "-r", relID}, &app)
 	return app, err
 }
 
 // RelationGet runs relation-get --format=json -r <relID> [--app] - <unitOrApp>.
-func (e *Exec) RelationGet(relID, unitOrApp string, app bool) (map[string]string, error) {
+func (e *Exec) RelationGet(ctx context.Context, relID, unitOrApp string, app bool) (map[string]string, error) {
 	if unitOrApp == "" {
 		return nil, errors.New("relation-get: no unit or application given")
 	}
@@ -235,12 +235,12 @@ func (e *Exec) RelationGet(relID, unitOrApp string, app bool) (map[string]string
 	if app {
 		args = append(args, "--app")
 	}
-	return e.getStringMap("relation-get", append(args, "-", unitOrApp))
+	return e.getStringMap(ctx, "relation-get", append(args, "-", unitOrApp))
 }
 
 // RelationSet runs relation-set -r <relID> [--app] --file - with data as a
 // JSON object on stdin.
-func (e *Exec) RelationSet(relID string, app bool, data map[string]string) error {
+func (e *Exec) RelationSet(ctx context.Context, relID string, app bool, data map[string]string) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -252,72 +252,72 @@ func (e *Exec) RelationSet(relID string, app bool, data map[string]string) error
 	if app {
 		args = append(args, "--app")
 	}
-	_, err = e.call("relation-set", append(args, "--file", "-"), stdin, slices.Collect(maps.Values(data))...)
+	_, err = e.call(ctx, "relation-set", append(args, "--file", "-"), stdin, slices.Collect(maps.Values(data))...)
 	return err
 }
 
 // StatusSet runs status-set <status> -- <message>. The message is always
 // passed, even when empty, so that an earlier message is cleared and a
 // message starting with '-' is not read as a flag.
-func (e *Exec) StatusSet(status, message string) error {
-	_, err := e.call("status-set", []string{status, "--", message}, nil)
+func (e *Exec) StatusSet(ctx context.Context, status, message string) error {
+	_, err := e.call(ctx, "status-set", []string{status, "--", message}, nil)
 	return err
 }
 
 // ApplicationVersionSet runs application-version-set -- <version>.
-func (e *Exec) ApplicationVersionSet(version string) error {
-	_, err := e.call("application-version-set", []string{"--", version}, nil)
+func (e *Exec) ApplicationVersionSet(ctx context.Context, version string) error {
+	_, err := e.call(ctx, "application-version-set", []string{"--", version}, nil)
 	return err
 }
 
 // StatusGet runs status-get --format=json --include-data.
-func (e *Exec) StatusGet() (status, message string, err error) {
+func (e *Exec) StatusGet(ctx context.Context) (status, message string, err error) {
 	var s struct {
 		Status  string `json:"status"`
 		Message string `json:"message"`
 	}
-	if err := e.getJSON("status-get", []string{"--format=json", "--include-data"}, &s); err != nil {
+	if err := e.getJSON(ctx, "status-get", []string{"--format=json", "--include-data"}, &s); err != nil {
 		return "", "", err
 	}
 	return s.Status, s.Message, nil
 }
 
 // OpenPort runs open-port <spec>.
-func (e *Exec) OpenPort(spec string) error {
-	_, err := e.call("open-port", []string{spec}, nil)
+func (e *Exec) OpenPort(ctx context.Context, spec string) error {
+	_, err := e.call(ctx, "open-port", []string{spec}, nil)
 	return err
 }
 
 // ClosePort runs close-port <spec>.
-func (e *Exec) ClosePort(spec string) error {
-	_, err := e.call("close-port", []string{spec}, nil)
+func (e *Exec) ClosePort(ctx context.Context, spec string) error {
+	_, err := e.call(ctx, "close-port", []string{spec}, nil)
 	return err
 }
 
 // OpenedPorts runs opened-ports --format=json.
-func (e *Exec) OpenedPorts() ([]string, error) {
+func (e *Exec) OpenedPorts(ctx context.Context) ([]string, error) {
 	var ports []string
-	if err := e.getJSON("opened-ports", []string{"--format=json"}, &ports); err != nil {
+	if err := e.getJSON(ctx, "opened-ports", []string{"--format=json"}, &ports); err != nil {
 		return nil, err
 	}
 	return ports, nil
 }
 
 // NetworkGet runs network-get --format=json <binding>.
-func (e *Exec) NetworkGet(binding string) (NetworkInfo, error) {
+func (e *Exec) NetworkGet(ctx context.Context, binding string) (NetworkInfo, error) {
 	var n NetworkInfo
-	err := e.getJSON("network-get", []string{"--format=json", binding}, &n)
+	err := e.getJSON(ctx, "network-get", []string{"--format=json", binding}, &n)
 	return n, err
 }
 
 // ActionGet runs action-get --format=json.
-func (e *Exec) ActionGet() (map[string]any, error) {
-	return e.getAnyMap("action-get", []string{"--format=json"})
+func (e *Exec) ActionGet(ctx context.Context) (map[string]any, error) {
+	return e.getAnyMap(ctx, "action-get", []string{"--format=json"})
 }
 
 // ActionSet runs action-set key=value… with the keys sorted, after checking
 // every key with ValidateActionKey.
-func (e *Exec) ActionSet(results map[string]string) error {
+func (e *Exec) ActionSet(ctx context.Context, results map[string]string) error {
 	if len(results) == 0 {
 		return nil
 	}
@@ -329,37 +329,37 @@ func (e *Exec) ActionSet(results map[string]string) error {
 		}
 		args = append(args, k+"="+results[k])
 	}
-	_, err := e.call("action-set", args, nil, slices.Collect(maps.Values(results))...)
+	_, err := e.call(ctx, "action-set", args, nil, slices.Collect(maps.Values(results))...)
 	return err
 }
 
 // ActionFail runs action-fail -- <msg>, or action-fail alone when msg is
 // empty (Juju then uses "action failed without reason given, check action
 // for errors").
-func (e *Exec) ActionFail(msg string) error {
+func (e *Exec) ActionFail(ctx context.Context, msg string) error {
 	args := []string{}
 	if msg != "" {
 		args = []string{"--", msg}
 	}
-	_, err := e.call("action-fail", args, nil)
+	_, err := e.call(ctx, "action-fail", args, nil)
 	return err
 }
 
 // ActionLog runs action-log -- <msg>.
-func (e *Exec) ActionLog(msg string) error {
-	_, err := e.call("action-log", []string{"--", msg}, nil)
+func (e *Exec) ActionLog(ctx context.Context, msg string) error {
+	_, err := e.call(ctx, "action-log", []string{"--", msg}, nil)
 	return err
 }
 
 // Log runs juju-log --log-level <level> -- <msg>.
-func (e *Exec) Log(level Level, msg string) error {
-	_, err := e.call("juju-log", []string{"--log-level", string(level), "--", msg}, nil)
+func (e *Exec) Log(ctx context.Context, level Level, msg string) error {
+	_, err := e.call(ctx, "juju-log", []string{"--log-level", string(level), "--", msg}, nil)
 	return err
 }
 
 // ResourceGet runs resource-get <name> and returns the path it prints.
-func (e *Exec) ResourceGet(name string) (string, error) {
-	out, err := e.call("resource-get", []string{name}, nil)
+func (e *Exec) ResourceGet(ctx context.Context, name string) (string, error) {
+	out, err := e.call(ctx, "resource-get", []string{name}, nil)
 	if err != nil {
 		return "", err
 	}
@@ -367,12 +367,12 @@ func (e *Exec) ResourceGet(name string) (string, error) {
 }
 
 // StateGet runs state-get --format=json.
-func (e *Exec) StateGet() (map[string]string, error) {
-	return e.getStringMap("state-get", []string{"--format=json"})
+func (e *Exec) StateGet(ctx context.Context) (map[string]string, error) {
+	return e.getStringMap(ctx, "state-get", []string{"--format=json"})
 }
 
 // StateSet runs state-set --file - with data as a JSON object on stdin.
-func (e *Exec) StateSet(data map[string]string) error {
+func (e *Exec) StateSet(ctx context.Context, data map[string]string) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -380,12 +380,12 @@ func (e *Exec) StateSet(data map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("encode charm state: %w", err)
 	}
-	_, err = e.call("state-set", []string{"--file", "-"}, stdin, slices.Collect(maps.Values(data))...)
+	_, err = e.call(ctx, "state-set", []string{"--file", "-"}, stdin, slices.Collect(maps.Values(data))...)
 	return err
 }
 
 // StateDelete runs state-delete -- <key>.
-func (e *Exec) StateDelete(key string) error {
-	_, err := e.call("state-delete", []string{"--", key}, nil)
+func (e *Exec) StateDelete(ctx context.Context, key string) error {
+	_, err := e.call(ctx, "state-delete", []string{"--", key}, nil)
 	return err
 }

@@ -78,7 +78,7 @@ func TestExecCalls(t *testing.T) {
 		{
 			name:     "config-get types",
 			reply:    "config-get",
-			call:     func(e *Exec) (any, error) { return e.ConfigGet() },
+			call:     func(e *Exec) (any, error) { return e.ConfigGet(t.Context()) },
 			wantArgv: []string{"config-get", "--format=json"},
 			want: map[string]any{
 				"api-port": int64(8977), "debug": true, "event-time-to-live": int64(86400),
@@ -89,63 +89,63 @@ func TestExecCalls(t *testing.T) {
 		{
 			name:     "is-leader true",
 			reply:    "is-leader-true",
-			call:     func(e *Exec) (any, error) { return e.IsLeader() },
+			call:     func(e *Exec) (any, error) { return e.IsLeader(t.Context()) },
 			wantArgv: []string{"is-leader", "--format=json"},
 			want:     true,
 		},
 		{
 			name:     "is-leader false",
 			reply:    "is-leader-false",
-			call:     func(e *Exec) (any, error) { return e.IsLeader() },
+			call:     func(e *Exec) (any, error) { return e.IsLeader(t.Context()) },
 			wantArgv: []string{"is-leader", "--format=json"},
 			want:     false,
 		},
 		{
 			name:     "leader-get",
 			reply:    "leader-get",
-			call:     func(e *Exec) (any, error) { return e.LeaderGet() },
+			call:     func(e *Exec) (any, error) { return e.LeaderGet(t.Context()) },
 			wantArgv: []string{"leader-get", "--format=json"},
 			want:     map[string]string{"cluster-token": "abc123", "db-password": "s3cr3t-db"},
 		},
 		{
 			name: "leader-set sorted key=value args",
 			call: func(e *Exec) (any, error) {
-				return nil, e.LeaderSet(map[string]string{"b": "2", "a": "x=y", "gone": ""})
+				return nil, e.LeaderSet(t.Context(), map[string]string{"b": "2", "a": "x=y", "gone": ""})
 			},
 			wantArgv: []string{"leader-set", "a=x=y", "b=2", "gone="},
 		},
 		{
 			name:     "relation-ids",
 			reply:    "relation-ids",
-			call:     func(e *Exec) (any, error) { return e.RelationIDs("cluster") },
+			call:     func(e *Exec) (any, error) { return e.RelationIDs(t.Context(), "cluster") },
 			wantArgv: []string{"relation-ids", "--format=json", "cluster"},
 			want:     []string{"cluster:3"},
 		},
 		{
 			name:     "relation-ids none",
 			reply:    "relation-ids-none",
-			call:     func(e *Exec) (any, error) { return e.RelationIDs("certificates") },
+			call:     func(e *Exec) (any, error) { return e.RelationIDs(t.Context(), "certificates") },
 			wantArgv: []string{"relation-ids", "--format=json", "certificates"},
 			want:     []string{},
 		},
 		{
 			name:     "relation-list",
 			reply:    "relation-list",
-			call:     func(e *Exec) (any, error) { return e.RelationList("event-service:5") },
+			call:     func(e *Exec) (any, error) { return e.RelationList(t.Context(), "event-service:5") },
 			wantArgv: []string{"relation-list", "--format=json", "-r", "event-service:5"},
 			want:     []string{"ceilometer/0", "ceilometer/1"},
 		},
 		{
 			name:     "relation-list --app",
 			reply:    "relation-list-app",
-			call:     func(e *Exec) (any, error) { return e.RelationRemoteApp("shared-db:1") },
+			call:     func(e *Exec) (any, error) { return e.RelationRemoteApp(t.Context(), "shared-db:1") },
 			wantArgv: []string{"relation-list", "--format=json", "--app", "-r", "shared-db:1"},
 			want:     "mysql",
 		},
 		{
 			name:     "relation-get unit bag",
 			reply:    "relation-get-unit",
-			call:     func(e *Exec) (any, error) { return e.RelationGet("shared-db:1", "mysql/0", false) },
+			call:     func(e *Exec) (any, error) { return e.RelationGet(t.Context(), "shared-db:1", "mysql/0", false) },
 			wantArgv: []string{"relation-get", "--format=json", "-r", "shared-db:1", "-", "mysql/0"},
 			want: map[string]string{
 				"allowed_units": "panko/0 panko/1 panko/2", "db_host": "10.0.0.50",
@@ -156,21 +156,21 @@ func TestExecCalls(t *testing.T) {
 		{
 			name:     "relation-get app bag",
 			reply:    "relation-get-app",
-			call:     func(e *Exec) (any, error) { return e.RelationGet("event-service:5", "ceilometer", true) },
+			call:     func(e *Exec) (any, error) { return e.RelationGet(t.Context(), "event-service:5", "ceilometer", true) },
 			wantArgv: []string{"relation-get", "--format=json", "-r", "event-service:5", "--app", "-", "ceilometer"},
 			want:     map[string]string{"consumer": "ceilometer"},
 		},
 		{
 			name:     "relation-get empty app bag",
 			reply:    "relation-get-empty-app",
-			call:     func(e *Exec) (any, error) { return e.RelationGet("shared-db:1", "mysql", true) },
+			call:     func(e *Exec) (any, error) { return e.RelationGet(t.Context(), "shared-db:1", "mysql", true) },
 			wantArgv: []string{"relation-get", "--format=json", "-r", "shared-db:1", "--app", "-", "mysql"},
 			want:     map[string]string{},
 		},
 		{
 			name: "relation-set unit bag through --file -",
 			call: func(e *Exec) (any, error) {
-				return nil, e.RelationSet("shared-db:1", false, map[string]string{"username": "panko", "database": "panko", "hostname": ""})
+				return nil, e.RelationSet(t.Context(), "shared-db:1", false, map[string]string{"username": "panko", "database": "panko", "hostname": ""})
 			},
 			wantArgv:  []string{"relation-set", "-r", "shared-db:1", "--file", "-"},
 			wantStdin: `{"database":"panko","hostname":"","username":"panko"}` + "\n",
@@ -178,59 +178,59 @@ func TestExecCalls(t *testing.T) {
 		{
 			name: "relation-set app bag keeps HTML characters",
 			call: func(e *Exec) (any, error) {
-				return nil, e.RelationSet("event-service:5", true, map[string]string{"url": "http://10.0.0.10:8977/?a=1&b=<2>"})
+				return nil, e.RelationSet(t.Context(), "event-service:5", true, map[string]string{"url": "http://10.0.0.10:8977/?a=1&b=<2>"})
 			},
 			wantArgv:  []string{"relation-set", "-r", "event-service:5", "--app", "--file", "-"},
 			wantStdin: `{"url":"http://10.0.0.10:8977/?a=1&b=<2>"}` + "\n",
 		},
 		{
 			name:     "status-set with message",
-			call:     func(e *Exec) (any, error) { return nil, e.StatusSet("active", "Unit is ready") },
+			call:     func(e *Exec) (any, error) { return nil, e.StatusSet(t.Context(), "active", "Unit is ready") },
 			wantArgv: []string{"status-set", "active", "--", "Unit is ready"},
 		},
 		{
 			name:     "status-set message starting with a dash",
-			call:     func(e *Exec) (any, error) { return nil, e.StatusSet("blocked", "--bad option") },
+			call:     func(e *Exec) (any, error) { return nil, e.StatusSet(t.Context(), "blocked", "--bad option") },
 			wantArgv: []string{"status-set", "blocked", "--", "--bad option"},
 		},
 		{
 			name:     "status-set empty message is still passed",
-			call:     func(e *Exec) (any, error) { return nil, e.StatusSet("active", "") },
+			call:     func(e *Exec) (any, error) { return nil, e.StatusSet(t.Context(), "active", "") },
 			wantArgv: []string{"status-set", "active", "--", ""},
 		},
 		{
 			name:     "status-get",
 			reply:    "status-get",
-			call:     func(e *Exec) (any, error) { s, m, err := e.StatusGet(); return []string{s, m}, err },
+			call:     func(e *Exec) (any, error) { s, m, err := e.StatusGet(t.Context()); return []string{s, m}, err },
 			wantArgv: []string{"status-get", "--format=json", "--include-data"},
 			want:     []string{"active", "--double dash"},
 		},
 		{
 			name:     "application-version-set",
-			call:     func(e *Exec) (any, error) { return nil, e.ApplicationVersionSet("14.0.0") },
+			call:     func(e *Exec) (any, error) { return nil, e.ApplicationVersionSet(t.Context(), "14.0.0") },
 			wantArgv: []string{"application-version-set", "--", "14.0.0"},
 		},
 		{
 			name:     "open-port",
-			call:     func(e *Exec) (any, error) { return nil, e.OpenPort("8977/tcp") },
+			call:     func(e *Exec) (any, error) { return nil, e.OpenPort(t.Context(), "8977/tcp") },
 			wantArgv: []string{"open-port", "8977/tcp"},
 		},
 		{
 			name:     "close-port",
-			call:     func(e *Exec) (any, error) { return nil, e.ClosePort("8978/tcp") },
+			call:     func(e *Exec) (any, error) { return nil, e.ClosePort(t.Context(), "8978/tcp") },
 			wantArgv: []string{"close-port", "8978/tcp"},
 		},
 		{
 			name:     "opened-ports",
 			reply:    "opened-ports",
-			call:     func(e *Exec) (any, error) { return e.OpenedPorts() },
+			call:     func(e *Exec) (any, error) { return e.OpenedPorts(t.Context()) },
 			wantArgv: []string{"opened-ports", "--format=json"},
 			want:     []string{"8977/tcp"},
 		},
 		{
 			name:     "network-get",
 			reply:    "network-get",
-			call:     func(e *Exec) (any, error) { return e.NetworkGet("public") },
+			call:     func(e *Exec) (any, error) { return e.NetworkGet(t.Context(), "public") },
 			wantArgv: []string{"network-get", "--format=json", "public"},
 			want: NetworkInfo{
 				BindAddresses: []BindAddress{{
@@ -244,55 +244,55 @@ func TestExecCalls(t *testing.T) {
 		{
 			name:     "action-get numbers",
 			reply:    "action-get",
-			call:     func(e *Exec) (any, error) { return e.ActionGet() },
+			call:     func(e *Exec) (any, error) { return e.ActionGet(t.Context()) },
 			wantArgv: []string{"action-get", "--format=json"},
 			want:     map[string]any{"depth": int64(3), "target": "db"},
 		},
 		{
 			name: "action-set sorted, dotted keys",
 			call: func(e *Exec) (any, error) {
-				return nil, e.ActionSet(map[string]string{"status": "ok", "db.schema": "current", "1abc": "a=b"})
+				return nil, e.ActionSet(t.Context(), map[string]string{"status": "ok", "db.schema": "current", "1abc": "a=b"})
 			},
 			wantArgv: []string{"action-set", "1abc=a=b", "db.schema=current", "status=ok"},
 		},
 		{
 			name:     "action-fail with message",
-			call:     func(e *Exec) (any, error) { return nil, e.ActionFail("db unreachable") },
+			call:     func(e *Exec) (any, error) { return nil, e.ActionFail(t.Context(), "db unreachable") },
 			wantArgv: []string{"action-fail", "--", "db unreachable"},
 		},
 		{
 			name:     "action-fail without message",
-			call:     func(e *Exec) (any, error) { return nil, e.ActionFail("") },
+			call:     func(e *Exec) (any, error) { return nil, e.ActionFail(t.Context(), "") },
 			wantArgv: []string{"action-fail"},
 		},
 		{
 			name:     "action-log",
-			call:     func(e *Exec) (any, error) { return nil, e.ActionLog("step 1 done") },
+			call:     func(e *Exec) (any, error) { return nil, e.ActionLog(t.Context(), "step 1 done") },
 			wantArgv: []string{"action-log", "--", "step 1 done"},
 		},
 		{
 			name:     "juju-log",
-			call:     func(e *Exec) (any, error) { return nil, e.Log(LevelWarning, "-x is odd") },
+			call:     func(e *Exec) (any, error) { return nil, e.Log(t.Context(), LevelWarning, "-x is odd") },
 			wantArgv: []string{"juju-log", "--log-level", "WARNING", "--", "-x is odd"},
 		},
 		{
 			name:     "state-get",
 			reply:    "state-get",
-			call:     func(e *Exec) (any, error) { return e.StateGet() },
+			call:     func(e *Exec) (any, error) { return e.StateGet(t.Context()) },
 			wantArgv: []string{"state-get", "--format=json"},
 			want:     map[string]string{"installed": "true", "last-config-hash": "0123abcd"},
 		},
 		{
 			name: "state-set through --file -",
 			call: func(e *Exec) (any, error) {
-				return nil, e.StateSet(map[string]string{"paused": "", "release": "wallaby"})
+				return nil, e.StateSet(t.Context(), map[string]string{"paused": "", "release": "wallaby"})
 			},
 			wantArgv:  []string{"state-set", "--file", "-"},
 			wantStdin: `{"paused":"","release":"wallaby"}` + "\n",
 		},
 		{
 			name:     "state-delete",
-			call:     func(e *Exec) (any, error) { return nil, e.StateDelete("paused") },
+			call:     func(e *Exec) (any, error) { return nil, e.StateDelete(t.Context(), "paused") },
 			wantArgv: []string{"state-delete", "--", "paused"},
 		},
 	}
@@ -324,14 +324,14 @@ func TestExecCalls(t *testing.T) {
 
 func TestConfigGetWholeFloatIsInt64(t *testing.T) {
 	r := &recordingRunner{reply: recordedCall{Stdout: `{"worker-multiplier":1,"ratio":2.5,"big":1e21,"vip":null}` + "\n"}}
-	got, err := NewExec(r.run).ConfigGet()
+	got, err := NewExec(r.run).ConfigGet(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"worker-multiplier": int64(1), "ratio": 2.5, "big": 1e21, "vip": nil}, got)
 }
 
 func TestActionGetNested(t *testing.T) {
 	r := &recordingRunner{reply: recordedCall{Stdout: `{"mode":"fast","nested":{"a":"b","n":[1,2.5]},"time":1000}` + "\n"}}
-	got, err := NewExec(r.run).ActionGet()
+	got, err := NewExec(r.run).ActionGet(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"mode": "fast", "nested": map[string]any{"a": "b", "n": []any{int64(1), 2.5}}, "time": int64(1000)}, got)
 }
@@ -340,9 +340,9 @@ func TestNullOutputsAreEmpty(t *testing.T) {
 	r := &recordingRunner{reply: recordedCall{Stdout: "null\n"}}
 	e := NewExec(r.run)
 	for name, get := range map[string]func() (int, error){
-		"state-get":  func() (int, error) { m, err := e.StateGet(); return len(m), err },
-		"leader-get": func() (int, error) { m, err := e.LeaderGet(); return len(m), err },
-		"config-get": func() (int, error) { m, err := e.ConfigGet(); return len(m), err },
+		"state-get":  func() (int, error) { m, err := e.StateGet(t.Context()); return len(m), err },
+		"leader-get": func() (int, error) { m, err := e.LeaderGet(t.Context()); return len(m), err },
+		"config-get": func() (int, error) { m, err := e.ConfigGet(t.Context()); return len(m), err },
 	} {
 		n, err := get()
 		require.NoError(t, err, name)
@@ -353,10 +353,10 @@ func TestNullOutputsAreEmpty(t *testing.T) {
 func TestSettersWithNoDataMakeNoCall(t *testing.T) {
 	r := &recordingRunner{}
 	e := NewExec(r.run)
-	require.NoError(t, e.RelationSet("shared-db:1", false, nil))
-	require.NoError(t, e.StateSet(map[string]string{}))
-	require.NoError(t, e.LeaderSet(nil))
-	require.NoError(t, e.ActionSet(nil))
+	require.NoError(t, e.RelationSet(t.Context(), "shared-db:1", false, nil))
+	require.NoError(t, e.StateSet(t.Context(), map[string]string{}))
+	require.NoError(t, e.LeaderSet(t.Context(), nil))
+	require.NoError(t, e.ActionSet(t.Context(), nil))
 	assert.Empty(t, r.calls)
 	assert.Empty(t, e.Calls())
 }
@@ -368,23 +368,23 @@ func TestValidationBeforeCall(t *testing.T) {
 		wantErr string
 		is      error
 	}{
-		{"action key upper case", func(e *Exec) error { return e.ActionSet(map[string]string{"Bad": "1"}) },
+		{"action key upper case", func(e *Exec) error { return e.ActionSet(t.Context(), map[string]string{"Bad": "1"}) },
 			`key "Bad" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens`, ErrInvalidActionKey},
-		{"action key underscore", func(e *Exec) error { return e.ActionSet(map[string]string{"ok": "1", "under_score": "1"}) },
+		{"action key underscore", func(e *Exec) error { return e.ActionSet(t.Context(), map[string]string{"ok": "1", "under_score": "1"}) },
 			`key "under_score" must`, ErrInvalidActionKey},
-		{"action key empty segment", func(e *Exec) error { return e.ActionSet(map[string]string{"a..b": "1"}) },
+		{"action key empty segment", func(e *Exec) error { return e.ActionSet(t.Context(), map[string]string{"a..b": "1"}) },
 			`key "" must`, ErrInvalidActionKey},
-		{"action key trailing hyphen", func(e *Exec) error { return e.ActionSet(map[string]string{"trailing-": "1"}) },
+		{"action key trailing hyphen", func(e *Exec) error { return e.ActionSet(t.Context(), map[string]string{"trailing-": "1"}) },
 			`key "trailing-" must`, ErrInvalidActionKey},
-		{"action key reserved", func(e *Exec) error { return e.ActionSet(map[string]string{"stdout": "x"}) },
+		{"action key reserved", func(e *Exec) error { return e.ActionSet(t.Context(), map[string]string{"stdout": "x"}) },
 			`cannot set reserved action key "stdout"`, ErrInvalidActionKey},
-		{"action key reserved nested", func(e *Exec) error { return e.ActionSet(map[string]string{"a.stderr-encoding.b": "x"}) },
+		{"action key reserved nested", func(e *Exec) error { return e.ActionSet(t.Context(), map[string]string{"a.stderr-encoding.b": "x"}) },
 			`cannot set reserved action key "stderr-encoding"`, ErrInvalidActionKey},
-		{"leader key with =", func(e *Exec) error { return e.LeaderSet(map[string]string{"a=b": "c"}) },
+		{"leader key with =", func(e *Exec) error { return e.LeaderSet(t.Context(), map[string]string{"a=b": "c"}) },
 			`invalid leader settings key "a=b"`, nil},
-		{"leader value with spaces", func(e *Exec) error { return e.LeaderSet(map[string]string{"k": " secret "}) },
+		{"leader value with spaces", func(e *Exec) error { return e.LeaderSet(t.Context(), map[string]string{"k": " secret "}) },
 			`leader setting "k": value has leading or trailing white space`, nil},
-		{"relation-get without target", func(e *Exec) error { _, err := e.RelationGet("shared-db:1", "", false); return err },
+		{"relation-get without target", func(e *Exec) error { _, err := e.RelationGet(t.Context(), "shared-db:1", "", false); return err },
 			"no unit or application given", nil},
 	}
 	for _, tt := range tests {
@@ -412,25 +412,31 @@ func TestErrorMapping(t *testing.T) {
 		is    error // nil: none of the sentinels
 		msg   string
 	}{
-		{"relation-list-unknown", func(e *Exec) error { _, err := e.RelationList("99"); return err },
+		{"relation-list-unknown", func(e *Exec) error { _, err := e.RelationList(t.Context(), "99"); return err },
 			ErrRelationNotFound, `relation-list: invalid value "99" for option -r: relation not found (exit status 2)`},
-		{"leader-set-nonleader", func(e *Exec) error { return e.LeaderSet(map[string]string{"foo": "bar"}) },
+		{"leader-set-nonleader", func(e *Exec) error { return e.LeaderSet(t.Context(), map[string]string{"foo": "bar"}) },
 			ErrNotLeader, "leader-set: cannot write leadership settings: cannot write settings: not the leader (exit status 1)"},
 		{"relation-set-app-nonleader", func(e *Exec) error {
-			return e.RelationSet("event-service:5", true, map[string]string{"url": "http://x"})
+			return e.RelationSet(t.Context(), "event-service:5", true, map[string]string{"url": "http://x"})
 		},
 			ErrNotLeader, "relation-set: cannot write relation settings (exit status 1)"},
-		{"relation-get-denied", func(e *Exec) error { _, err := e.RelationGet("shared-db:1", "keystone/0", false); return err },
+		{"relation-get-denied", func(e *Exec) error {
+			_, err := e.RelationGet(t.Context(), "shared-db:1", "keystone/0", false)
+			return err
+		},
 			ErrPermissionDenied, "relation-get: permission denied (exit status 1)"},
-		{"relation-get-own-app-nonleader", func(e *Exec) error { _, err := e.RelationGet("event-service:5", "panko", true); return err },
+		{"relation-get-own-app-nonleader", func(e *Exec) error {
+			_, err := e.RelationGet(t.Context(), "event-service:5", "panko", true)
+			return err
+		},
 			ErrPermissionDenied, "relation-get: permission denied (exit status 1)"},
-		{"action-get-outside", func(e *Exec) error { _, err := e.ActionGet(); return err },
+		{"action-get-outside", func(e *Exec) error { _, err := e.ActionGet(t.Context()); return err },
 			ErrNotInAction, "action-get: not running an action (exit status 1)"},
-		{"action-fail-outside", func(e *Exec) error { return e.ActionFail("msg") },
+		{"action-fail-outside", func(e *Exec) error { return e.ActionFail(t.Context(), "msg") },
 			ErrNotInAction, "action-fail: not running an action (exit status 1)"},
-		{"network-get-unknown", func(e *Exec) error { _, err := e.NetworkGet("nosuch"); return err },
+		{"network-get-unknown", func(e *Exec) error { _, err := e.NetworkGet(t.Context(), "nosuch"); return err },
 			nil, `network-get: no network config found for binding "nosuch" (exit status 1)`},
-		{"status-set-invalid", func(e *Exec) error { return e.StatusSet("error", "x") },
+		{"status-set-invalid", func(e *Exec) error { return e.StatusSet(t.Context(), "error", "x") },
 			nil, `status-set: invalid status "error", expected one of [maintenance blocked waiting active] (exit status 2)`},
 	}
 	for _, tt := range tests {
@@ -455,10 +461,10 @@ func TestErrorsNeverCarrySubmittedValues(t *testing.T) {
 	r := &recordingRunner{reply: recordedCall{Exit: 1, Stderr: "ERROR yaml: cannot unmarshal " + secret + " into string\n"}}
 	e := NewExec(r.run)
 	for name, err := range map[string]error{
-		"relation-set": e.RelationSet("shared-db:1", false, map[string]string{"password": secret}),
-		"state-set":    e.StateSet(map[string]string{"password": secret}),
-		"leader-set":   e.LeaderSet(map[string]string{"password": secret}),
-		"action-set":   e.ActionSet(map[string]string{"password": secret}),
+		"relation-set": e.RelationSet(t.Context(), "shared-db:1", false, map[string]string{"password": secret}),
+		"state-set":    e.StateSet(t.Context(), map[string]string{"password": secret}),
+		"leader-set":   e.LeaderSet(t.Context(), map[string]string{"password": secret}),
+		"action-set":   e.ActionSet(t.Context(), map[string]string{"password": secret}),
 	} {
 		require.Error(t, err, name)
 		assert.False(t, strings.Contains(err.Error(), secret), "%s: error carries the submitted value", name)
@@ -474,16 +480,16 @@ func TestRunnerFailure(t *testing.T) {
 	e := NewExec(func(context.Context, string, []string, []byte) ([]byte, []byte, int, error) {
 		return nil, nil, -1, boom
 	})
-	_, err := e.IsLeader()
+	_, err := e.IsLeader(t.Context())
 	assert.ErrorIs(t, err, boom)
 	assert.Equal(t, "run is-leader: boom", err.Error())
 }
 
 func TestParseErrors(t *testing.T) {
 	r := &recordingRunner{reply: recordedCall{Stdout: "[1,2]\n"}}
-	_, err := NewExec(r.run).ConfigGet()
+	_, err := NewExec(r.run).ConfigGet(t.Context())
 	assert.EqualError(t, err, "parse config-get output: expected a JSON object, got []interface {}")
 	r.reply.Stdout = "True\n"
-	_, err = NewExec(r.run).IsLeader()
+	_, err = NewExec(r.run).IsLeader(t.Context())
 	assert.ErrorContains(t, err, "parse is-leader output: ")
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,11 +62,11 @@ func TestExecToolsEndToEnd(t *testing.T) {
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 
 	e := NewExecTools()
-	got, err := e.RelationGet("shared-db:1", "mysql/0", false)
+	got, err := e.RelationGet(t.Context(), "shared-db:1", "mysql/0", false)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"db_host": "10.0.0.50", "port": "3306"}, got)
 
-	require.NoError(t, e.RelationSet("shared-db:1", true, map[string]string{"k": "v"}))
+	require.NoError(t, e.RelationSet(t.Context(), "shared-db:1", true, map[string]string{"k": "v"}))
 	args, err := os.ReadFile(filepath.Join(dir, "relation-set.args"))
 	require.NoError(t, err)
 	assert.Equal(t, "-r shared-db:1 --app --file - ", string(args))
@@ -73,4 +74,20 @@ func TestExecToolsEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "{\"k\":\"v\"}\n", string(stdin))
 	assert.Equal(t, map[string]int{"relation-get": 1, "relation-set": 1}, e.Calls())
+}
+
+// A hook whose context ends (Juju terminated it, or a deadline passed) stops
+// the tool it is waiting for instead of hanging on it.
+func TestCancelledContextStopsTheTool(t *testing.T) {
+	dir := t.TempDir()
+	writeTool(t, dir, "config-get", `exec sleep 30`)
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+
+	_, err := NewExecTools().ConfigGet(ctx)
+
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 10*time.Second, "config-get was not stopped")
 }

@@ -1,6 +1,7 @@
 package juju
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -13,37 +14,37 @@ type Config interface {
 	// options with no default and no value). Values are string, bool, int64 or
 	// float64. A float option whose value is a whole number arrives as int64,
 	// because Juju prints it without a fraction.
-	ConfigGet() (map[string]any, error)
+	ConfigGet(ctx context.Context) (map[string]any, error)
 }
 
 // Leadership reads leadership and the leader settings.
 type Leadership interface {
 	// IsLeader reports whether this unit is the application leader.
-	IsLeader() (bool, error)
+	IsLeader(ctx context.Context) (bool, error)
 	// LeaderGet returns all leader settings (never nil).
-	LeaderGet() (map[string]string, error)
+	LeaderGet(ctx context.Context) (map[string]string, error)
 	// LeaderSet writes leader settings; an empty value deletes the key. Only
 	// the leader may write (ErrNotLeader otherwise). Keys must be non-empty
 	// and free of '=' and surrounding spaces, values free of surrounding
 	// spaces (see ValidateLeaderSettings). An empty map makes no call.
-	LeaderSet(data map[string]string) error
+	LeaderSet(ctx context.Context, data map[string]string) error
 }
 
 // Relations reads and writes relation data.
 type Relations interface {
 	// RelationIDs returns the ids ("shared-db:1") of the relations on endpoint.
-	RelationIDs(endpoint string) ([]string, error)
+	RelationIDs(ctx context.Context, endpoint string) ([]string, error)
 	// RelationList returns the remote units in scope on relID.
-	RelationList(relID string) ([]string, error)
+	RelationList(ctx context.Context, relID string) ([]string, error)
 	// RelationRemoteApp returns the remote application of relID.
-	RelationRemoteApp(relID string) (string, error)
+	RelationRemoteApp(ctx context.Context, relID string) (string, error)
 	// RelationGet returns the whole bag of unitOrApp on relID: a unit bag,
 	// or with app=true an application bag (never nil).
-	RelationGet(relID, unitOrApp string, app bool) (map[string]string, error)
+	RelationGet(ctx context.Context, relID, unitOrApp string, app bool) (map[string]string, error)
 	// RelationSet writes this unit's bag, or with app=true (leader only) this
 	// application's bag, on relID. An empty value deletes the key. An empty
 	// map makes no call.
-	RelationSet(relID string, app bool, data map[string]string) error
+	RelationSet(ctx context.Context, relID string, app bool, data map[string]string) error
 }
 
 // Workload status values accepted by status-set.
@@ -57,30 +58,30 @@ const (
 // Status sets and reads the unit's workload status and version.
 type Status interface {
 	// StatusSet sets the unit workload status (one of the Status* values).
-	StatusSet(status, message string) error
+	StatusSet(ctx context.Context, status, message string) error
 	// ApplicationVersionSet sets the workload version shown by juju status.
-	ApplicationVersionSet(version string) error
+	ApplicationVersionSet(ctx context.Context, version string) error
 	// StatusGet returns the unit workload status and message.
-	StatusGet() (status, message string, err error)
+	StatusGet(ctx context.Context) (status, message string, err error)
 }
 
 // Ports opens and closes the unit's ports. A spec is "8977", "8977/tcp",
 // "1000-2000/udp" or "icmp".
 type Ports interface {
 	// OpenPort opens spec on all endpoints.
-	OpenPort(spec string) error
+	OpenPort(ctx context.Context, spec string) error
 	// ClosePort closes spec.
-	ClosePort(spec string) error
+	ClosePort(ctx context.Context, spec string) error
 	// OpenedPorts returns the opened ports ("icmp", "8977/tcp", …), including
 	// the changes requested earlier in the same hook.
-	OpenedPorts() ([]string, error)
+	OpenedPorts(ctx context.Context) ([]string, error)
 }
 
 // Network reads the unit's network configuration per binding.
 type Network interface {
 	// NetworkGet returns the network info of binding (an endpoint or extra
 	// binding name).
-	NetworkGet(binding string) (NetworkInfo, error)
+	NetworkGet(ctx context.Context, binding string) (NetworkInfo, error)
 }
 
 // Actions is the running action's side of the hook tools. Outside an action
@@ -88,16 +89,16 @@ type Network interface {
 type Actions interface {
 	// ActionGet returns the action's parameters (defaults filled in by Juju).
 	// Numbers are int64 when whole, else float64.
-	ActionGet() (map[string]any, error)
+	ActionGet(ctx context.Context) (map[string]any, error)
 	// ActionSet adds results. Keys may be dotted paths ("db.status"); every
 	// segment must pass ValidateActionKey, which is checked before any call.
 	// Keys are applied in sorted order. An empty map makes no call.
-	ActionSet(results map[string]string) error
+	ActionSet(ctx context.Context, results map[string]string) error
 	// ActionFail marks the action failed with msg; an empty msg lets Juju use
 	// its default message.
-	ActionFail(msg string) error
+	ActionFail(ctx context.Context, msg string) error
 	// ActionLog sends a progress message to the action's log.
-	ActionLog(msg string) error
+	ActionLog(ctx context.Context, msg string) error
 }
 
 // Level is a juju-log level.
@@ -114,25 +115,25 @@ const (
 // Log writes to the unit's log in the Juju model.
 type Log interface {
 	// Log logs msg at level.
-	Log(level Level, msg string) error
+	Log(ctx context.Context, level Level, msg string) error
 }
 
 // State is the unit's charm state store (state-get/-set/-delete).
 type State interface {
 	// StateGet returns the whole store (never nil).
-	StateGet() (map[string]string, error)
+	StateGet(ctx context.Context) (map[string]string, error)
 	// StateSet stores data; an empty value is stored as "" (not deleted). An
 	// empty map makes no call.
-	StateSet(data map[string]string) error
+	StateSet(ctx context.Context, data map[string]string) error
 	// StateDelete removes key; a missing key is not an error.
-	StateDelete(key string) error
+	StateDelete(ctx context.Context, key string) error
 }
 
 // Resources reads the application's resources.
 type Resources interface {
 	// ResourceGet returns the path of the resource's file; an error when
 	// none was attached (or it cannot be downloaded).
-	ResourceGet(name string) (string, error)
+	ResourceGet(ctx context.Context, name string) (string, error)
 }
 
 // Tools is every capability the charm uses.

@@ -14,6 +14,7 @@ package jujutest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -377,25 +378,25 @@ func toolErr(tool string, code int, msg string) error {
 func (b *Backend) call(tool string) { b.calls[tool]++ }
 
 // ConfigGet returns the config as config-get --format=json gives it.
-func (b *Backend) ConfigGet() (map[string]any, error) {
+func (b *Backend) ConfigGet(ctx context.Context) (map[string]any, error) {
 	b.call("config-get")
 	return jsonRoundTrip(b.config)
 }
 
 // IsLeader reports State.Leader.
-func (b *Backend) IsLeader() (bool, error) {
+func (b *Backend) IsLeader(ctx context.Context) (bool, error) {
 	b.call("is-leader")
 	return b.leader, nil
 }
 
 // LeaderGet returns the leader settings.
-func (b *Backend) LeaderGet() (map[string]string, error) {
+func (b *Backend) LeaderGet(ctx context.Context) (map[string]string, error) {
 	b.call("leader-get")
 	return cloneStrings(b.leaderData), nil
 }
 
 // LeaderSet writes leader settings; a non-leader gets Juju's error.
-func (b *Backend) LeaderSet(data map[string]string) error {
+func (b *Backend) LeaderSet(ctx context.Context, data map[string]string) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -412,7 +413,7 @@ func (b *Backend) LeaderSet(data map[string]string) error {
 
 // RelationIDs returns the ids of the relations on endpoint. An endpoint not
 // in metadata.yaml is reported as a test error (Juju would answer nothing).
-func (b *Backend) RelationIDs(endpoint string) ([]string, error) {
+func (b *Backend) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
 	b.call("relation-ids")
 	if !b.endpoints[endpoint] {
 		b.t.Errorf("jujutest: relation-ids: endpoint %q is not in metadata.yaml", endpoint)
@@ -442,7 +443,7 @@ func (b *Backend) relation(tool, relID string) (*relation, error) {
 }
 
 // RelationList returns the remote units of relID, sorted.
-func (b *Backend) RelationList(relID string) ([]string, error) {
+func (b *Backend) RelationList(ctx context.Context, relID string) ([]string, error) {
 	b.call("relation-list")
 	r, err := b.relation("relation-list", relID)
 	if err != nil {
@@ -452,7 +453,7 @@ func (b *Backend) RelationList(relID string) ([]string, error) {
 }
 
 // RelationRemoteApp returns the remote application of relID.
-func (b *Backend) RelationRemoteApp(relID string) (string, error) {
+func (b *Backend) RelationRemoteApp(ctx context.Context, relID string) (string, error) {
 	b.call("relation-list")
 	r, err := b.relation("relation-list", relID)
 	if err != nil {
@@ -464,7 +465,7 @@ func (b *Backend) RelationRemoteApp(relID string) (string, error) {
 // RelationGet returns a bag on relID with Juju's access rules: units outside
 // the relation, and this application's bag on a non-peer relation for a
 // non-leader, are refused with "permission denied".
-func (b *Backend) RelationGet(relID, unitOrApp string, app bool) (map[string]string, error) {
+func (b *Backend) RelationGet(ctx context.Context, relID, unitOrApp string, app bool) (map[string]string, error) {
 	if unitOrApp == "" {
 		return nil, errors.New("relation-get: no unit or application given")
 	}
@@ -499,7 +500,7 @@ func (b *Backend) RelationGet(relID, unitOrApp string, app bool) (map[string]str
 
 // RelationSet writes this unit's (or, leader only, this application's) bag
 // on relID; an empty value deletes the key.
-func (b *Backend) RelationSet(relID string, app bool, data map[string]string) error {
+func (b *Backend) RelationSet(ctx context.Context, relID string, app bool, data map[string]string) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -521,7 +522,7 @@ func (b *Backend) RelationSet(relID string, app bool, data map[string]string) er
 
 // StatusSet sets the workload status; anything but maintenance, blocked,
 // waiting and active gets Juju's usage error.
-func (b *Backend) StatusSet(status, message string) error {
+func (b *Backend) StatusSet(ctx context.Context, status, message string) error {
 	b.call("status-set")
 	switch status {
 	case juju.StatusMaintenance, juju.StatusBlocked, juju.StatusWaiting, juju.StatusActive:
@@ -534,20 +535,20 @@ func (b *Backend) StatusSet(status, message string) error {
 }
 
 // ApplicationVersionSet sets the workload version.
-func (b *Backend) ApplicationVersionSet(version string) error {
+func (b *Backend) ApplicationVersionSet(ctx context.Context, version string) error {
 	b.call("application-version-set")
 	b.version = version
 	return nil
 }
 
 // StatusGet returns the current workload status.
-func (b *Backend) StatusGet() (status, message string, err error) {
+func (b *Backend) StatusGet(ctx context.Context) (status, message string, err error) {
 	b.call("status-get")
 	return b.status.Status, b.status.Message, nil
 }
 
 // OpenPort opens spec, checked as open-port checks it.
-func (b *Backend) OpenPort(spec string) error {
+func (b *Backend) OpenPort(ctx context.Context, spec string) error {
 	b.call("open-port")
 	p, msg := parsePort(spec)
 	if msg != "" {
@@ -558,7 +559,7 @@ func (b *Backend) OpenPort(spec string) error {
 }
 
 // ClosePort closes spec; closing a port that is not open is no error.
-func (b *Backend) ClosePort(spec string) error {
+func (b *Backend) ClosePort(ctx context.Context, spec string) error {
 	b.call("close-port")
 	p, msg := parsePort(spec)
 	if msg != "" {
@@ -569,14 +570,14 @@ func (b *Backend) ClosePort(spec string) error {
 }
 
 // OpenedPorts returns the open ports in Juju's order.
-func (b *Backend) OpenedPorts() ([]string, error) {
+func (b *Backend) OpenedPorts(ctx context.Context) ([]string, error) {
 	b.call("opened-ports")
 	return b.Opened(), nil
 }
 
 // NetworkGet returns State.Networks[binding], else State.Networks[""]; a
 // binding the charm does not declare gets Juju's error.
-func (b *Backend) NetworkGet(binding string) (juju.NetworkInfo, error) {
+func (b *Backend) NetworkGet(ctx context.Context, binding string) (juju.NetworkInfo, error) {
 	b.call("network-get")
 	if binding == "" {
 		return juju.NetworkInfo{}, toolErr("network-get", 2, "no binding name specified")
@@ -593,7 +594,7 @@ func (b *Backend) NetworkGet(binding string) (juju.NetworkInfo, error) {
 
 // ActionGet returns the action's parameters as action-get --format=json
 // gives them.
-func (b *Backend) ActionGet() (map[string]any, error) {
+func (b *Backend) ActionGet(ctx context.Context) (map[string]any, error) {
 	b.call("action-get")
 	if b.action == "" {
 		return nil, toolErr("action-get", 1, "not running an action")
@@ -603,7 +604,7 @@ func (b *Backend) ActionGet() (map[string]any, error) {
 
 // ActionSet merges results into the action's result tree, dotted keys
 // becoming nested maps, keys applied in sorted order.
-func (b *Backend) ActionSet(results map[string]string) error {
+func (b *Backend) ActionSet(ctx context.Context, results map[string]string) error {
 	if len(results) == 0 {
 		return nil
 	}
@@ -633,7 +634,7 @@ func (b *Backend) ActionSet(results map[string]string) error {
 }
 
 // ActionFail marks the action failed; an empty msg gives Juju's default.
-func (b *Backend) ActionFail(msg string) error {
+func (b *Backend) ActionFail(ctx context.Context, msg string) error {
 	b.call("action-fail")
 	if b.action == "" {
 		return toolErr("action-fail", 1, "not running an action")
@@ -646,7 +647,7 @@ func (b *Backend) ActionFail(msg string) error {
 }
 
 // ActionLog records an action progress message.
-func (b *Backend) ActionLog(msg string) error {
+func (b *Backend) ActionLog(ctx context.Context, msg string) error {
 	b.call("action-log")
 	if b.action == "" {
 		return toolErr("action-log", 1, "not running an action")
@@ -656,7 +657,7 @@ func (b *Backend) ActionLog(msg string) error {
 }
 
 // Log records a juju-log message.
-func (b *Backend) Log(level juju.Level, msg string) error {
+func (b *Backend) Log(ctx context.Context, level juju.Level, msg string) error {
 	b.call("juju-log")
 	b.logs = append(b.logs, LogEntry{Level: level, Message: msg})
 	return nil
@@ -664,7 +665,7 @@ func (b *Backend) Log(level juju.Level, msg string) error {
 
 // ResourceGet returns the path of an attached resource; it fails as
 // resource-get does when none was attached.
-func (b *Backend) ResourceGet(name string) (string, error) {
+func (b *Backend) ResourceGet(ctx context.Context, name string) (string, error) {
 	b.call("resource-get")
 	if p, ok := b.resources[name]; ok {
 		return p, nil
@@ -673,13 +674,13 @@ func (b *Backend) ResourceGet(name string) (string, error) {
 }
 
 // StateGet returns the charm state.
-func (b *Backend) StateGet() (map[string]string, error) {
+func (b *Backend) StateGet(ctx context.Context) (map[string]string, error) {
 	b.call("state-get")
 	return cloneStrings(b.charmState), nil
 }
 
 // StateSet stores data; an empty value is stored as "".
-func (b *Backend) StateSet(data map[string]string) error {
+func (b *Backend) StateSet(ctx context.Context, data map[string]string) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -689,7 +690,7 @@ func (b *Backend) StateSet(data map[string]string) error {
 }
 
 // StateDelete removes key.
-func (b *Backend) StateDelete(key string) error {
+func (b *Backend) StateDelete(ctx context.Context, key string) error {
 	b.call("state-delete")
 	delete(b.charmState, key)
 	return nil

@@ -115,11 +115,11 @@ func TestConfigGetFillsDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := New(t, charmDir, State{Config: tt.config})
-			got, err := b.ConfigGet()
+			got, err := b.ConfigGet(t.Context())
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 			got["region"] = "changed"
-			again, _ := b.ConfigGet()
+			again, _ := b.ConfigGet(t.Context())
 			assert.NotEqual(t, "changed", again["region"], "ConfigGet must return a copy")
 			assert.Equal(t, map[string]int{"config-get": 2}, b.Calls())
 		})
@@ -144,32 +144,39 @@ func TestLeaderRules(t *testing.T) {
 	}{
 		{"leader writes app bag", true,
 			func(b *Backend) error {
-				return b.RelationSet("event-service:5", true, map[string]string{"url": "http://new"})
+				return b.RelationSet(t.Context(), "event-service:5", true, map[string]string{"url": "http://new"})
 			},
 			"", nil, map[string]string{"url": "http://new"}, map[string]string{"token": "abc"}},
 		{"non-leader cannot write app bag", false,
 			func(b *Backend) error {
-				return b.RelationSet("event-service:5", true, map[string]string{"url": "http://x"})
+				return b.RelationSet(t.Context(), "event-service:5", true, map[string]string{"url": "http://x"})
 			},
 			"relation-set-app-nonleader", juju.ErrNotLeader, map[string]string{"url": "http://old"}, map[string]string{"token": "abc"}},
 		{"non-leader cannot write peer app bag", false,
-			func(b *Backend) error { return b.RelationSet("cluster:3", true, map[string]string{"k": "v"}) },
+			func(b *Backend) error {
+				return b.RelationSet(t.Context(), "cluster:3", true, map[string]string{"k": "v"})
+			},
 			"relation-set-app-nonleader", juju.ErrNotLeader, map[string]string{"url": "http://old"}, map[string]string{"token": "abc"}},
 		{"non-leader writes own unit bag", false,
-			func(b *Backend) error { return b.RelationSet("event-service:5", false, map[string]string{"a": "b"}) },
+			func(b *Backend) error {
+				return b.RelationSet(t.Context(), "event-service:5", false, map[string]string{"a": "b"})
+			},
 			"", nil, map[string]string{"url": "http://old"}, map[string]string{"token": "abc"}},
 		{"leader sets and deletes leader data", true,
-			func(b *Backend) error { return b.LeaderSet(map[string]string{"token": "", "new": "v"}) },
+			func(b *Backend) error { return b.LeaderSet(t.Context(), map[string]string{"token": "", "new": "v"}) },
 			"", nil, map[string]string{"url": "http://old"}, map[string]string{"new": "v"}},
 		{"non-leader cannot leader-set", false,
-			func(b *Backend) error { return b.LeaderSet(map[string]string{"foo": "bar"}) },
+			func(b *Backend) error { return b.LeaderSet(t.Context(), map[string]string{"foo": "bar"}) },
 			"leader-set-nonleader", juju.ErrNotLeader, map[string]string{"url": "http://old"}, map[string]string{"token": "abc"}},
 		{"non-leader cannot read own app bag", false,
-			func(b *Backend) error { _, err := b.RelationGet("event-service:5", "panko", true); return err },
+			func(b *Backend) error {
+				_, err := b.RelationGet(t.Context(), "event-service:5", "panko", true)
+				return err
+			},
 			"relation-get-own-app-nonleader", juju.ErrPermissionDenied, map[string]string{"url": "http://old"}, map[string]string{"token": "abc"}},
 		{"non-leader reads peer app bag", false,
 			func(b *Backend) error {
-				got, err := b.RelationGet("cluster:3", "panko", true)
+				got, err := b.RelationGet(t.Context(), "cluster:3", "panko", true)
 				if err == nil && got["cluster-key"] != "k3y" {
 					return fmt.Errorf("peer app bag %v", got)
 				}
@@ -178,7 +185,7 @@ func TestLeaderRules(t *testing.T) {
 			"", nil, map[string]string{"url": "http://old"}, map[string]string{"token": "abc"}},
 		{"non-leader reads remote app bag", false,
 			func(b *Backend) error {
-				got, err := b.RelationGet("event-service:5", "ceilometer/1", true)
+				got, err := b.RelationGet(t.Context(), "event-service:5", "ceilometer/1", true)
 				if err == nil && got["consumer"] != "ceilometer" {
 					return fmt.Errorf("remote app bag %v", got)
 				}
@@ -213,44 +220,44 @@ func TestRelations(t *testing.T) {
 		dbRelation(),
 	}})
 
-	ids, err := b.RelationIDs("shared-db")
+	ids, err := b.RelationIDs(t.Context(), "shared-db")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"shared-db:1"}, ids)
-	ids, err = b.RelationIDs("certificates")
+	ids, err = b.RelationIDs(t.Context(), "certificates")
 	require.NoError(t, err)
 	assert.Equal(t, []string{}, ids)
 
-	units, err := b.RelationList("event-service:5")
+	units, err := b.RelationList(t.Context(), "event-service:5")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"ceilometer/0", "ceilometer/1"}, units)
-	app, err := b.RelationRemoteApp("5")
+	app, err := b.RelationRemoteApp(t.Context(), "5")
 	require.NoError(t, err)
 	assert.Equal(t, "ceilometer", app)
 
-	bag, err := b.RelationGet("shared-db:1", "mysql/0", false)
+	bag, err := b.RelationGet(t.Context(), "shared-db:1", "mysql/0", false)
 	require.NoError(t, err)
 	assert.True(t, bag["password"] == "s3cr3t-db" && bag["db_host"] == "10.0.0.50", "remote unit bag")
 
-	_, err = b.RelationGet("shared-db:1", "keystone/0", false)
+	_, err = b.RelationGet(t.Context(), "shared-db:1", "keystone/0", false)
 	assert.ErrorIs(t, err, juju.ErrPermissionDenied)
 	var te *juju.ToolError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, rec["relation-get-denied"].Stderr, te.Stderr)
 
-	_, err = b.RelationGet("shared-db:1", "mysql", false)
+	_, err = b.RelationGet(t.Context(), "shared-db:1", "mysql", false)
 	assert.EqualError(t, err, `relation-get: expected unit name, got application name "mysql" (exit status 2)`)
 
-	_, err = b.RelationList("99")
+	_, err = b.RelationList(t.Context(), "99")
 	assert.ErrorIs(t, err, juju.ErrRelationNotFound)
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, rec["relation-list-unknown"].Stderr, te.Stderr)
-	_, err = b.RelationGet("bogus:xyz", "mysql/0", false)
+	_, err = b.RelationGet(t.Context(), "bogus:xyz", "mysql/0", false)
 	assert.EqualError(t, err, `relation-get: invalid value "bogus:xyz" for option -r: invalid relation id (exit status 2)`)
 
-	require.NoError(t, b.RelationSet("shared-db:1", false, map[string]string{"database": "", "username": "panko"}))
+	require.NoError(t, b.RelationSet(t.Context(), "shared-db:1", false, map[string]string{"database": "", "username": "panko"}))
 	unit, _ := b.RelationData("shared-db:1")
 	assert.Equal(t, map[string]string{"username": "panko"}, unit)
-	own, err := b.RelationGet("shared-db:1", "panko/0", false)
+	own, err := b.RelationGet(t.Context(), "shared-db:1", "panko/0", false)
 	require.NoError(t, err)
 	assert.Equal(t, unit, own)
 
@@ -260,7 +267,7 @@ func TestRelations(t *testing.T) {
 func TestUndeclaredUseIsATestError(t *testing.T) {
 	ft := &fakeTB{TB: t}
 	b := New(ft, charmDir, State{})
-	ids, err := b.RelationIDs("shared_db")
+	ids, err := b.RelationIDs(t.Context(), "shared_db")
 	require.NoError(t, err)
 	assert.Empty(t, ids)
 	_, _ = b.RelationData("shared-db:7")
@@ -276,7 +283,7 @@ func TestStatus(t *testing.T) {
 	assert.Equal(t, []string{"maintenance", "installing"}, []string{s, m})
 
 	for _, bad := range []string{"error", "unknown", "Active", "bogus"} {
-		err := b.StatusSet(bad, "x")
+		err := b.StatusSet(t.Context(), bad, "x")
 		var te *juju.ToolError
 		require.ErrorAs(t, err, &te, bad)
 		assert.Equal(t, 2, te.Code, bad)
@@ -286,10 +293,10 @@ func TestStatus(t *testing.T) {
 		}
 	}
 
-	require.NoError(t, b.StatusSet("waiting", "Waiting for db"))
-	require.NoError(t, b.StatusSet("active", ""))
-	require.NoError(t, b.ApplicationVersionSet("14.0.0"))
-	s, m, err := b.StatusGet()
+	require.NoError(t, b.StatusSet(t.Context(), "waiting", "Waiting for db"))
+	require.NoError(t, b.StatusSet(t.Context(), "active", ""))
+	require.NoError(t, b.ApplicationVersionSet(t.Context(), "14.0.0"))
+	s, m, err := b.StatusGet(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"active", ""}, []string{s, m})
 	assert.Equal(t, []StatusEntry{{"waiting", "Waiting for db"}, {"active", ""}}, b.StatusHistory())
@@ -326,7 +333,7 @@ func TestPorts(t *testing.T) {
 		if !s.open {
 			op, do = "close-port", b.ClosePort
 		}
-		err := do(s.spec)
+		err := do(t.Context(), s.spec)
 		if s.wantErr == "" {
 			assert.NoError(t, err, s.spec)
 			continue
@@ -336,7 +343,7 @@ func TestPorts(t *testing.T) {
 			assert.Equal(t, juju.ToolError{Tool: op, Code: 2, Stderr: "ERROR " + s.wantErr + "\n"}, *te)
 		}
 	}
-	got, err := b.OpenedPorts()
+	got, err := b.OpenedPorts(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"icmp", "443/tcp", "8977/tcp"}, got)
 	assert.Equal(t, got, b.Opened())
@@ -344,24 +351,24 @@ func TestPorts(t *testing.T) {
 
 func TestActions(t *testing.T) {
 	b := New(t, charmDir, State{Action: "diagnose", ActionParams: map[string]any{"target": "db"}})
-	params, err := b.ActionGet()
+	params, err := b.ActionGet(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"target": "db", "depth": int64(1)}, params, "defaults inserted, numbers as int64")
 
-	require.NoError(t, b.ActionSet(map[string]string{"result": "ok", "a.b": "c", "a.d": "e"}))
-	require.NoError(t, b.ActionSet(map[string]string{"a.b.c": "deep"}))
-	err = b.ActionSet(map[string]string{"fine": "1", "under_score": "1"})
+	require.NoError(t, b.ActionSet(t.Context(), map[string]string{"result": "ok", "a.b": "c", "a.d": "e"}))
+	require.NoError(t, b.ActionSet(t.Context(), map[string]string{"a.b.c": "deep"}))
+	err = b.ActionSet(t.Context(), map[string]string{"fine": "1", "under_score": "1"})
 	assert.ErrorIs(t, err, juju.ErrInvalidActionKey)
 	assert.ErrorContains(t, err, `key "under_score" must start and end with lowercase alphanumeric`)
-	assert.ErrorIs(t, b.ActionSet(map[string]string{"stdout": "x"}), juju.ErrInvalidActionKey)
-	require.NoError(t, b.ActionLog("step 1 done"))
-	require.NoError(t, b.ActionFail(""))
+	assert.ErrorIs(t, b.ActionSet(t.Context(), map[string]string{"stdout": "x"}), juju.ErrInvalidActionKey)
+	require.NoError(t, b.ActionLog(t.Context(), "step 1 done"))
+	require.NoError(t, b.ActionFail(t.Context(), ""))
 
 	assert.Equal(t, map[string]any{"result": "ok", "a": map[string]any{"b": map[string]any{"c": "deep"}, "d": "e"}}, b.ActionResults())
 	failed, msg := b.ActionFailed()
 	assert.True(t, failed)
 	assert.Equal(t, "action failed without reason given, check action for errors", msg)
-	require.NoError(t, b.ActionFail("db unreachable"))
+	require.NoError(t, b.ActionFail(t.Context(), "db unreachable"))
 	_, msg = b.ActionFailed()
 	assert.Equal(t, "db unreachable", msg)
 	assert.Equal(t, []string{"step 1 done"}, b.ActionLogs())
@@ -371,12 +378,12 @@ func TestActions(t *testing.T) {
 func TestActionToolsOutsideAnAction(t *testing.T) {
 	rec := recorded(t)
 	b := New(t, charmDir, State{})
-	_, errGet := b.ActionGet()
+	_, errGet := b.ActionGet(t.Context())
 	for name, err := range map[string]error{
 		"action-get":  errGet,
-		"action-set":  b.ActionSet(map[string]string{"k": "v"}),
-		"action-fail": b.ActionFail("msg"),
-		"action-log":  b.ActionLog("msg"),
+		"action-set":  b.ActionSet(t.Context(), map[string]string{"k": "v"}),
+		"action-fail": b.ActionFail(t.Context(), "msg"),
+		"action-log":  b.ActionLog(t.Context(), "msg"),
 	} {
 		assert.ErrorIs(t, err, juju.ErrNotInAction, name)
 		var te *juju.ToolError
@@ -411,7 +418,7 @@ func TestNetworkGet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := New(t, charmDir, State{Networks: tt.nets})
-			got, err := b.NetworkGet(tt.binding)
+			got, err := b.NetworkGet(t.Context(), tt.binding)
 			if tt.wantErr != "" {
 				var te *juju.ToolError
 				require.ErrorAs(t, err, &te)
@@ -421,7 +428,7 @@ func TestNetworkGet(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got.IngressAddress())
 			got.BindAddresses[0].Addresses[0].Value = "changed"
-			again, _ := b.NetworkGet(tt.binding)
+			again, _ := b.NetworkGet(t.Context(), tt.binding)
 			assert.NotEqual(t, "changed", again.BindAddresses[0].Addresses[0].Value, "NetworkGet must return a copy")
 		})
 	}
@@ -429,18 +436,18 @@ func TestNetworkGet(t *testing.T) {
 
 func TestCharmStateAndLog(t *testing.T) {
 	b := New(t, charmDir, State{CharmState: map[string]string{"installed": "true", "paused": "yes"}})
-	require.NoError(t, b.StateSet(map[string]string{"release": "wallaby", "empty": ""}))
-	require.NoError(t, b.StateDelete("paused"))
-	require.NoError(t, b.StateDelete("nosuch"))
-	require.NoError(t, b.StateSet(nil))
-	got, err := b.StateGet()
+	require.NoError(t, b.StateSet(t.Context(), map[string]string{"release": "wallaby", "empty": ""}))
+	require.NoError(t, b.StateDelete(t.Context(), "paused"))
+	require.NoError(t, b.StateDelete(t.Context(), "nosuch"))
+	require.NoError(t, b.StateSet(t.Context(), nil))
+	got, err := b.StateGet(t.Context())
 	require.NoError(t, err)
 	want := map[string]string{"installed": "true", "release": "wallaby", "empty": ""}
 	assert.Equal(t, want, got)
 	assert.Equal(t, want, b.CharmState())
 
-	require.NoError(t, b.Log(juju.LevelWarning, "careful"))
-	require.NoError(t, b.Log(juju.LevelDebug, "detail"))
+	require.NoError(t, b.Log(t.Context(), juju.LevelWarning, "careful"))
+	require.NoError(t, b.Log(t.Context(), juju.LevelDebug, "detail"))
 	assert.Equal(t, []LogEntry{{juju.LevelWarning, "careful"}, {juju.LevelDebug, "detail"}}, b.Logs())
 	assert.Equal(t, map[string]int{"state-set": 1, "state-delete": 2, "state-get": 1, "juju-log": 2}, b.Calls())
 }
@@ -456,6 +463,6 @@ func TestRepositoryCharm(t *testing.T) {
 		{ID: "certificates:5", RemoteApp: "vault"},
 		{ID: "event-service:6", RemoteApp: "ceilometer"},
 	}, Action: "pause"})
-	_, err := b.ActionGet()
+	_, err := b.ActionGet(t.Context())
 	assert.NoError(t, err)
 }

@@ -8,9 +8,11 @@ package shareddb
 
 import (
 	"bytes"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -201,22 +203,29 @@ func (r Reply) Addr() string {
 	return net.JoinHostPort(r.Host, strconv.Itoa(r.Port))
 }
 
-// DSN returns a github.com/go-sql-driver/mysql data source name for user on
-// database db with short timeouts. tlsName names a TLS configuration
-// registered with mysql.RegisterTLSConfig (or a driver keyword such as
-// "true"); empty means no TLS. The result holds the password: never log it.
-func (r Reply) DSN(user, db, tlsName string) string {
+// MySQLConfig returns a github.com/go-sql-driver/mysql configuration for
+// user on database db with short timeouts. When the reply carries a CA, the
+// connection uses TLS verified against it; the configuration is the
+// connection's own (nothing is registered with the driver). The result holds
+// the password: never log it.
+func (r Reply) MySQLConfig(user, db string) (*mysql.Config, error) {
 	c := mysql.NewConfig()
 	c.User = user
 	c.Passwd = r.Password
 	c.Net = "tcp"
 	c.Addr = r.Addr()
 	c.DBName = db
-	c.TLSConfig = tlsName
 	c.Timeout = 5 * time.Second
 	c.ReadTimeout = 10 * time.Second
 	c.WriteTimeout = 10 * time.Second
-	return c.FormatDSN()
+	if len(r.SSLCA) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(r.SSLCA) {
+			return nil, errors.New("database CA is not PEM")
+		}
+		c.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return c, nil
 }
 
 // URL returns the SQLAlchemy connection URL Panko renders:

@@ -2,7 +2,6 @@ package shareddb
 
 import (
 	"bytes"
-	"crypto/tls"
 	"encoding/base64"
 	"net/url"
 	"sort"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -230,26 +228,33 @@ func TestParseNoBags(t *testing.T) {
 	}
 }
 
-func TestDSN(t *testing.T) {
-	require.NoError(t, mysql.RegisterTLSConfig("panko-db-test", &tls.Config{MinVersion: tls.VersionTLS12}))
-	defer mysql.DeregisterTLSConfig("panko-db-test")
+func TestMySQLConfig(t *testing.T) {
+	ca := loadFixture(t, "mysql-router-shared-db").leaderBag(t)[KeySSLCA]
+	caPEM, err := base64.StdEncoding.DecodeString(ca)
+	require.NoError(t, err)
 	cases := []struct {
 		name, host string
 		port       int
-		tls        string
+		ca         []byte
 		wantAddr   string
+		wantTLS    bool
+		wantErr    string
 	}{
-		{"ipv4 default port", "10.20.0.130", 3306, "", "10.20.0.130:3306"},
-		{"router port with tls", "127.0.0.1", 13306, "panko-db-test", "127.0.0.1:13306"},
-		{"ipv6 bracketed", "2001:db8::5", 3306, "", "[2001:db8::5]:3306"},
+		{"ipv4 default port", "10.20.0.130", 3306, nil, "10.20.0.130:3306", false, ""},
+		{"router port with tls", "127.0.0.1", 13306, caPEM, "127.0.0.1:13306", true, ""},
+		{"ipv6 bracketed", "2001:db8::5", 3306, nil, "[2001:db8::5]:3306", false, ""},
+		{"ca that is not PEM", "127.0.0.1", 3306, []byte("not a certificate"), "", false, "database CA is not PEM"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := Reply{Host: tc.host, Port: tc.port, Password: "p@ss/w:rd(1)?"}
+			r := Reply{Host: tc.host, Port: tc.port, Password: "p@ss/w:rd(1)?", SSLCA: tc.ca}
 
-			dsn := r.DSN("panko", "panko", tc.tls)
+			c, err := r.MySQLConfig("panko", "panko")
 
-			c, err := mysql.ParseDSN(dsn)
+			if tc.wantErr != "" {
+				require.EqualError(t, err, tc.wantErr)
+				return
+			}
 			require.NoError(t, err)
 			assert.Equal(t, "panko", c.User)
 			assert.True(t, c.Passwd == r.Password, "password does not round-trip")
@@ -257,8 +262,12 @@ func TestDSN(t *testing.T) {
 			assert.Equal(t, tc.wantAddr, c.Addr)
 			assert.Equal(t, tc.wantAddr, r.Addr())
 			assert.Equal(t, "panko", c.DBName)
-			assert.Equal(t, tc.tls, c.TLSConfig)
 			assert.True(t, c.Timeout > 0 && c.Timeout <= 10*time.Second, "timeout %s", c.Timeout)
+			assert.Equal(t, tc.wantTLS, c.TLS != nil, "TLS")
+			if tc.wantTLS {
+				assert.NotNil(t, c.TLS.RootCAs)
+				assert.False(t, c.TLS.InsecureSkipVerify)
+			}
 		})
 	}
 }
@@ -299,7 +308,7 @@ func FuzzParse(f *testing.F) {
 			if err != nil || got.Host == "" || got.Password == "" || got.Port < 1 || got.Port > 65535 {
 				t.Fatalf("ready reply is inconsistent: err=%v host=%q port=%d", err, got.Host, got.Port)
 			}
-			_ = got.DSN("panko", "panko", "")
+			_, _ = got.MySQLConfig("panko", "panko")
 			_ = got.URL("panko", "panko", "/tmp/ca")
 		} else if got.Reason == "" {
 			t.Fatal("not ready without a reason")
