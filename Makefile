@@ -13,9 +13,10 @@ all: charm
 build: ## static charm binary
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/panko-charm
 
-localjuju: ## the local model CLI and its hook-tool/machine-command binary
+localjuju: ## the local model CLI, its machine-command binary, its unit agent and Juju's jujuc
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCALJUJU) ./cmd/localjuju
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/localjuju-tools ./cmd/localjuju-tools
+	GO=$(GO) ./scripts/build-agent.sh bin
 
 hooks: ## regenerate hooks/ and actions/ symlinks from the metadata
 	$(GO) run ./cmd/charmpack links

@@ -19,6 +19,7 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/agentbin"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/charmcopy"
 
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/need"
@@ -28,9 +29,13 @@ import (
 // TestMain builds one for the whole run when it is not set.
 const charmEnv = "PANKO_CHARM"
 
-// TestMain lets the test binary serve as the hook tools and machine
-// commands of the models the API stories open (they link to it). For the
-// test run itself it builds the charm once and checks that no secret a story
+// agentEnv names the directory of the unit agent and Juju's jujuc the
+// models run their hooks with; TestMain builds them when it is not set.
+const agentEnv = "LOCALJUJU_AGENT_DIR"
+
+// TestMain lets the test binary serve as the machine commands of the
+// models the API stories open (they link to it). For the test run itself
+// it builds the charm and the unit agent once and checks that no secret a story
 // registered appears in the run's own output (see secrets_test.go).
 func TestMain(m *testing.M) {
 	if code, ok := localjuju.Multicall(os.Args, os.Stdin, os.Stdout, os.Stderr); ok {
@@ -64,6 +69,17 @@ func runSuite(m *testing.M) int {
 			fmt.Fprintf(os.Stderr, "build the charm once for the suite: %v\n", err)
 		} else if err := os.Setenv(charmEnv, stage); err != nil {
 			fmt.Fprintf(os.Stderr, "set %s: %v\n", charmEnv, err)
+			return 1
+		}
+	}
+	if os.Getenv(agentEnv) == "" {
+		dir, err := agentbin.Build()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build the unit agent for the suite: %v\n", err)
+			return 1
+		}
+		if err := os.Setenv(agentEnv, dir); err != nil {
+			fmt.Fprintf(os.Stderr, "set %s: %v\n", agentEnv, err)
 			return 1
 		}
 	}
@@ -208,11 +224,11 @@ func requireMariaDB(t *testing.T) {
 	}
 }
 
-// newModel opens a fresh model whose hook tools are this test binary; the
-// model (and its private MariaDB) is destroyed after the test.
+// newModel opens a fresh model whose machine commands are this test
+// binary; the model (and its private MariaDB) is destroyed after the test.
 func newModel(t *testing.T) *localjuju.Model {
 	t.Helper()
-	m, err := localjuju.OpenWith(filepath.Join(t.TempDir(), "model"), localjuju.Options{HookTimeout: 3 * time.Minute, Progress: progressWriter()})
+	m, err := localjuju.OpenWith(filepath.Join(t.TempDir(), "model"), localjuju.Options{HookTimeout: 3 * time.Minute, Progress: progressWriter(), AgentDir: os.Getenv(agentEnv)})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		if err := m.Destroy(context.Background()); err != nil {

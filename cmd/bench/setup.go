@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/agentbin"
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/charmcopy"
 )
 
@@ -23,6 +24,7 @@ type workspace struct {
 	control  string // dir/control
 	stage    string // the charm directory deployed (dispatch = hookwrap)
 	toolbox  string
+	agentDir string // the unit agent and Juju's jujuc
 	hookwrap string
 	log      io.Writer
 }
@@ -46,12 +48,15 @@ func newWorkspace(ctx context.Context, repo, charmPath string, log io.Writer) (*
 			return nil, fmt.Errorf("workspace: %w", err)
 		}
 	}
+	if w.agentDir, err = agentbin.Build(); err != nil {
+		return nil, err
+	}
 	for pkg, out := range map[string]string{"./cmd/bench/toolbox": w.toolbox, "./cmd/bench/hookwrap": w.hookwrap} {
 		if err := goBuild(ctx, repo, pkg, out); err != nil {
 			return nil, err
 		}
 	}
-	if err := stageCharm(charmPath, w.stage, w.hookwrap, hookwrapConfig{Control: w.control, Measure: true}); err != nil {
+	if err := stageCharm(charmPath, w.stage, w.hookwrap, hookwrapConfig{Control: w.control, Measure: true, Toolbox: w.toolbox}); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -91,6 +96,7 @@ func goBuild(ctx context.Context, repo, pkg, out string) error {
 type hookwrapConfig struct {
 	Control string `json:"control"`
 	Measure bool   `json:"measure"`
+	Toolbox string `json:"toolbox,omitempty"`
 }
 
 // stageCharm copies the charm at src (archive or directory) to dst and
@@ -147,12 +153,13 @@ func (w *workspace) skipHooks(on bool, allow ...string) error {
 	return nil
 }
 
-// openModel opens a fresh model in the workspace whose hook tools are the
-// toolbox binary.
+// openModel opens a fresh model in the workspace whose machine commands
+// are the toolbox binary (hookwrap puts it in front of the hook tools too).
 func (w *workspace) openModel(name, mysqlDSN string) (*localjuju.Model, error) {
 	m, err := localjuju.OpenWith(filepath.Join(w.dir, name), localjuju.Options{
 		Binary:      w.toolbox,
 		ToolsBinary: w.toolbox,
+		AgentDir:    w.agentDir,
 		MySQLDSN:    mysqlDSN,
 		HookTimeout: 3 * time.Minute,
 		MaxHooks:    100000,

@@ -1,10 +1,10 @@
-// Command localjuju is the local Juju model: invoked under a hook tool's
-// name it is that hook tool (talking to the running hook's context), under
-// a machine command's name it is the unit's stand-in for that command, and
-// otherwise it is the model's command line. When the smaller
-// cmd/localjuju-tools binary sits next to it (make localjuju builds both),
-// the model links the hook tools and machine commands to that one instead,
-// because it starts faster.
+// Command localjuju is the local Juju model: under a machine command's name
+// it is the unit's stand-in for that command, and otherwise it is the
+// model's command line. When the smaller cmd/localjuju-tools binary sits
+// next to it (make localjuju builds both), the model links the machine
+// commands to that one instead, because it starts faster. Hooks run under
+// the unit agent (bin/localjuju-agent, with Juju's own jujuc as every hook
+// tool), which make localjuju builds beside it too.
 package main
 
 import (

@@ -10,7 +10,7 @@ import (
 
 	yamlv2 "gopkg.in/yaml.v2"
 
-	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/unitstate"
 )
 
 // RunAction runs an action on a unit now (Juju runs actions even while the
@@ -58,35 +58,26 @@ func (m *Model) RunAction(ctx context.Context, unit, action string, params map[s
 	if err != nil {
 		return nil, fmt.Errorf("action %s on %s: %w", action, unit, err)
 	}
-	st.Action = &hooktools.Action{Name: action, ID: taskID, Params: params}
-	ch, err := hooktools.LoadCharm(m.unitCharmDir(u.Name))
-	if err != nil {
-		return nil, fmt.Errorf("action %s on %s: load charm: %w", action, unit, err)
-	}
+	st.Action = &unitstate.Action{Name: action, ID: taskID, Params: params}
 	contextID := fmt.Sprintf("%s-%s-%s", u.Name, action, newHex(16))
-	socket, err := newSocketPath()
-	if err != nil {
-		return nil, err
-	}
-	env := m.baseEnv(a, u, contextID, "", socket)
+	env := m.baseEnv(a, u, contextID, "")
 	env = append(env,
 		"JUJU_ACTION_NAME="+action,
 		"JUJU_ACTION_UUID="+taskID,
 		"JUJU_ACTION_TAG=action-"+taskID,
 	)
 	env = append(env, m.tailEnv(u, "actions/"+action)...)
-	hctx := hooktools.NewContext(ch, st, envMap(env))
-	res, err := m.execCharm(ctx, u, hctx, contextID, socket, env, "actions", action)
+	res, report, err := m.execCharm(ctx, u, st, env, "actions", action)
 	if err != nil {
 		return nil, err
 	}
-	after := hctx.FinishAction(res.exit, res.stdout, res.stderr)
-	m.writeBack(a, u, after, hctx, action)
+	m.writeBack(a, u, report, action)
 	m.logOutput(u, action, res)
 	rec.Completed = m.now()
 	rec.Stdout, rec.Stderr = string(res.stdout), string(res.stderr)
 	rec.ExitCode = res.exit
-	if ar := after.ActionResult; ar != nil {
+	if report != nil && report.State.ActionResult != nil {
+		ar := report.State.ActionResult
 		// Results travel to the controller as JSON too.
 		results, err := asJSON(ar.Results)
 		if err != nil {

@@ -93,6 +93,7 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 	modelDir := global.String("model", envOr("LOCALJUJU_MODEL", DefaultDir), "model directory")
 	global.StringVar(modelDir, "m", *modelDir, "model directory")
 	dsn := global.String("mysql-dsn", "", "root DSN of an existing MySQL/MariaDB server")
+	agentDir := global.String("agent-dir", envOr("LOCALJUJU_AGENT_DIR", ""), "directory of localjuju-agent and jujuc (default: beside this binary)")
 	timeout := global.Duration("hook-timeout", defaultHookTimeout, "kill hooks running longer")
 	verbose := global.Bool("v", false, "print every hook as it runs (on stderr)")
 	help := global.Bool("h", false, "help")
@@ -107,7 +108,7 @@ func CLI(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := Options{MySQLDSN: *dsn, HookTimeout: *timeout}
+	opts := Options{MySQLDSN: *dsn, HookTimeout: *timeout, AgentDir: *agentDir}
 	if *verbose {
 		opts.Progress = stderr
 	}

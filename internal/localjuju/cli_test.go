@@ -14,7 +14,7 @@ import (
 
 func runCLI(dir string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := CLI(append([]string{"--model", dir}, args...), &out, &errb)
+	code := CLI(append([]string{"--model", dir, "--agent-dir", os.Getenv(testAgentEnv)}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -16,18 +16,27 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
+	"github.com/openstack-charmers/charm-panko/internal/testsupport/agentbin"
 )
 
 // testToolsEnv names the cmd/localjuju-tools binary TestMain built for the
 // test models ("" when it could not: the test binary serves instead).
 const testToolsEnv = "LOCALJUJU_TEST_TOOLS"
 
-// TestMain lets the test binary serve as the hook tools and machine
-// commands the model links to it, and builds cmd/localjuju-tools, which
-// the test models link to instead because it starts faster.
+// testAgentEnv names the directory of the unit agent and jujuc TestMain
+// built ("" when it could not).
+const testAgentEnv = "LOCALJUJU_TEST_AGENT"
+
+// TestMain lets the test binary serve as the machine commands the model
+// links to it (or as a recorded hook, see TestRecordedHookToolCalls),
+// builds cmd/localjuju-tools, which the test models link to instead
+// because it starts faster, and the unit agent.
 func TestMain(m *testing.M) {
 	if code, ok := Multicall(os.Args, os.Stdin, os.Stdout, os.Stderr); ok {
 		os.Exit(code)
+	}
+	if calls := os.Getenv(recordedHookEnv); calls != "" {
+		os.Exit(replayCalls(calls))
 	}
 	os.Exit(runTests(m))
 }
@@ -47,6 +56,11 @@ func runTests(m *testing.M) int {
 		out = ""
 	}
 	os.Setenv(testToolsEnv, out)
+	agentDir, err := agentbin.Build()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%v\n", err)
+	}
+	os.Setenv(testAgentEnv, agentDir)
 	return m.Run()
 }
 
@@ -128,7 +142,7 @@ func (s *fakeSim) Departed(ctx context.Context, rel sim.Relation) error {
 func newTestModel(t *testing.T, tune ...func(*Options)) (*Model, *fakeSims) {
 	t.Helper()
 	fs := &fakeSims{}
-	opts := Options{HookTimeout: 30 * time.Second, NewSim: fs.newSim, ToolsBinary: os.Getenv(testToolsEnv)}
+	opts := Options{HookTimeout: 30 * time.Second, NewSim: fs.newSim, ToolsBinary: os.Getenv(testToolsEnv), AgentDir: os.Getenv(testAgentEnv)}
 	for _, f := range tune {
 		f(&opts)
 	}

@@ -6,17 +6,17 @@ import (
 	"sort"
 	"time"
 
-	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/unitstate"
 )
 
 // network returns network-get's answer for a unit address: eth0 in
 // 10.5.0.0/24.
-func network(u *Unit) hooktools.NetworkInfo {
-	return hooktools.NetworkInfo{
-		BindAddresses: []hooktools.BindAddress{{
+func network(u *Unit) unitstate.NetworkInfo {
+	return unitstate.NetworkInfo{
+		BindAddresses: []unitstate.BindAddress{{
 			MACAddress:    macFor(u),
 			InterfaceName: "eth0",
-			Addresses:     []hooktools.InterfaceAddress{{Value: u.Address, CIDR: "10.5.0.0/24"}},
+			Addresses:     []unitstate.InterfaceAddress{{Value: u.Address, CIDR: "10.5.0.0/24"}},
 		}},
 		EgressSubnets:    []string{u.Address + "/32"},
 		IngressAddresses: []string{u.Address},
@@ -30,20 +30,20 @@ func macFor(u *Unit) string {
 }
 
 // hookStatus is a status as the hook tools see it.
-func hookStatus(s *StatusInfo) *hooktools.Status {
+func hookStatus(s *StatusInfo) *unitstate.Status {
 	if s == nil {
 		return nil
 	}
-	return &hooktools.Status{Status: s.Status, Message: s.Message, Data: s.Data}
+	return &unitstate.Status{Status: s.Status, Message: s.Message, Data: s.Data}
 }
 
 // buildHookState assembles a unit's world for a hook or action.
-func (m *Model) buildHookState(a *Application, u *Unit) (hooktools.State, error) {
+func (m *Model) buildHookState(a *Application, u *Unit) (unitstate.State, error) {
 	cfg, err := m.hookConfig(a)
 	if err != nil {
-		return hooktools.State{}, err
+		return unitstate.State{}, err
 	}
-	st := hooktools.State{
+	st := unitstate.State{
 		Unit:            u.Name,
 		Model:           m.st.Name,
 		ModelUUID:       m.st.UUID,
@@ -58,14 +58,14 @@ func (m *Model) buildHookState(a *Application, u *Unit) (hooktools.State, error)
 		CharmState:      copyBag(u.CharmState),
 		PublicAddress:   u.Address,
 		PrivateAddress:  u.Address,
-		Networks:        map[string]hooktools.NetworkInfo{"": network(u)},
+		Networks:        map[string]unitstate.NetworkInfo{"": network(u)},
 		OpenedPorts:     map[string][]string{},
 	}
 	if st.AppStatus == nil {
-		st.AppStatus = &hooktools.Status{Status: "unknown"}
+		st.AppStatus = &unitstate.Status{Status: "unknown"}
 	}
 	if st.Resources, err = m.unitResources(a, u); err != nil {
-		return hooktools.State{}, err
+		return unitstate.State{}, err
 	}
 	for ep, ports := range u.OpenedPorts {
 		st.OpenedPorts[ep] = append([]string(nil), ports...)
@@ -83,7 +83,7 @@ func (m *Model) buildHookState(a *Application, u *Unit) (hooktools.State, error)
 		}
 		local, _ := r.endpointOf(a.Name)
 		remote := r.otherEndpoint(a.Name)
-		hr := hooktools.Relation{
+		hr := unitstate.Relation{
 			ID:             r.ID,
 			Endpoint:       local.Name,
 			Interface:      r.Interface,
@@ -107,7 +107,7 @@ func (m *Model) buildHookState(a *Application, u *Unit) (hooktools.State, error)
 // adjustForHook narrows the relation view for the running hook: the joining
 // unit is a member during relation-joined; the departing unit is gone during
 // relation-departed; a broken relation has no members.
-func adjustForHook(st *hooktools.State, h Hook, r *Relation) {
+func adjustForHook(st *unitstate.State, h Hook, r *Relation) {
 	if r == nil {
 		return
 	}

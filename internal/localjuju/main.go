@@ -2,14 +2,12 @@ package localjuju
 
 import (
 	"io"
-	"os"
 	"path/filepath"
 
-	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/machine"
 )
 
-// Multicall runs the binary as a hook tool or a machine command when
+// Multicall runs the binary as a machine command when
 // basename(argv[0]) names one (the model links them to this binary), and
 // reports whether it did.
 func Multicall(argv []string, stdin io.Reader, stdout, stderr io.Writer) (exit int, handled bool) {
@@ -17,11 +15,6 @@ func Multicall(argv []string, stdin io.Reader, stdout, stderr io.Writer) (exit i
 		return 0, false
 	}
 	name := filepath.Base(argv[0])
-	for _, tool := range hooktools.CommandNames() {
-		if name == tool {
-			return hooktools.ClientMain(tool, argv[1:], os.Getenv, stdin, stdout, stderr), true
-		}
-	}
 	for _, cmd := range append(machine.Commands(), machine.Plugins()...) {
 		if name == cmd {
 			return machine.Main(argv, stdin, stdout, stderr), true
@@ -30,7 +23,7 @@ func Multicall(argv []string, stdin io.Reader, stdout, stderr io.Writer) (exit i
 	return 0, false
 }
 
-// Main is the whole localjuju binary: a hook tool, a machine command, or
+// Main is the whole localjuju binary: a machine command or
 // the CLI, chosen by basename(argv[0]).
 func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code, ok := Multicall(argv, stdin, stdout, stderr); ok {

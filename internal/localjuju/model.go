@@ -1,7 +1,8 @@
 // Package localjuju is a local, controller-free emulation of a Juju model: it
 // keeps applications, units, relations and their data bags in a model
 // directory, runs the real built charm's dispatch for every hook in Juju's
-// order (the hook tools are served by internal/localjuju/hooktools), and
+// order (its hook tools are Juju's own, served by the unit agent,
+// internal/localjuju/agent, from the unit's state), and
 // simulates peer applications (internal/localjuju/sim) that answer over the
 // real relation wire formats.
 package localjuju
@@ -19,7 +20,6 @@ import (
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
-	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/mariadb"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/rabbitmq"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
@@ -41,15 +41,19 @@ const (
 
 // Options tune a model opened with OpenWith.
 type Options struct {
-	// Binary is the localjuju multi-call binary the hook tools and machine
-	// commands are linked to (default: the running executable).
+	// Binary is the localjuju multi-call binary the machine commands are
+	// linked to (default: the running executable).
 	Binary string
-	// ToolsBinary, if set, is linked for the hook tools and machine
-	// commands instead of Binary: a binary that answers to those names
-	// only and starts faster (cmd/localjuju-tools). When empty and Binary
+	// ToolsBinary, if set, is linked for the machine commands instead of
+	// Binary: a binary that answers to those names only and starts faster
+	// (cmd/localjuju-tools). When empty and Binary
 	// is the default, the model uses the localjuju-tools file next to the
 	// running executable if there is one, else Binary.
 	ToolsBinary string
+	// AgentDir holds the unit agent (localjuju-agent) and Juju's jujuc
+	// client that serve every hook's tools (scripts/build-agent.sh builds
+	// both). Default: the directory of the running executable.
+	AgentDir string
 	// MySQLDSN is the root DSN of an existing MySQL/MariaDB server. When
 	// empty (and none was recorded in the model) a private server is started
 	// under <dir>/mariadb the first time a mysql simulator needs it.
@@ -99,6 +103,9 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 			return nil, fmt.Errorf("open model %s: find own executable: %w", dir, err)
 		}
 		opts.Binary = exe
+		if opts.AgentDir == "" {
+			opts.AgentDir = dirOf(exe)
+		}
 		if opts.ToolsBinary == "" {
 			opts.ToolsBinary = toolsBinaryNextTo(exe)
 		}
@@ -108,6 +115,9 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 	}
 	if opts.ToolsBinary == "" {
 		opts.ToolsBinary = opts.Binary
+	}
+	if opts.AgentDir, err = filepath.Abs(opts.AgentDir); err != nil {
+		return nil, fmt.Errorf("open model %s: %w", dir, err)
 	}
 	if opts.ToolsBinary, err = filepath.Abs(opts.ToolsBinary); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", dir, err)
@@ -171,9 +181,20 @@ func (m *Model) Dir() string { return m.dir }
 // State returns a deep copy of the model state.
 func (m *Model) State() (*State, error) { return m.st.clone() }
 
-// toolsBinaryName is the file name of the hook tools' and machine
-// commands' binary (cmd/localjuju-tools).
+// toolsBinaryName is the file name of the machine commands' binary
+// (cmd/localjuju-tools).
 const toolsBinaryName = "localjuju-tools"
+
+// agentBinaryName is the unit agent's file name in Options.AgentDir.
+const agentBinaryName = "localjuju-agent"
+
+// dirOf returns the directory of exe, symlinks resolved.
+func dirOf(exe string) string {
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	return filepath.Dir(exe)
+}
 
 // toolsBinaryNextTo returns the localjuju-tools executable in the directory
 // of exe (symlinks resolved), or "" if there is none.
@@ -191,9 +212,8 @@ func toolsBinaryNextTo(exe string) string {
 func (m *Model) statePath() string { return filepath.Join(m.dir, "state.json") }
 func (m *Model) binLink() string   { return filepath.Join(m.dir, "bin", "localjuju") }
 
-// toolsLink is what the hook tools and the machine commands link to.
+// toolsLink is what the machine commands link to.
 func (m *Model) toolsLink() string { return filepath.Join(m.dir, "bin", toolsBinaryName) }
-func (m *Model) toolsDir() string  { return filepath.Join(m.dir, "tools") }
 func (m *Model) unitDir(unit string) string {
 	return filepath.Join(m.dir, "units", unitFileName(unit))
 }
@@ -262,21 +282,15 @@ func (m *Model) save() error {
 }
 
 // linkBinary points <model>/bin/localjuju at the current binary and
-// <model>/bin/localjuju-tools at the tools binary, and makes the tools
-// directory: one symlink per hook tool, like Juju's tools dir. Unit roots
-// link their machine commands to <model>/bin/localjuju-tools too (roots
-// made before it existed keep <model>/bin/localjuju, which also works).
+// <model>/bin/localjuju-tools at the tools binary. Unit roots link their
+// machine commands to <model>/bin/localjuju-tools (roots made before it
+// existed keep <model>/bin/localjuju, which also works).
 func (m *Model) linkBinary() error {
 	if err := replaceSymlink(m.opts.Binary, m.binLink()); err != nil {
 		return fmt.Errorf("link localjuju binary: %w", err)
 	}
 	if err := replaceSymlink(m.opts.ToolsBinary, m.toolsLink()); err != nil {
 		return fmt.Errorf("link localjuju tools binary: %w", err)
-	}
-	for _, name := range hooktools.CommandNames() {
-		if err := replaceSymlink(m.toolsLink(), filepath.Join(m.toolsDir(), name)); err != nil {
-			return fmt.Errorf("link hook tool %s: %w", name, err)
-		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package localjuju
 import (
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,6 @@ func TestHookEnvironment(t *testing.T) {
 			"JUJU_PRINCIPAL_UNIT":       "",
 			"LANG":                      "C.UTF-8",
 			"PANKO_HOST_ROOT":           root,
-			"PATH":                      m.toolsDir() + ":" + root + "/usr/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			"PWD":                       charmDir,
 		},
 		present: []string{"JUJU_CONTEXT_ID", "JUJU_AGENT_SOCKET_ADDRESS", "JUJU_MODEL_UUID"},
@@ -105,6 +105,9 @@ func TestHookEnvironment(t *testing.T) {
 				assert.False(t, ok, "%s must not be set", k)
 			}
 			assert.True(t, strings.HasPrefix(env["JUJU_CONTEXT_ID"], "a/0-"+tt.hook+"-"), env["JUJU_CONTEXT_ID"])
+			// The agent's directory of jujuc links comes first, as the
+			// uniter's tools directory does.
+			assert.Regexp(t, "^/[^:]*/localjuju-agent-[^/:]+/tools:"+regexp.QuoteMeta(root)+"/usr/bin:/usr/sbin:/usr/bin:/sbin:/bin$", env["PATH"])
 		})
 	}
 }
@@ -581,13 +584,13 @@ func TestStatePersistsAcrossOpen(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	fs := &fakeSims{}
-	m, err := OpenWith(dir, Options{NewSim: fs.newSim})
+	m, err := OpenWith(dir, Options{NewSim: fs.newSim, AgentDir: os.Getenv(testAgentEnv)})
 	require.NoError(t, err)
 	deployTiny(t, m, "a", 1, nil)
 	settle(t, m)
 	require.NoError(t, m.Close())
 
-	m2, err := OpenWith(dir, Options{NewSim: fs.newSim})
+	m2, err := OpenWith(dir, Options{NewSim: fs.newSim, AgentDir: os.Getenv(testAgentEnv)})
 	require.NoError(t, err)
 	defer m2.Close()
 	u := m2.Status().Applications["a"].Units["a/0"]

@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/openstack-charmers/charm-panko/internal/localjuju/hooktools"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/unitstate"
 )
 
 // execResult is how a charm process ended.
@@ -44,15 +44,13 @@ func (m *Model) hookName(a *Application, h Hook) string {
 
 // baseEnv is the environment every hook and action gets (Juju 3.6 HookVars
 // order), before the context-specific variables.
-func (m *Model) baseEnv(a *Application, u *Unit, contextID, hookName, socket string) []string {
+func (m *Model) baseEnv(a *Application, u *Unit, contextID, hookName string) []string {
 	charmDir := m.unitCharmDir(u.Name)
 	return []string{
 		"CHARM_DIR=" + charmDir,
 		"JUJU_CHARM_DIR=" + charmDir,
 		"JUJU_CONTEXT_ID=" + contextID,
 		"JUJU_HOOK_NAME=" + hookName,
-		"JUJU_AGENT_SOCKET_ADDRESS=" + socket,
-		"JUJU_AGENT_SOCKET_NETWORK=unix",
 		"JUJU_UNIT_NAME=" + u.Name,
 		"JUJU_MODEL_UUID=" + m.st.UUID,
 		"JUJU_MODEL_NAME=" + m.st.Name,
@@ -79,29 +77,10 @@ func (m *Model) tailEnv(u *Unit, dispatchPath string) []string {
 		"DEBIAN_FRONTEND=noninteractive",
 		"LANG=C.UTF-8",
 		"TERM=tmux-256color",
-		"PATH=" + strings.Join([]string{m.toolsDir(), filepath.Join(root, "usr/bin"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"}, ":"),
+		"PATH=" + strings.Join([]string{filepath.Join(root, "usr/bin"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"}, ":"),
 		"PANKO_HOST_ROOT=" + root,
 		"JUJU_DISPATCH_PATH=" + dispatchPath,
 	}
-}
-
-func envMap(env []string) map[string]string {
-	out := make(map[string]string, len(env))
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		out[k] = v
-	}
-	return out
-}
-
-// newSocketPath returns a fresh socket path in a new temporary directory
-// (short enough for a unix socket).
-func newSocketPath() (string, error) {
-	dir, err := os.MkdirTemp("", "localjuju-")
-	if err != nil {
-		return "", fmt.Errorf("hook socket: %w", err)
-	}
-	return filepath.Join(dir, "agent.socket"), nil
 }
 
 // handler finds what Juju would run: dispatch, else hooks/<name> or
@@ -123,30 +102,60 @@ func handler(charmDir, location, name string) (string, error) {
 	return "", nil
 }
 
-// execCharm runs the unit's handler with a hook-tool server for hctx.
-// The socket (in its own temporary directory, removed afterwards) must be
-// the one named in env.
-func (m *Model) execCharm(ctx context.Context, u *Unit, hctx *hooktools.Context, contextID, socket string, env []string, location, name string) (execResult, error) {
-	defer os.RemoveAll(filepath.Dir(socket))
+// execCharm runs the unit's handler for a hook or action under the unit
+// agent, with the hook timeout, and returns how it ended with the agent's
+// report (nil when there was no handler or it was killed).
+func (m *Model) execCharm(ctx context.Context, u *Unit, st unitstate.State, env []string, location, name string) (execResult, *unitstate.Report, error) {
 	charmDir := m.unitCharmDir(u.Name)
 	path, err := handler(charmDir, location, name)
 	if err != nil {
-		return execResult{exit: 1, problem: err.Error()}, nil
+		return execResult{exit: 1, problem: err.Error()}, nil, nil
 	}
 	if path == "" {
-		return execResult{missing: true}, nil
+		return execResult{missing: true}, nil, nil
 	}
-	ln, err := net.Listen("unix", socket)
-	if err != nil {
-		return execResult{}, fmt.Errorf("hook socket: %w", err)
-	}
-	stop := hooktools.Serve(ln, contextID, hctx)
-	defer stop()
-
 	runCtx, cancel := context.WithTimeout(ctx, m.opts.HookTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(runCtx, path)
-	cmd.Dir = charmDir
+	res, report, err := runUnitAgent(runCtx, m.opts.AgentDir, st, env, charmDir, path)
+	switch {
+	case runCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil:
+		res.exit, res.problem = 1, fmt.Sprintf("killed after the %s hook timeout", m.opts.HookTimeout)
+		return res, nil, nil
+	case ctx.Err() != nil:
+		return res, nil, fmt.Errorf("run %s: %w", name, ctx.Err())
+	case err != nil:
+		return res, nil, fmt.Errorf("run %s on %s: %w", name, u.Name, err)
+	}
+	return res, report, nil
+}
+
+// runUnitAgent runs argv in dir under the unit agent of agentDir, which
+// serves Juju's hook tools from st, and returns how the process ended with
+// the agent's report. env is the process's environment; the agent adds its
+// socket, token and tools directory. Cancelling ctx kills the agent and
+// everything it started (then the report is nil).
+func runUnitAgent(ctx context.Context, agentDir string, st unitstate.State, env []string, dir string, argv ...string) (execResult, *unitstate.Report, error) {
+	agent, jujuc := filepath.Join(agentDir, agentBinaryName), filepath.Join(agentDir, "jujuc")
+	for _, p := range []string{agent, jujuc} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode()&0o111 == 0 {
+			return execResult{}, nil, fmt.Errorf("no unit agent at %s (build it with scripts/build-agent.sh, or make localjuju)", p)
+		}
+	}
+	work, err := os.MkdirTemp("", "localjuju-hook-")
+	if err != nil {
+		return execResult{}, nil, err
+	}
+	defer os.RemoveAll(work)
+	statePath, reportPath := filepath.Join(work, "state.json"), filepath.Join(work, "report.json")
+	data, err := json.Marshal(st)
+	if err != nil {
+		return execResult{}, nil, fmt.Errorf("unit state: %w", err)
+	}
+	if err := os.WriteFile(statePath, data, 0o600); err != nil {
+		return execResult{}, nil, fmt.Errorf("unit state: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, agent, append([]string{"-state", statePath, "-report", reportPath, "-jujuc", jujuc, "--"}, argv...)...)
+	cmd.Dir = dir
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -158,20 +167,33 @@ func (m *Model) execCharm(ctx context.Context, u *Unit, hctx *hooktools.Context,
 	res := execResult{stdout: stdout.Bytes(), stderr: stderr.Bytes(), duration: time.Since(start)}
 	var exitErr *exec.ExitError
 	switch {
-	case err == nil:
-	case runCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil:
-		res.exit, res.problem = 1, fmt.Sprintf("killed after the %s hook timeout", m.opts.HookTimeout)
 	case ctx.Err() != nil:
-		return res, fmt.Errorf("run %s: %w", name, ctx.Err())
+		return res, nil, ctx.Err()
+	case err == nil:
 	case errors.As(err, &exitErr):
 		res.exit = exitErr.ExitCode()
-		if res.exit < 0 {
-			res.exit, res.problem = 1, exitErr.String()
-		}
 	default:
-		res.exit, res.problem = 1, err.Error()
+		return res, nil, err
 	}
-	return res, nil
+	if data, err = os.ReadFile(reportPath); err != nil {
+		return res, nil, fmt.Errorf("the unit agent failed (exit %d): %s", res.exit, tail(res.stderr, 2000))
+	}
+	var report unitstate.Report
+	if err := json.Unmarshal(data, &report); err != nil {
+		return res, nil, fmt.Errorf("unit agent report: %w", err)
+	}
+	if res.exit > 128 {
+		res.problem = fmt.Sprintf("signal: %s", syscall.Signal(res.exit-128))
+	}
+	return res, &report, nil
+}
+
+// tail returns the last n bytes of out, trimmed.
+func tail(out []byte, n int) string {
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // runHook runs one hook on a unit and records its effects.
@@ -190,16 +212,8 @@ func (m *Model) runHook(ctx context.Context, a *Application, u *Unit, h Hook) er
 		return fmt.Errorf("hook %s on %s: %w", name, u.Name, err)
 	}
 	adjustForHook(&st, h, r)
-	ch, err := hooktools.LoadCharm(m.unitCharmDir(u.Name))
-	if err != nil {
-		return fmt.Errorf("hook %s on %s: load charm: %w", name, u.Name, err)
-	}
 	contextID := fmt.Sprintf("%s-%s-%s", u.Name, name, newHex(16))
-	socket, err := newSocketPath()
-	if err != nil {
-		return err
-	}
-	env := m.baseEnv(a, u, contextID, name, socket)
+	env := m.baseEnv(a, u, contextID, name)
 	if h.IsRelation() && r != nil {
 		local, _ := r.endpointOf(a.Name)
 		env = append(env,
@@ -213,13 +227,11 @@ func (m *Model) runHook(ctx context.Context, a *Application, u *Unit, h Hook) er
 		}
 	}
 	env = append(env, m.tailEnv(u, "hooks/"+name)...)
-	hctx := hooktools.NewContext(ch, st, envMap(env))
-	res, err := m.execCharm(ctx, u, hctx, contextID, socket, env, "hooks", name)
+	res, report, err := m.execCharm(ctx, u, st, env, "hooks", name)
 	if err != nil {
 		return err
 	}
-	after := hctx.Finish(res.exit)
-	m.writeBack(a, u, after, hctx, name)
+	m.writeBack(a, u, report, name)
 	m.logOutput(u, name, res)
 	u.HooksRun++
 	u.LastHook = name
@@ -330,25 +342,27 @@ func (m *Model) addHistory(u *Unit, s StatusInfo) {
 }
 
 // writeBack stores what a hook or action left behind: statuses, version and
-// leader settings always; relation data, ports and charm state as the
-// emulator committed them (only on exit 0).
-func (m *Model) writeBack(a *Application, u *Unit, after hooktools.State, hctx *hooktools.Context, name string) {
-	for _, c := range hctx.Calls() {
-		if len(c.Argv) == 0 {
-			continue
-		}
+// leader settings always; relation data, ports and charm state as the agent
+// committed them (only on exit 0). A nil report (no handler, or the agent
+// was killed) changes nothing.
+func (m *Model) writeBack(a *Application, u *Unit, report *unitstate.Report, name string) {
+	if report == nil {
+		return
+	}
+	after := report.State
+	for _, tool := range report.Calls {
 		if u.ToolCalls == nil {
 			u.ToolCalls = map[string]int{}
 		}
-		u.ToolCalls[c.Argv[0]]++
-		if c.Argv[0] == "status-set" && c.Exit == 0 {
-			u.CharmSetStatus = true
-		}
+		u.ToolCalls[tool]++
 	}
-	for _, l := range hctx.Logs() {
+	if len(report.UnitStatuses) > 0 {
+		u.CharmSetStatus = true
+	}
+	for _, l := range report.Logs {
 		m.st.Log = append(m.st.Log, LogEntry{Time: m.now(), Unit: u.Name, Hook: name, Source: "juju-log", Level: l.Level, Message: l.Message})
 	}
-	for _, s := range hctx.UnitStatuses() {
+	for _, s := range report.UnitStatuses {
 		m.setWorkload(u, s.Status, s.Message, s.Data)
 	}
 	if s := after.UnitStatus; s != nil {

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -61,6 +62,9 @@ type Config struct {
 	Control string `json:"control"`
 	// Measure enables the file snapshots and the peak-RSS probe.
 	Measure bool `json:"measure"`
+	// Toolbox, if set, is linked in front of every hook tool on the
+	// charm's PATH (see wrapTools).
+	Toolbox string `json:"toolbox,omitempty"`
 }
 
 func main() {
@@ -113,6 +117,14 @@ func run() int {
 	if cfg.Measure && root != "" {
 		before = snapshot(root)
 	}
+	if cfg.Toolbox != "" {
+		dir, err := wrapTools(cfg.Toolbox)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "hookwrap: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+	}
 	code, err := runCharm(bin, cfg.Measure, order, root, &rec)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "hookwrap: %v\n", err)
@@ -123,6 +135,35 @@ func run() int {
 	}
 	appendRecord(cfg.Control, rec)
 	return code
+}
+
+// wrapTools puts toolbox in front of Juju's hook tools: it finds the
+// agent's tools directory (where config-get is on PATH), links every tool
+// in it to toolbox in a new directory, and puts that directory first on
+// PATH, with BENCH_HOOK_TOOLS naming the real one (toolbox runs the real
+// tool from there). It returns the new directory.
+func wrapTools(toolbox string) (string, error) {
+	real, err := exec.LookPath("config-get")
+	if err != nil {
+		return "", fmt.Errorf("find the hook tools: %w", err)
+	}
+	realDir := filepath.Dir(real)
+	entries, err := os.ReadDir(realDir)
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "hookwrap-tools-")
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if err := os.Symlink(toolbox, filepath.Join(dir, e.Name())); err != nil {
+			return dir, err
+		}
+	}
+	os.Setenv("BENCH_HOOK_TOOLS", realDir)
+	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return dir, nil
 }
 
 // skipInstall is the line of the skip file that short-circuits install too.

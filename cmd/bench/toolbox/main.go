@@ -1,7 +1,9 @@
 // Command toolbox is the benchmark's multi-call binary for the local
-// model's hook tools and machine commands: the same code as
-// cmd/localjuju-tools (toolwire's client and the machine stand-ins). After
-// each call it appends the call's own CPU time to <dir>/control/tools.jsonl,
+// model's machine commands (the same code as cmd/localjuju-tools) and, in
+// front of Juju's real hook tools, their recorder: under a hook tool's
+// name it runs the real tool from $BENCH_HOOK_TOOLS (hookwrap links it
+// there, see hookwrap's wrapTools). After each call it appends the call's
+// own CPU time (with the real tool's) to <dir>/control/tools.jsonl,
 // where <dir> is the parent of the directory holding the binary, so that
 // the benchmark can tell the charm's CPU time from its tools' and count the
 // calls of each charm process.
@@ -9,13 +11,15 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 
 	"github.com/openstack-charmers/charm-panko/cmd/bench/benchwire"
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/machine"
-	"github.com/openstack-charmers/charm-panko/internal/localjuju/toolwire"
 )
 
 func main() {
@@ -32,10 +36,33 @@ func main() {
 		}
 		call.Exit = machine.Main(os.Args, os.Stdin, os.Stdout, os.Stderr)
 	} else {
-		call.Exit = toolwire.ClientMain(name, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+		call.Exit = runTool(name)
 	}
 	record(call)
 	os.Exit(call.Exit)
+}
+
+// runTool runs the real hook tool with toolbox's arguments and standard
+// streams and returns its exit code.
+func runTool(name string) int {
+	real := os.Getenv("BENCH_HOOK_TOOLS")
+	if real == "" {
+		fmt.Fprintf(os.Stderr, "toolbox: %s: BENCH_HOOK_TOOLS is not set\n", name)
+		return 1
+	}
+	cmd := exec.Command(filepath.Join(real, name), os.Args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exitErr):
+		return exitErr.ExitCode()
+	default:
+		fmt.Fprintf(os.Stderr, "toolbox: %v\n", err)
+		return 1
+	}
 }
 
 // record appends call with its CPU time to the control directory's
