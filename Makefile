@@ -42,11 +42,17 @@ staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
 lint: vet staticcheck check-hooks
+	$(GO) mod tidy -diff
 	$(GO) run ./cmd/charmpack check-docs
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# RACE are the packages whose code serves concurrent connections or runs
+# goroutines: they run once more under the race detector.
+RACE := ./internal/juju/... ./internal/localjuju/sim ./internal/localjuju/vault ./internal/testsupport/live ./internal/testsupport/sandbox ./cmd/bench/hookwrap
+
 unit: deps charm localjuju
 	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 $(RACE)
 
 test: lint unit ## everything CI runs
 

@@ -313,11 +313,11 @@ func scaleTable(b *strings.Builder, title string, runs map[string]map[string]Hoo
 func writeMarkdown(b *strings.Builder, r Results) error {
 	b.WriteString("# Benchmark results\n\n")
 	b.WriteString("Written by `make bench` (`go run ./cmd/bench`). The real charm binary runs every hook through the local model; ")
-	b.WriteString("wall and CPU time are those of the charm process alone (CPU excludes the hook tools and machine commands it runs), ")
+	b.WriteString("wall time is the charm process's with the hook tools it waits for; charm CPU excludes the hook tools and machine commands it runs; ")
 	b.WriteString("peak RSS is the charm process's VmHWM at exit, files written are the entries changed under the unit root, ")
 	b.WriteString("restarts count `systemctl restart`. Counts are the worst sample; with fewer than 20 samples the p95 is the slowest one.\n\n")
 	b.WriteString("The charm's dispatch is cmd/bench/hookwrap, which runs the real bin/panko-charm with the hook's environment and measures that process; ")
-	b.WriteString("hook tools and machine commands are cmd/bench/toolbox (the model's own code), which reports each call. ")
+	b.WriteString("the hook tools are Juju 3.6.11's own (its jujuc client, served by the local model's unit agent over Juju's jujuc server), each run through cmd/bench/toolbox, which reports the call; the machine commands are toolbox too (the model's stand-ins). ")
 	b.WriteString("Hooks that only bring a deployment up to date (the relation-hook storms when units join or leave) are short-circuited by hookwrap to keep the run short; every measured hook runs the real charm.\n\n")
 	fmt.Fprintf(b, "Machine: %s; load average %s. Total run: %.0f s.\n\n", r.Machine, r.Load, r.TotalSeconds)
 	fmt.Fprintf(b, "Main deployment: %s with mysql, keystone, hacluster, vault and ceilometer (1 unit); converged in %d rounds; statuses %s; API registered as %s.\n\n",
