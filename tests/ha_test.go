@@ -188,11 +188,7 @@ func haproxyBackends(t *testing.T, m *localjuju.Model, unit string) []string {
 // whenever that unit's data changes and never on departure, so the catalog
 // keeps the https VIP URLs only if the dying unit publishes nothing.
 func TestStoryRemoveUnitKeepsTheCatalog(t *testing.T) {
-	requireMariaDB(t)
-	t.Parallel()
-	ctx := context.Background()
-	charm := buildPankoCharm(t)
-	m := newModel(t)
+	ctx, charm, m := story(t)
 	const vip = "10.5.0.100"
 
 	step(t, "deploy panko -n 3 with hacluster and vault, then keystone", func(t *testing.T) {

@@ -356,3 +356,29 @@ func (s stampWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// story starts a story on the real MariaDB after the given requirements:
+// it runs in parallel with the others, with the built charm and a fresh
+// model.
+func story(t *testing.T, needs ...func(*testing.T)) (context.Context, string, *localjuju.Model) {
+	t.Helper()
+	requireMariaDB(t)
+	for _, r := range needs {
+		r(t)
+	}
+	t.Parallel()
+	return context.Background(), buildPankoCharm(t), newModel(t)
+}
+
+// deployRelated deploys panko as args say and each simulated application
+// in apps related to it, then settles the model.
+func deployRelated(t *testing.T, ctx context.Context, m *localjuju.Model, args localjuju.DeployArgs, apps ...string) {
+	t.Helper()
+	require.NoError(t, m.Deploy(ctx, args))
+	for _, app := range apps {
+		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
+		_, err := m.Relate(ctx, args.Name, app)
+		require.NoError(t, err)
+	}
+	settle(t, m)
+}

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,22 +15,12 @@ import (
 // still names the release. The leader runs panko-dbsync exactly once more,
 // every unit ends "Unit is ready" and the six tables are there.
 func TestStoryNewEmptyDatabase(t *testing.T) {
-	requireMariaDB(t)
-	t.Parallel()
-	ctx := context.Background()
-	charm := buildPankoCharm(t)
-	m := newModel(t)
+	ctx, charm, m := story(t)
 	units := []string{"panko/0", "panko/1"}
 
 	step(t, "deploy panko -n 2 with mysql and keystone", func(t *testing.T) {
-		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: charm, Units: 2,
-			Config: map[string]string{"openstack-origin": "cloud:focal-wallaby"}}))
-		for _, app := range []string{"mysql", "keystone"} {
-			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
-			_, err := m.Relate(ctx, "panko", app)
-			require.NoError(t, err)
-		}
-		settle(t, m)
+		deployRelated(t, ctx, m, localjuju.DeployArgs{Name: "panko", CharmPath: charm, Units: 2,
+			Config: map[string]string{"openstack-origin": "cloud:focal-wallaby"}}, "mysql", "keystone")
 		requireReady(t, m, units...)
 		assert.Equal(t, 1, countCommand(commandsRun(t, m, "panko/0"), "panko-dbsync"))
 	})

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -18,11 +17,7 @@ import (
 // CRITICAL. The API check needs monitoring-plugins' check_http, which no
 // one installs on the local model's machines: nrpe reports it UNKNOWN.
 func TestStoryNRPE(t *testing.T) {
-	requireMariaDB(t)
-	t.Parallel()
-	ctx := context.Background()
-	charm := buildPankoCharm(t)
-	m := newModel(t)
+	ctx, charm, m := story(t)
 	const unit = "panko/0"
 	byName := func(t *testing.T) map[string]localjuju.NRPECheck {
 		checks, err := m.NRPEChecks(ctx, unit)
@@ -35,13 +30,7 @@ func TestStoryNRPE(t *testing.T) {
 	}
 
 	step(t, "relate nrpe: a check per service and the API's", func(t *testing.T) {
-		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: charm}))
-		for _, app := range []string{"mysql", "keystone", "nrpe"} {
-			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
-			_, err := m.Relate(ctx, "panko", app)
-			require.NoError(t, err)
-		}
-		settle(t, m)
+		deployRelated(t, ctx, m, localjuju.DeployArgs{Name: "panko", CharmPath: charm}, "mysql", "keystone", "nrpe")
 		st, msg := workload(t, m, unit)
 		require.Equal(t, "active: Unit is ready", st+": "+msg)
 		checks := byName(t)

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
@@ -25,24 +24,14 @@ func policyZip(t *testing.T, files map[string]string) string {
 // files in /etc/panko/policy.d and the "PO:" / "PO (broken):" prefixes
 // follow, as charm-helpers' policyd gives them.
 func TestStoryPolicyOverrides(t *testing.T) {
-	requireMariaDB(t)
-	t.Parallel()
-	ctx := context.Background()
-	charm := buildPankoCharm(t)
-	m := newModel(t)
+	ctx, charm, m := story(t)
 	const unit = "panko/0"
 	policyFile := func() string { return filepath.Join(unitRoot(t, m, unit), "etc/panko/policy.d/file1.yaml") }
 
 	step(t, "a good zip: installed, PO:", func(t *testing.T) {
-		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: charm,
+		deployRelated(t, ctx, m, localjuju.DeployArgs{Name: "panko", CharmPath: charm,
 			Config:    map[string]string{"use-policyd-override": "true"},
-			Resources: map[string]string{"policyd-override": policyZip(t, map[string]string{"file1.yaml": "rule1: '!'\n"})}}))
-		for _, app := range []string{"mysql", "keystone"} {
-			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
-			_, err := m.Relate(ctx, "panko", app)
-			require.NoError(t, err)
-		}
-		settle(t, m)
+			Resources: map[string]string{"policyd-override": policyZip(t, map[string]string{"file1.yaml": "rule1: '!'\n"})}}, "mysql", "keystone")
 		st, msg := workload(t, m, unit)
 		assert.Equal(t, "active: PO: Unit is ready", st+": "+msg)
 		assert.Equal(t, "rule1: '!'\n", readAll(t, policyFile()))

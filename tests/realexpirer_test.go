@@ -38,22 +38,11 @@ conn.record_events([models.Event(sys.argv[2], sys.argv[3], timeutils.parse_isoti
 // diagnose. When the leader goes, the new leader runs it; the TTL back to
 // -1 removes it.
 func TestStoryExpirerDeletesOldEvents(t *testing.T) {
-	requireMariaDB(t)
-	requireRealStack(t)
-	t.Parallel()
-	ctx := context.Background()
-	charm := buildPankoCharm(t)
-	m := newModel(t)
+	ctx, charm, m := story(t, requireRealStack)
 
 	step(t, "TTL of a day: the leader alone has the expirer's timer", func(t *testing.T) {
-		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: charm, Units: 2,
-			Config: map[string]string{"openstack-origin": "cloud:focal-victoria", "event-time-to-live": "86400"}}))
-		for _, app := range []string{"mysql", "keystone"} {
-			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
-			_, err := m.Relate(ctx, "panko", app)
-			require.NoError(t, err)
-		}
-		settle(t, m)
+		deployRelated(t, ctx, m, localjuju.DeployArgs{Name: "panko", CharmPath: charm, Units: 2,
+			Config: map[string]string{"openstack-origin": "cloud:focal-victoria", "event-time-to-live": "86400"}}, "mysql", "keystone")
 		for _, u := range []string{"panko/0", "panko/1"} {
 			st, msg := workload(t, m, u)
 			require.Equal(t, "active: Unit is ready", st+": "+msg, u)

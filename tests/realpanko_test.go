@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -27,23 +26,12 @@ import (
 // over TLS, through the charm's Apache TLS frontend with vault's
 // certificate; then a policy override the charm installs is enforced.
 func TestStoryRealPankoServesEvents(t *testing.T) {
-	requireMariaDB(t)
-	requireRealStack(t)
-	t.Parallel()
-	ctx := context.Background()
-	charm := buildPankoCharm(t)
-	m := newModel(t)
+	ctx, charm, m := story(t, requireRealStack)
 	const unit = "panko/0"
 
 	step(t, "deploy victoria with mysql and keystone: ready", func(t *testing.T) {
-		require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Name: "panko", CharmPath: charm,
-			Config: map[string]string{"openstack-origin": "cloud:focal-victoria"}}))
-		for _, app := range []string{"mysql", "keystone"} {
-			require.NoError(t, m.Deploy(ctx, localjuju.DeployArgs{Charm: app}))
-			_, err := m.Relate(ctx, "panko", app)
-			require.NoError(t, err)
-		}
-		settle(t, m)
+		deployRelated(t, ctx, m, localjuju.DeployArgs{Name: "panko", CharmPath: charm,
+			Config: map[string]string{"openstack-origin": "cloud:focal-victoria"}}, "mysql", "keystone")
 		st, msg := workload(t, m, unit)
 		require.Equal(t, "active", st, msg)
 		require.Equal(t, "Unit is ready", msg)

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -30,11 +29,7 @@ const sslDir = "etc/apache2/ssl/panko"
 const readyWithEvents = "Unit is ready (storing ceilometer events from rabbitmq-server)"
 
 func TestStoryTLSAndCeilometer(t *testing.T) {
-	requireMariaDB(t)
-	t.Parallel()
-	ctx := context.Background()
-	charm := buildPankoCharm(t)
-	m := newModel(t)
+	ctx, charm, m := story(t)
 	const unit = "panko/0"
 
 	step(t, "deploy and relate: ceilometer's event pipeline still loads", func(t *testing.T) {
