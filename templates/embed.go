@@ -7,6 +7,11 @@
 // (<release>/<name>.tmpl); internal/render picks the newest such directory
 // that is not newer than the deployed release, else the base template. When
 // a release directory is added, add its pattern to the go:embed line below.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package templates
 
 import "embed"

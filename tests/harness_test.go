@@ -1,5 +1,8 @@
 // Package tests holds the integration stories: the real built charm (and a
 // scripted charm) driven through the local model with a real MariaDB.
+//
+// Layer stories (see internal/layers): it may import any layer; nothing
+// imports it.
 package tests
 
 import (

@@ -16,6 +16,9 @@
 // every measured hook runs the real charm.
 //
 // Usage: go run ./cmd/bench [flags]
+//
+// Layer bench (see internal/layers): it imports the local model and
+// testsupport; nothing imports it.
 package main
 
 import (

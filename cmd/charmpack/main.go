@@ -6,6 +6,9 @@
 //	charmpack docs                         regenerate docs/config.md and docs/actions.md
 //	charmpack check-docs                   fail when the generated docs drift
 //	charmpack archive BINARY STAGE OUT     stage the charm and write the archive
+//
+// Layer tooling (see internal/layers): it imports tooling and third-party
+// modules only; only cmd/charmpack and tests import it, never the charm.
 package main
 
 import (

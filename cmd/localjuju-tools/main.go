@@ -8,6 +8,11 @@
 //
 // `make localjuju` builds it next to bin/localjuju, where the model finds
 // it (see localjuju.Options.ToolsBinary).
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package main
 
 import (

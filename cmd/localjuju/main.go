@@ -5,6 +5,11 @@
 // commands to that one instead, because it starts faster. Hooks run under
 // the unit agent (bin/localjuju-agent, with Juju's own jujuc as every hook
 // tool), which make localjuju builds beside it too.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package main
 
 import (

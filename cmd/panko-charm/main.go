@@ -1,5 +1,10 @@
 // Command panko-charm is the Panko charm: Juju runs it as dispatch (and as
 // every hooks/* and actions/* symlink) for each hook and action.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package main
 
 import (

@@ -2,6 +2,11 @@
 // inputs (config, relations, leadership, the machine), computes a plan with a
 // pure function, applies it through the host boundary and sets one status.
 // Actions have their own handlers; stop and remove tear the unit down.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package charm
 
 import (

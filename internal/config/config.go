@@ -2,6 +2,11 @@
 // checks it. Validation returns every problem at once, each naming the option
 // and the offending value, so one status message can tell the operator all
 // that must change. The package is pure: no I/O.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package config
 
 import (

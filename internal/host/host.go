@@ -10,6 +10,11 @@
 // Commands run with a small environment (PATH, LANG=C.UTF-8 and, for apt, DEBIAN_FRONTEND).
 // Command lines may be logged and recorded, so callers must never put secrets (passwords, keys,
 // tokens) in argv: pass them through files written with WriteFile instead.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package host
 
 import (

@@ -2,6 +2,11 @@
 // event a process was started for, reads the hook environment, and calls the
 // hook tools (config-get, relation-get, status-set, …) through small
 // capability interfaces. It is the only package that knows hook-tool syntax.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package juju
 
 import (

@@ -5,6 +5,11 @@
 // internal/localjuju/agent, from the unit's state), and
 // simulates peer applications (internal/localjuju/sim) that answer over the
 // real relation wire formats.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package localjuju
 
 import (

@@ -3,6 +3,11 @@
 // release an openstack-origin gives on a series, the releases Panko exists
 // for, package sets per release, the port map, and how endpoint addresses and
 // URLs are chosen. Everything here is pure: no I/O.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package openstack
 
 import (

@@ -1,5 +1,8 @@
 // Package packaging builds the charm's layout from its metadata: the hooks/
 // and actions/ symlinks to the charm binary, and the panko.charm archive.
+//
+// Layer tooling (see internal/layers): it imports tooling and third-party
+// modules only; only cmd/charmpack and tests import it, never the charm.
 package packaging
 
 import (

@@ -6,6 +6,11 @@
 // for the newest release directory that is not newer than the deployed
 // release, else templates/<name>.tmpl. The package does no I/O besides
 // reading its template file system.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package render
 
 import (

@@ -1,5 +1,10 @@
 // Package status turns the facts a reconcile collects into the one workload
 // status a unit shows, with the wording OpenStack operators know.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package status
 
 import (

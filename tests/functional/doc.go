@@ -14,4 +14,7 @@
 // PANKO_SKIP_DEPLOY=1 (check an already deployed model) and
 // PANKO_WAIT_TIMEOUT (default 90m). The host running the tests must reach
 // the units' and the VIP's addresses.
+//
+// Layer stories (see internal/layers): it may import any layer; nothing
+// imports it.
 package functional

@@ -1,6 +1,9 @@
 // Package benchwire is what the bench's stand-ins write and the bench
 // reads: one Record per charm run (records.jsonl, by hookwrap) and one Call
 // per hook tool or machine command (tools.jsonl, by toolbox).
+//
+// Layer bench (see internal/layers): it imports only bench packages; only
+// cmd/bench and tests use it.
 package benchwire
 
 // Record is one run of the charm as hookwrap saw it (a line of

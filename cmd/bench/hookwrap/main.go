@@ -16,6 +16,9 @@
 //     of the directories (unit paths under PANKO_HOST_ROOT).
 //
 // Without hookwrap.json it simply executes the charm.
+//
+// Layer bench (see internal/layers): it imports only bench packages; only
+// cmd/bench and tests use it.
 package main
 
 import (

@@ -7,6 +7,9 @@
 // where <dir> is the parent of the directory holding the binary, so that
 // the benchmark can tell the charm's CPU time from its tools' and count the
 // calls of each charm process.
+//
+// Layer bench (see internal/layers): it imports only bench packages; only
+// cmd/bench and tests use it.
 package main
 
 import (

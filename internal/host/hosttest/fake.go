@@ -1,6 +1,10 @@
 // Package hosttest provides Fake, an in-memory host.Host with the semantics of an Ubuntu machine
 // as far as the charm can observe them, and the shared models of systemctl, Debian's a2* tools and
 // the packages the charm installs (also used by the local model's machine stand-ins).
+//
+// Layer doubles (see internal/layers): it imports only the boundary it stands
+// in for; only tests and the local model's machines import it, never code
+// that ships.
 package hosttest
 
 import (

@@ -10,6 +10,10 @@
 // returns the latest status-set of the hook, Juju's automatic unit-bag keys
 // (private-address, ingress-address, egress-subnets) are not added, and state
 // quotas and port conflicts between units are not checked.
+//
+// Layer doubles (see internal/layers): it imports only the boundary it stands
+// in for; only tests and the local model's machines import it, never code
+// that ships.
 package jujutest
 
 import (

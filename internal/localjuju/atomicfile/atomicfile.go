@@ -1,5 +1,10 @@
 // Package atomicfile replaces files whole: readers see the old content or
 // the new, never a part.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package atomicfile
 
 import (

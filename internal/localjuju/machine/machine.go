@@ -12,6 +12,11 @@
 // restart counts) under a file lock; every call is appended to
 // <root>/var/lib/localjuju/commands.log as a JSON line. Enabled Apache sites and modules are the
 // symlinks in <root>/etc/apache2/*-enabled, as on Debian.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package machine
 
 import (

@@ -22,6 +22,11 @@
 // only done with Options.LoopbackRouter, because 127.0.0.1:3306 is often
 // taken by a system server and can be held by one private server at a time.
 // Without it the router port is on the dedicated address.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package mariadb
 
 import (

@@ -8,6 +8,11 @@
 //
 // It shares no code with the charm's hacluster codec: the facts are those
 // of charm-hacluster and Pacemaker.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package pacemaker
 
 // Keys of the principal's unit bag that hacluster reads.

@@ -6,6 +6,11 @@
 //
 // It imports nothing of the charm and nothing must import it but the local
 // model and its tests.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package rabbitmq
 
 import (

@@ -9,6 +9,11 @@
 //
 // Simulators keep their own state (passwords, ids, the keystone catalog) in
 // Env.StateDir, so answers are stable across calls and processes.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package sim
 
 import (

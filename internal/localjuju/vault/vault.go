@@ -11,6 +11,11 @@
 // cache: a request whose CN and SANs were already answered keeps its
 // certificate until Renew. One CA must not be used from several processes at
 // once.
+//
+// Layer localjuju (see internal/layers): it imports the local model, the host
+// double and only the charm packages internal/layers lists with a reason;
+// only the local model's commands, cmd/bench and tests import it, never the
+// charm.
 package vault
 
 import (

@@ -12,6 +12,11 @@
 // instead (see the amqp relation).
 //
 // The package is pure: it turns facts into a data bag and performs no I/O.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package eventservice
 
 // Keys of the provider's unit bag (raw strings).

@@ -13,6 +13,11 @@
 // the names older charms used for the same VIPs are sent for deletion.
 //
 // The package is pure: it turns data into data and never performs I/O.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package hacluster
 
 import (

@@ -1,4 +1,9 @@
 // Package hostname checks the host names and addresses peer charms send.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package hostname
 
 import (

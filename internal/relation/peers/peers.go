@@ -4,6 +4,11 @@
 // addresses.
 //
 // The package is pure: it turns data bags into facts and never performs I/O.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package peers
 
 import (

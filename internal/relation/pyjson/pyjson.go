@@ -3,6 +3,11 @@
 // keys sorted, ASCII-only output. Reactive charms write relation data this
 // way; writing byte-identical values keeps data unchanged across an upgrade
 // from such a charm, so the remote side sees no spurious change.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package pyjson
 
 import (

@@ -7,6 +7,11 @@
 // relation or from the ssl_* options).
 //
 // The package is pure: apart from cryptographic parsing it performs no I/O.
+//
+// Layer charm (see internal/layers): it imports only packages that ship in
+// the charm; the local model, the bench and every test layer may use it, but
+// nothing it imports may import it back, and the local model imports it only
+// where internal/layers lists why.
 package tlscerts
 
 import (

@@ -2,6 +2,10 @@
 // client (scripts/build-agent.sh) for the tests and the benchmark, and
 // says where they are. It imports only the standard library; only tests
 // and cmd/bench import it.
+//
+// Layer testsupport (see internal/layers): it imports no project package
+// outside testsupport; only tests and cmd/bench import it, never code that
+// ships or the local model.
 package agentbin
 
 import (

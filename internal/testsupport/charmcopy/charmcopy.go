@@ -1,6 +1,10 @@
 // Package charmcopy copies a built charm, a .charm archive or a charm
 // directory, into a new directory with its symbolic links and file modes,
 // for the tests and tools that stage a charm to deploy.
+//
+// Layer testsupport (see internal/layers): it imports no project package
+// outside testsupport; only tests and cmd/bench import it, never code that
+// ships or the local model.
 package charmcopy
 
 import (

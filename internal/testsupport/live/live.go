@@ -1,6 +1,10 @@
 // Package live runs real servers (apache2, haproxy) and stand-ins for the
 // services behind them on loopback addresses, for tests that check a
 // rendered configuration by serving traffic through it.
+//
+// Layer testsupport (see internal/layers): it imports no project package
+// outside testsupport; only tests and cmd/bench import it, never code that
+// ships or the local model.
 package live
 
 import (

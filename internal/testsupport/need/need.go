@@ -1,6 +1,10 @@
 // Package need stops a test that lacks something from the machine (a tool,
 // a package, root, a free port): the test is skipped, except under CI=true,
 // where nothing may skip silently and the test fails with the reason.
+//
+// Layer testsupport (see internal/layers): it imports no project package
+// outside testsupport; only tests and cmd/bench import it, never code that
+// ships or the local model.
 package need
 
 import (

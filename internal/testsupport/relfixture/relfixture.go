@@ -1,6 +1,10 @@
 // Package relfixture reads the recorded relation fixtures kept once for the
 // whole module in testdata/relations/ at its root: the unit bags of both
 // sides of a relation and named variants of them.
+//
+// Layer testsupport (see internal/layers): it imports no project package
+// outside testsupport; only tests and cmd/bench import it, never code that
+// ships or the local model.
 package relfixture
 
 import (

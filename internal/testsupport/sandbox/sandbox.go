@@ -4,6 +4,10 @@
 // machine's own, /run is empty, and the unit's addresses sit on the
 // sandbox's loopback. Services started in it use the charm's paths, ports
 // and addresses unchanged, and nothing they write reaches the machine.
+//
+// Layer testsupport (see internal/layers): it imports no project package
+// outside testsupport; only tests and cmd/bench import it, never code that
+// ships or the local model.
 package sandbox
 
 import (

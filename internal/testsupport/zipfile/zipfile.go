@@ -1,5 +1,9 @@
 // Package zipfile builds ZIP files for tests (policy override resources).
 // Only tests import it.
+//
+// Layer testsupport (see internal/layers): it imports no project package
+// outside testsupport; only tests and cmd/bench import it, never code that
+// ships or the local model.
 package zipfile
 
 import (
