@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/juju/charm/v12"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -401,6 +402,13 @@ func TestValidationBeforeCall(t *testing.T) {
 	}
 	assert.NoError(t, ValidateActionKey("5-o-0.status"))
 	assert.NoError(t, ValidateActionKey("return-code"))
+}
+
+// TestActionKeyRuleIsJujus keeps the charm's copy of the key rule (the
+// shipped binary does not link juju/charm) equal to the one Juju's
+// action-set and juju client use.
+func TestActionKeyRuleIsJujus(t *testing.T) {
+	assert.Equal(t, charm.GetActionNameRule().String(), actionKeyRule.String())
 }
 
 func TestErrorMapping(t *testing.T) {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/juju/charm/v12"
 	yamlv2 "gopkg.in/yaml.v2"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/unitstate"
@@ -151,7 +151,7 @@ func ParseActionParams(args []string, stringArgs bool) (map[string]any, error) {
 		}
 		path := strings.Split(key, ".")
 		for _, p := range path {
-			if !actionKeyRule.MatchString(p) {
+			if !charm.GetActionNameRule().MatchString(p) {
 				return nil, fmt.Errorf("key %q must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric and hyphens", p)
 			}
 		}
@@ -176,9 +176,6 @@ func ParseActionParams(args []string, stringArgs bool) (map[string]any, error) {
 	}
 	return out, nil
 }
-
-// actionKeyRule is the rule for action param and result keys.
-var actionKeyRule = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
 
 // parseYAMLScalar parses a command-line value as YAML (yaml.v2, as the juju
 // client does: "y" and "true" are booleans, "1000" an int).
