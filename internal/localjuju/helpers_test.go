@@ -38,6 +38,9 @@ func TestMain(m *testing.M) {
 	if calls := os.Getenv(recordedHookEnv); calls != "" {
 		os.Exit(replayCalls(calls))
 	}
+	if name := os.Getenv(conformanceEnv); name != "" {
+		os.Exit(runConformanceHook(name))
+	}
 	os.Exit(runTests(m))
 }
 

@@ -668,13 +668,14 @@ func (b *Backend) Log(ctx context.Context, level juju.Level, msg string) error {
 }
 
 // ResourceGet returns the path of an attached resource; it fails as
-// resource-get does when none was attached.
+// resource-get does when none was attached (the controller's answer is
+// "resource#<application>/<name> not found").
 func (b *Backend) ResourceGet(ctx context.Context, name string) (string, error) {
 	b.call("resource-get")
 	if p, ok := b.resources[name]; ok {
 		return p, nil
 	}
-	return "", fmt.Errorf("resource-get %s: could not download resource: resource not found", name)
+	return "", toolErr("resource-get", 1, fmt.Sprintf("could not download resource: HTTP request failed: resource#%s/%s not found", b.app, name))
 }
 
 // StateGet returns the charm state.

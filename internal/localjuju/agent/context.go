@@ -358,12 +358,13 @@ func (c *hookContext) WriteLeaderSettings(s map[string]string) error {
 	return nil
 }
 
-// DownloadResource returns the path of an attached resource.
+// DownloadResource returns the path of an attached resource; without one
+// it fails as the controller's resource download does.
 func (c *hookContext) DownloadResource(name string) (string, error) {
 	if p, ok := c.st.Resources[name]; ok {
 		return p, nil
 	}
-	return "", errors.NotFoundf("resource %q", name)
+	return "", errors.Errorf("HTTP request failed: resource#%s/%s not found", c.app, name)
 }
 
 // GetCharmState returns the unit's charm state.
