@@ -59,6 +59,7 @@ func exceptions() map[string]string {
 		"internal/host/hosttest -> internal/host":                     "the double implements the boundary",
 		"internal/charm -> internal/localjuju/vault":                  "the charm's TLS tests get certificates from the vault simulator's CA, an issuer the charm does not write",
 		"internal/relation/hacluster -> internal/localjuju/pacemaker": "the codec's requests are read back by hacluster's own reading of them, an independent witness",
+		"internal/localjuju -> internal/juju":                         "TestJujutestAnswersAsJujusTools drives the charm's hook-tool client against Juju's own tools and jujutest",
 		"internal/localjuju/machine -> internal/host":                 "the machine stand-ins' tests compare their state with the host boundary's",
 		"internal/localjuju/pacemaker -> internal/relation/pyjson":    "the tests write requests as Python's json.dumps does",
 		"internal/juju/jujutest -> internal/juju":                     "the double implements the boundary",
