@@ -219,13 +219,6 @@ func (e *Exec) RelationList(ctx context.Context, relID string) ([]string, error)
 	return units, nil
 }
 
-// RelationRemoteApp runs relation-list --format=json --app -r <relID>.
-func (e *Exec) RelationRemoteApp(ctx context.Context, relID string) (string, error) {
-	var app string
-	err := e.getJSON(ctx, "relation-list", []string{"--format=json", "--app", "-r", relID}, &app)
-	return app, err
-}
-
 // RelationGet runs relation-get --format=json -r <relID> [--app] - <unitOrApp>.
 func (e *Exec) RelationGet(ctx context.Context, relID, unitOrApp string, app bool) (map[string]string, error) {
 	if unitOrApp == "" {
@@ -285,12 +278,6 @@ func (e *Exec) StatusGet(ctx context.Context) (status, message string, err error
 // OpenPort runs open-port <spec>.
 func (e *Exec) OpenPort(ctx context.Context, spec string) error {
 	_, err := e.call(ctx, "open-port", []string{spec}, nil)
-	return err
-}
-
-// ClosePort runs close-port <spec>.
-func (e *Exec) ClosePort(ctx context.Context, spec string) error {
-	_, err := e.call(ctx, "close-port", []string{spec}, nil)
 	return err
 }
 
@@ -364,28 +351,4 @@ func (e *Exec) ResourceGet(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// StateGet runs state-get --format=json.
-func (e *Exec) StateGet(ctx context.Context) (map[string]string, error) {
-	return e.getStringMap(ctx, "state-get", []string{"--format=json"})
-}
-
-// StateSet runs state-set --file - with data as a JSON object on stdin.
-func (e *Exec) StateSet(ctx context.Context, data map[string]string) error {
-	if len(data) == 0 {
-		return nil
-	}
-	stdin, err := jsonStdin(data)
-	if err != nil {
-		return fmt.Errorf("encode charm state: %w", err)
-	}
-	_, err = e.call(ctx, "state-set", []string{"--file", "-"}, stdin, slices.Collect(maps.Values(data))...)
-	return err
-}
-
-// StateDelete runs state-delete -- <key>.
-func (e *Exec) StateDelete(ctx context.Context, key string) error {
-	_, err := e.call(ctx, "state-delete", []string{"--", key}, nil)
-	return err
 }

@@ -36,8 +36,6 @@ type Relations interface {
 	RelationIDs(ctx context.Context, endpoint string) ([]string, error)
 	// RelationList returns the remote units in scope on relID.
 	RelationList(ctx context.Context, relID string) ([]string, error)
-	// RelationRemoteApp returns the remote application of relID.
-	RelationRemoteApp(ctx context.Context, relID string) (string, error)
 	// RelationGet returns the whole bag of unitOrApp on relID: a unit bag,
 	// or with app=true an application bag (never nil).
 	RelationGet(ctx context.Context, relID, unitOrApp string, app bool) (map[string]string, error)
@@ -70,8 +68,6 @@ type Status interface {
 type Ports interface {
 	// OpenPort opens spec on all endpoints.
 	OpenPort(ctx context.Context, spec string) error
-	// ClosePort closes spec.
-	ClosePort(ctx context.Context, spec string) error
 	// OpenedPorts returns the opened ports ("icmp", "8977/tcp", …), including
 	// the changes requested earlier in the same hook.
 	OpenedPorts(ctx context.Context) ([]string, error)
@@ -118,17 +114,6 @@ type Log interface {
 	Log(ctx context.Context, level Level, msg string) error
 }
 
-// State is the unit's charm state store (state-get/-set/-delete).
-type State interface {
-	// StateGet returns the whole store (never nil).
-	StateGet(ctx context.Context) (map[string]string, error)
-	// StateSet stores data; an empty value is stored as "" (not deleted). An
-	// empty map makes no call.
-	StateSet(ctx context.Context, data map[string]string) error
-	// StateDelete removes key; a missing key is not an error.
-	StateDelete(ctx context.Context, key string) error
-}
-
 // Resources reads the application's resources.
 type Resources interface {
 	// ResourceGet returns the path of the resource's file; an error when
@@ -146,7 +131,6 @@ type Tools interface {
 	Network
 	Actions
 	Log
-	State
 	Resources
 }
 

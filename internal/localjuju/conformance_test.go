@@ -90,12 +90,6 @@ func conformanceScenarios() map[string]conformanceScenario {
 			return tl.RelationList(ctx, "identity-service:2")
 		}),
 		call1("relation-list unknown", func(ctx context.Context, tl juju.Tools) ([]string, error) { return tl.RelationList(ctx, "shared-db:9") }),
-		call1("remote app", func(ctx context.Context, tl juju.Tools) (string, error) {
-			return tl.RelationRemoteApp(ctx, "shared-db:1")
-		}),
-		call1("remote app of a peer", func(ctx context.Context, tl juju.Tools) (string, error) {
-			return tl.RelationRemoteApp(ctx, "cluster:3")
-		}),
 		call1("relation-get remote unit", func(ctx context.Context, tl juju.Tools) (map[string]string, error) {
 			return tl.RelationGet(ctx, "shared-db:1", "mysql/0", false)
 		}),
@@ -138,7 +132,6 @@ func conformanceScenarios() map[string]conformanceScenario {
 		call0("application-version-set", func(ctx context.Context, tl juju.Tools) error { return tl.ApplicationVersionSet(ctx, "9.0.0") }),
 		call0("open-port", func(ctx context.Context, tl juju.Tools) error { return tl.OpenPort(ctx, "8978/tcp") }),
 		call0("open-port bad", func(ctx context.Context, tl juju.Tools) error { return tl.OpenPort(ctx, "99999/tcp") }),
-		call0("close-port", func(ctx context.Context, tl juju.Tools) error { return tl.ClosePort(ctx, "8977/tcp") }),
 		call1("opened-ports", func(ctx context.Context, tl juju.Tools) ([]string, error) { return tl.OpenedPorts(ctx) }),
 		call1("network-get endpoint", func(ctx context.Context, tl juju.Tools) (juju.NetworkInfo, error) {
 			return tl.NetworkGet(ctx, "shared-db")
@@ -146,13 +139,6 @@ func conformanceScenarios() map[string]conformanceScenario {
 		call1("network-get extra binding", func(ctx context.Context, tl juju.Tools) (juju.NetworkInfo, error) {
 			return tl.NetworkGet(ctx, "public")
 		}),
-		call1("state-get", func(ctx context.Context, tl juju.Tools) (map[string]string, error) { return tl.StateGet(ctx) }),
-		call0("state-set", func(ctx context.Context, tl juju.Tools) error {
-			return tl.StateSet(ctx, map[string]string{"k2": "v2", "empty": ""})
-		}),
-		call0("state-delete", func(ctx context.Context, tl juju.Tools) error { return tl.StateDelete(ctx, "k1") }),
-		call0("state-delete missing", func(ctx context.Context, tl juju.Tools) error { return tl.StateDelete(ctx, "nope") }),
-		call1("state-get again", func(ctx context.Context, tl juju.Tools) (map[string]string, error) { return tl.StateGet(ctx) }),
 		call0("juju-log", func(ctx context.Context, tl juju.Tools) error { return tl.Log(ctx, juju.LevelWarning, "careful") }),
 		call1("resource-get missing", func(ctx context.Context, tl juju.Tools) (string, error) {
 			return tl.ResourceGet(ctx, "policyd-override")
@@ -172,7 +158,6 @@ func conformanceScenarios() map[string]conformanceScenario {
 			Relations:   relations,
 			Networks:    map[string]juju.NetworkInfo{"": conformanceNetwork()},
 			OpenedPorts: []string{"8977/tcp"},
-			CharmState:  map[string]string{"k1": "v1"},
 			Status:      "maintenance", StatusMessage: "installing",
 			Version: "8.1.0",
 		}
@@ -252,7 +237,7 @@ func agentState(t *testing.T, charmDir string, js jujutest.State) unitstate.Stat
 	require.NoError(t, err)
 	st := unitstate.State{
 		Unit: js.Unit, Leader: js.Leader, Config: config,
-		LeaderSettings: copyBag(js.LeaderData), CharmState: copyBag(js.CharmState),
+		LeaderSettings:  copyBag(js.LeaderData),
 		UnitStatus:      &unitstate.Status{Status: js.Status, Message: js.StatusMessage},
 		WorkloadVersion: js.Version, Resources: js.Resources,
 		Networks:    map[string]unitstate.NetworkInfo{},
@@ -289,7 +274,6 @@ type afterState struct {
 	Status, Message string
 	Version         string
 	Leader          map[string]string
-	CharmState      map[string]string
 	Ports           []string
 	Relations       map[string][2]map[string]string // unit and app bag per relation
 }
@@ -328,14 +312,14 @@ func TestJujutestAnswersAsJujusTools(t *testing.T) {
 			if st.UnitStatus != nil {
 				after.Status, after.Message = st.UnitStatus.Status, st.UnitStatus.Message
 			}
-			after.Version, after.Leader, after.CharmState = st.WorkloadVersion, nonNil(st.LeaderSettings), nonNil(st.CharmState)
+			after.Version, after.Leader = st.WorkloadVersion, nonNil(st.LeaderSettings)
 			after.Ports = st.OpenedPorts[""]
 			for _, r := range st.Relations {
 				after.Relations[r.Endpoint+":"+strconv.Itoa(r.ID)] = [2]map[string]string{nonNil(r.LocalUnitData), nonNil(r.LocalAppData)}
 			}
 			mem := afterState{Relations: map[string][2]map[string]string{}}
 			mem.Status, mem.Message = b.Status()
-			mem.Version, mem.Leader, mem.CharmState, mem.Ports = b.Version(), nonNil(b.LeaderData()), nonNil(b.CharmState()), b.Opened()
+			mem.Version, mem.Leader, mem.Ports = b.Version(), nonNil(b.LeaderData()), b.Opened()
 			for _, r := range sc.state.Relations {
 				unit, app := b.RelationData(r.ID)
 				mem.Relations[r.ID] = [2]map[string]string{nonNil(unit), nonNil(app)}

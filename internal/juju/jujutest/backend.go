@@ -5,11 +5,14 @@
 // answering with the errors the real hook tools give. After a run the test
 // inspects what the charm did (status, relation data, ports, logs, …).
 //
+// TestJujutestAnswersAsJujusTools (internal/localjuju) holds it to Juju's
+// own hook tools: a script of calls must get the same answers and error
+// texts from both and leave the unit in the same state.
+//
 // Differences from a real unit agent: nothing is transactional (a failed
-// hook's relation, port and state changes are not discarded), status-get
-// returns the latest status-set of the hook, Juju's automatic unit-bag keys
-// (private-address, ingress-address, egress-subnets) are not added, and state
-// quotas and port conflicts between units are not checked.
+// hook's relation and port changes are not discarded), Juju's automatic
+// unit-bag keys (private-address, ingress-address, egress-subnets) are not
+// added, and port conflicts between units are not checked.
 //
 // Layer doubles (see internal/layers): it imports only the boundary it stands
 // in for; only tests and the local model's machines import it, never code
@@ -53,7 +56,6 @@ type State struct {
 	Networks map[string]juju.NetworkInfo
 	// OpenedPorts are the ports opened before the run ("8977/tcp", "icmp").
 	OpenedPorts []string
-	CharmState  map[string]string
 	// Action is the running action's name ("" for a hook); it must be in
 	// actions.yaml. ActionParams are validated against its schema and
 	// completed with its defaults, as Juju does.
@@ -124,7 +126,6 @@ type Backend struct {
 	rels       []*relation
 	networks   map[string]juju.NetworkInfo
 	ports      []portRange
-	charmState map[string]string
 
 	action        string
 	actionParams  map[string]any
@@ -190,7 +191,6 @@ func build(charmDir string, st State) (*Backend, error) {
 		bindings:   map[string]bool{},
 		leaderData: cloneStrings(st.LeaderData),
 		networks:   map[string]juju.NetworkInfo{},
-		charmState: cloneStrings(st.CharmState),
 		resources:  cloneStrings(st.Resources),
 		status:     StatusEntry{Status: "unknown"},
 		version:    st.Version,
@@ -456,16 +456,6 @@ func (b *Backend) RelationList(ctx context.Context, relID string) ([]string, err
 	return slices.Sorted(maps.Keys(r.remoteUnits)), nil
 }
 
-// RelationRemoteApp returns the remote application of relID.
-func (b *Backend) RelationRemoteApp(ctx context.Context, relID string) (string, error) {
-	b.call("relation-list")
-	r, err := b.relation("relation-list", relID)
-	if err != nil {
-		return "", err
-	}
-	return r.remoteApp, nil
-}
-
 // RelationGet returns a bag on relID with Juju's access rules: units outside
 // the relation, and this application's bag on a non-peer relation for a
 // non-leader, are refused with "permission denied".
@@ -559,17 +549,6 @@ func (b *Backend) OpenPort(ctx context.Context, spec string) error {
 		return toolErr("open-port", 2, msg)
 	}
 	b.ports = addPort(b.ports, p)
-	return nil
-}
-
-// ClosePort closes spec; closing a port that is not open is no error.
-func (b *Backend) ClosePort(ctx context.Context, spec string) error {
-	b.call("close-port")
-	p, msg := parsePort(spec)
-	if msg != "" {
-		return toolErr("close-port", 2, msg)
-	}
-	b.ports = slices.DeleteFunc(b.ports, func(q portRange) bool { return q == p })
 	return nil
 }
 
@@ -678,29 +657,6 @@ func (b *Backend) ResourceGet(ctx context.Context, name string) (string, error) 
 	return "", toolErr("resource-get", 1, fmt.Sprintf("could not download resource: HTTP request failed: resource#%s/%s not found", b.app, name))
 }
 
-// StateGet returns the charm state.
-func (b *Backend) StateGet(ctx context.Context) (map[string]string, error) {
-	b.call("state-get")
-	return cloneStrings(b.charmState), nil
-}
-
-// StateSet stores data; an empty value is stored as "".
-func (b *Backend) StateSet(ctx context.Context, data map[string]string) error {
-	if len(data) == 0 {
-		return nil
-	}
-	b.call("state-set")
-	maps.Copy(b.charmState, data)
-	return nil
-}
-
-// StateDelete removes key.
-func (b *Backend) StateDelete(ctx context.Context, key string) error {
-	b.call("state-delete")
-	delete(b.charmState, key)
-	return nil
-}
-
 // Status returns the unit's current workload status.
 func (b *Backend) Status() (status, msg string) {
 	return b.status.Status, b.status.Message
@@ -770,11 +726,6 @@ func (b *Backend) Version() string {
 // LeaderData returns the leader settings.
 func (b *Backend) LeaderData() map[string]string {
 	return cloneStrings(b.leaderData)
-}
-
-// CharmState returns the charm state store.
-func (b *Backend) CharmState() map[string]string {
-	return cloneStrings(b.charmState)
 }
 
 // setBag applies data to bag: an empty value deletes the key.
