@@ -122,9 +122,11 @@ func resume(ctx context.Context, d Deps) error {
 	return d.Tools.ActionSet(ctx, map[string]string{"started": strings.Join(running, ",")})
 }
 
-// reloadable are the managed services that can reload their
+// reloadable returns the managed services that can reload their
 // configuration without a restart.
-var reloadable = []string{"apache2", haproxyService}
+func reloadable() []string {
+	return []string{"apache2", haproxyService}
+}
 
 // restartServices restarts every managed service, in order; with
 // deferred-only=true the services that can reload do so instead.
@@ -140,7 +142,7 @@ func restartServices(ctx context.Context, d Deps) error {
 	var restarted, reloaded []string
 	for _, name := range installedServices(d) {
 		svc := d.Host.Service(name)
-		if reloadOnly && slices.Contains(reloadable, name) {
+		if reloadOnly && slices.Contains(reloadable(), name) {
 			if err := svc.Reload(ctx); err != nil {
 				return fmt.Errorf("reload %s: %w", name, err)
 			}

@@ -43,7 +43,7 @@ type fakeDB struct {
 func (f *fakeDB) Ping(context.Context, shareddb.Reply) error { f.pings++; return f.pingErr }
 func (f *fakeDB) Schema(context.Context, shareddb.Reply) (Schema, error) {
 	if !f.schema {
-		return Schema{Missing: schemaTables}, nil
+		return Schema{Missing: schemaTables()}, nil
 	}
 	if f.traitInt != "" {
 		return Schema{TraitIntValue: f.traitInt}, nil

@@ -44,8 +44,10 @@ func (s Schema) CurrentFor(release string) bool {
 	return s.TraitIntValue == "bigint"
 }
 
-// schemaTables are the tables panko-dbsync creates.
-var schemaTables = []string{"event", "event_type", "trait_datetime", "trait_float", "trait_int", "trait_text"}
+// schemaTables returns the tables panko-dbsync creates.
+func schemaTables() []string {
+	return []string{"event", "event_type", "trait_datetime", "trait_float", "trait_int", "trait_text"}
+}
 
 // dbTimeout bounds every check but the reachability probe.
 const dbTimeout = 5 * time.Second
@@ -109,7 +111,7 @@ func (m mysqlDatabase) Schema(ctx context.Context, r shareddb.Reply) (Schema, er
 		return Schema{}, fmt.Errorf("list tables: %w", err)
 	}
 	var s Schema
-	for _, t := range schemaTables {
+	for _, t := range schemaTables() {
 		if !have[t] {
 			s.Missing = append(s.Missing, t)
 		}

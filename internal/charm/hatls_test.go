@@ -128,7 +128,7 @@ func TestTLSFromVault(t *testing.T) {
 	assert.Contains(t, string(site.Data), "SSLCertificateFile "+certPath(cn))
 	assert.True(t, h.Exists(APISiteLink))
 	assert.True(t, h.Exists("/etc/apache2/sites-enabled/openstack_https_frontend.conf"))
-	for _, m := range tlsModules {
+	for _, m := range tlsModules() {
 		assert.True(t, h.Exists("/etc/apache2/mods-enabled/"+m+".load"), m)
 	}
 	hap, _ := h.File(HAProxyCfg)

@@ -210,7 +210,7 @@ func plan(in Inputs) Plan {
 		}
 		p.Files = append(p.Files, File{Path: HTTPSSiteFile, Data: out, Mode: 0o644, Owner: "root", Group: "root", Restarts: []string{"apache2"}})
 		p.Sites = append(p.Sites, HTTPSSite)
-		p.Modules = tlsModules
+		p.Modules = tlsModules()
 	} else {
 		p.DisableSites = []string{HTTPSSite}
 		p.RemoveFiles = append(p.RemoveFiles, HTTPSSiteFile, CACertFile)

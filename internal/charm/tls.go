@@ -24,8 +24,10 @@ const (
 	expiryWarning = 30 // days
 )
 
-// tlsModules are the Apache modules the TLS frontend needs.
-var tlsModules = []string{"ssl", "proxy", "proxy_http", "headers"}
+// tlsModules returns the Apache modules the TLS frontend needs.
+func tlsModules() []string {
+	return []string{"ssl", "proxy", "proxy_http", "headers"}
+}
 
 // certSet is the TLS material the unit serves: one key pair per CN.
 type certSet struct {

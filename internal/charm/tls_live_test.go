@@ -43,7 +43,7 @@ const liveModuleDir = "/usr/lib/apache2/modules"
 // the session cache Debian's ssl.conf configures), then the ones the charm
 // enables for TLS.
 func liveModules() []string {
-	return append([]string{"mpm_event", "authz_core", "socache_shmcb"}, tlsModules...)
+	return append([]string{"mpm_event", "authz_core", "socache_shmcb"}, tlsModules()...)
 }
 
 // runResolving fires ev on w like world.run, with reverse DNS answering
@@ -371,7 +371,7 @@ func TestTLSFrontendLive(t *testing.T) {
 			require.NoError(t, err)
 			fe := issueFrontend(t, w, ca, tt.rdns)
 			require.Equal(t, tt.wantNames, fe.names(), "names in the published request")
-			for _, m := range tlsModules {
+			for _, m := range tlsModules() {
 				require.Contains(t, fe.modules, m, "the charm enables %s", m)
 			}
 

@@ -20,14 +20,16 @@ type charmInfo struct {
 }
 
 // seriesByChannel maps Ubuntu channels to series names.
-var seriesByChannel = map[string]string{
-	"14.04": "trusty", "16.04": "xenial", "18.04": "bionic", "20.04": "focal",
-	"22.04": "jammy", "24.04": "noble",
+func seriesByChannel() map[string]string {
+	return map[string]string{
+		"14.04": "trusty", "16.04": "xenial", "18.04": "bionic", "20.04": "focal",
+		"22.04": "jammy", "24.04": "noble",
+	}
 }
 
 // channelBySeries returns the Ubuntu channel of a series name.
 func channelBySeries(series string) string {
-	for ch, s := range seriesByChannel {
+	for ch, s := range seriesByChannel() {
 		if s == series {
 			return ch
 		}
@@ -161,7 +163,7 @@ func charmSeries(info *charmInfo) []string {
 			if b.Name != "ubuntu" {
 				continue
 			}
-			if s, ok := seriesByChannel[b.Channel.Track]; ok {
+			if s, ok := seriesByChannel()[b.Channel.Track]; ok {
 				out = append(out, s)
 			}
 		}

@@ -87,9 +87,11 @@ type StatusReport struct {
 
 // statusSeverity orders workload statuses for the derived application
 // status (Juju's core/status severities).
-var statusSeverity = map[string]int{
-	"error": 100, "blocked": 90, "maintenance": 80, "waiting": 70,
-	"active": 60, "terminated": 50, "unknown": 40,
+func statusSeverity() map[string]int {
+	return map[string]int{
+		"error": 100, "blocked": 90, "maintenance": 80, "waiting": 70,
+		"active": 60, "terminated": 50, "unknown": 40,
+	}
 }
 
 func formatSince(t time.Time) string {
@@ -136,7 +138,7 @@ func appStatus(a *Application) StatusValue {
 	bestSev := -1
 	for _, u := range a.Units {
 		w, _ := displayStatus(u)
-		if sev := statusSeverity[w.Current]; sev > bestSev {
+		if sev := statusSeverity()[w.Current]; sev > bestSev {
 			best, bestSev = w, sev
 		}
 	}

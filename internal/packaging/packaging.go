@@ -121,7 +121,9 @@ func WriteLinks(charmDir string) error {
 }
 
 // payload lists the files copied from the source tree into the charm.
-var payload = []string{"metadata.yaml", "config.yaml", "actions.yaml", "manifest.yaml", "README.md", "LICENSE", "icon.svg"}
+func payload() []string {
+	return []string{"metadata.yaml", "config.yaml", "actions.yaml", "manifest.yaml", "README.md", "LICENSE", "icon.svg"}
+}
 
 // Stage assembles the charm directory at stageDir from the source tree at
 // srcDir and the built binary, ready to be archived.
@@ -129,7 +131,7 @@ func Stage(srcDir, binary, stageDir string) error {
 	if err := os.RemoveAll(stageDir); err != nil {
 		return fmt.Errorf("clear %s: %w", stageDir, err)
 	}
-	for _, name := range payload {
+	for _, name := range payload() {
 		data, err := os.ReadFile(filepath.Join(srcDir, name))
 		if errors.Is(err, os.ErrNotExist) && name != "metadata.yaml" {
 			continue
