@@ -204,10 +204,7 @@ func dirOf(exe string) string {
 // toolsBinaryNextTo returns the localjuju-tools executable in the directory
 // of exe (symlinks resolved), or "" if there is none.
 func toolsBinaryNextTo(exe string) string {
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
-	}
-	p := filepath.Join(filepath.Dir(exe), toolsBinaryName)
+	p := filepath.Join(dirOf(exe), toolsBinaryName)
 	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 		return p
 	}
