@@ -44,8 +44,10 @@ func TestDispatchByHand(t *testing.T) {
 		"relation-ids": `echo '[]'`,
 		"network-get":  `echo '{"bind-addresses":[{"mac-address":"","interface-name":"eth0","addresses":[{"hostname":"","value":"10.5.0.10","cidr":"10.5.0.0/24"}]}],"ingress-addresses":["10.5.0.10"]}'`,
 		"opened-ports": `echo '[]'`,
+		"state-get":    `echo '{}'`,
+		"state-set":    `cat >/dev/null`,
 	}
-	for _, tool := range []string{"config-get", "is-leader", "leader-get", "relation-ids", "network-get", "opened-ports", "status-set", "open-port", "application-version-set", "juju-log"} {
+	for _, tool := range []string{"config-get", "is-leader", "leader-get", "relation-ids", "network-get", "opened-ports", "state-get", "state-set", "status-set", "open-port", "application-version-set", "juju-log"} {
 		script(t, filepath.Join(tools, tool), record+"\n"+answers[tool])
 	}
 
@@ -85,6 +87,7 @@ func TestDispatchByHand(t *testing.T) {
 	assert.Equal(t, "status-set blocked -- 'shared-db' missing, 'identity-service' missing", lines[len(lines)-1])
 	assert.Contains(t, lines, "open-port 8977/tcp")
 	assert.Contains(t, lines, "application-version-set -- 8.0.0")
+	assert.Contains(t, lines, "state-set --file -", "the record of what was published is kept")
 	m, err := os.ReadFile(machine)
 	require.NoError(t, err)
 	assert.Contains(t, string(m), "apt-get install")

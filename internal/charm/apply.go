@@ -173,8 +173,15 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 			return fmt.Errorf("publish on %s: %w", rs.ID, err)
 		}
 	}
-	if err := openPorts(ctx, d, p.Open); err != nil {
-		return err
+	for _, port := range p.Open {
+		if err := d.Tools.OpenPort(ctx, port); err != nil {
+			return fmt.Errorf("open port %s: %w", port, err)
+		}
+	}
+	if p.Record != nil {
+		if err := d.Tools.StateSet(ctx, map[string]string{publishedKey: *p.Record}); err != nil {
+			return fmt.Errorf("record what was published: %w", err)
+		}
 	}
 	return setStatus(ctx, d, p.Status)
 }
@@ -330,30 +337,6 @@ func dbSync(ctx context.Context, p Plan, d Deps) error {
 		return fmt.Errorf("record database sync: %w", err)
 	}
 	logf(ctx, d, juju.LevelInfo, "database schema synced for %s", p.Release)
-	return nil
-}
-
-// openPorts opens the API port unless it is already open.
-func openPorts(ctx context.Context, d Deps, ports []string) error {
-	if len(ports) == 0 {
-		return nil
-	}
-	opened, err := d.Tools.OpenedPorts(ctx)
-	if err != nil {
-		return fmt.Errorf("read opened ports: %w", err)
-	}
-	have := map[string]bool{}
-	for _, o := range opened {
-		have[o] = true
-	}
-	for _, port := range ports {
-		if have[port] {
-			continue
-		}
-		if err := d.Tools.OpenPort(ctx, port); err != nil {
-			return fmt.Errorf("open port %s: %w", port, err)
-		}
-	}
 	return nil
 }
 

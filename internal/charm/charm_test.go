@@ -2,6 +2,7 @@ package charm
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io/fs"
@@ -291,14 +292,7 @@ func TestSecondRunChangesNothing(t *testing.T) {
 	w := ready(t, true)
 	tools, h, err := w.run(t, hook("config-changed"))
 	require.NoError(t, err)
-	// Carry the results into the next hook, as Juju and the machine would.
-	w.host = h.State()
-	w.juju.LeaderData = tools.LeaderData()
-	unit, _ := tools.RelationData("shared-db:1")
-	w.juju.Relations[0].LocalUnit = unit
-	ks, _ := tools.RelationData("identity-service:2")
-	w.juju.Relations[1].LocalUnit = ks
-	w.juju.OpenedPorts = tools.Opened()
+	w.carry(tools, h)
 
 	tools, h, err = w.run(t, hook("config-changed"))
 	require.NoError(t, err)
@@ -307,8 +301,62 @@ func TestSecondRunChangesNothing(t *testing.T) {
 	assert.Zero(t, h.Runs("panko-dbsync"), "schema already synced")
 	assert.Zero(t, tools.Calls()["relation-set"], "nothing re-published")
 	assert.Zero(t, tools.Calls()["open-port"])
+	assert.Zero(t, tools.Calls()["state-set"], "the record of what was published is unchanged")
+	assert.Equal(t, 2, tools.Calls()["relation-get"], "only the remote bags are read: the unit's own come from the record")
+	assert.Zero(t, tools.Calls()["opened-ports"], "the open ports come from the record")
 	st, _ := tools.Status()
 	assert.Equal(t, "active", st)
+}
+
+// TestPublishedRecord: the record in charm state stands for the unit's own
+// bags and ports, except after upgrade-charm (a charm before it may have
+// published without keeping one) and when it is missing or unreadable: then
+// the bags are read and the record written again.
+func TestPublishedRecord(t *testing.T) {
+	settled := func(t *testing.T) *world {
+		w := ready(t, true)
+		tools, h, err := w.run(t, hook("config-changed"))
+		require.NoError(t, err)
+		require.Equal(t, 1, tools.Calls()["state-set"], "the first hook keeps the record")
+		w.carry(tools, h)
+		return w
+	}
+	tests := []struct {
+		name     string
+		hook     string
+		record   func(string) string
+		wantRead bool
+	}{
+		{"kept", "config-changed", func(r string) string { return r }, false},
+		{"after upgrade-charm", "upgrade-charm", func(r string) string { return r }, true},
+		{"missing", "config-changed", func(string) string { return "" }, true},
+		{"unreadable", "config-changed", func(r string) string { return r[:len(r)/2] }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := settled(t)
+			w.juju.CharmState[publishedKey] = tt.record(w.juju.CharmState[publishedKey])
+			// An own bag that differs from the record: only a unit that
+			// reads its bags sees it and puts the right value back.
+			w.juju.Relations[0].LocalUnit[shareddb.KeyHostname] = "10.9.9.9"
+			tools, _, err := w.run(t, hook(tt.hook))
+			require.NoError(t, err)
+			unit, _ := tools.RelationData("shared-db:1")
+			if !tt.wantRead {
+				assert.Equal(t, 2, tools.Calls()["relation-get"])
+				assert.Equal(t, "10.9.9.9", unit[shareddb.KeyHostname], "the record is trusted")
+				assert.Zero(t, tools.Calls()["state-set"])
+				return
+			}
+			assert.Equal(t, 4, tools.Calls()["relation-get"], "own bags read")
+			assert.Equal(t, 1, tools.Calls()["opened-ports"])
+			assert.Equal(t, "10.5.0.10", unit[shareddb.KeyHostname], "the bag is put right")
+			var rec published
+			require.NoError(t, json.Unmarshal([]byte(tools.CharmState()[publishedKey]), &rec))
+			assert.Equal(t, unit, rec.Bags["shared-db:1"], "the record is written again")
+			assert.Equal(t, []string{"8977/tcp"}, rec.Ports)
+		})
+	}
 }
 
 func TestNonLeaderWaitsForSync(t *testing.T) {
@@ -385,8 +433,7 @@ func TestDepartedDatabaseBlocksAndStops(t *testing.T) {
 	w := ready(t, true)
 	tools, h, err := w.run(t, hook("config-changed"))
 	require.NoError(t, err)
-	w.host = h.State()
-	w.juju.LeaderData = tools.LeaderData()
+	w.carry(tools, h)
 	w.juju.Relations = w.juju.Relations[1:]
 
 	tools, h, err = w.run(t, hook("shared-db-relation-broken"))
@@ -402,15 +449,7 @@ func TestDepartedDatabaseBlocksAndStops(t *testing.T) {
 // carry takes a hook's results into the next hook's state, as Juju and the
 // machine would.
 func (w *world) carry(tools *jujutest.Backend, h *hosttest.Fake) {
-	w.host = h.State()
-	w.juju.LeaderData = tools.LeaderData()
-	for i, r := range w.juju.Relations {
-		if unit, _ := tools.RelationData(r.ID); unit != nil {
-			w.juju.Relations[i].LocalUnit = unit
-		}
-	}
-	w.juju.OpenedPorts = tools.Opened()
-	w.juju.Status, w.juju.StatusMessage = tools.Status()
+	w.host, w.juju = h.State(), tools.Next()
 }
 
 // TestNewEmptyDatabaseGetsSchema: db-synced says ussuri, but the database

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -143,6 +144,10 @@ type Inputs struct {
 	PolicydErr       error
 	// NagiosExport is true when the nrpe charm made the export directory.
 	NagiosExport bool
+	// OpenedPorts are the ports this unit has open, and PublishedRecord
+	// the record of what it published as read from charm state ("" none).
+	OpenedPorts     []string
+	PublishedRecord string
 }
 
 // readInputs gathers the inputs with as few hook-tool calls as it can.
@@ -171,9 +176,19 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 			return in, err
 		}
 	}
+	rec, recorded, err := readPublished(ctx, d, ev.Name)
+	if err != nil {
+		return in, err
+	}
+	in.PublishedRecord = recorded
+	if rec != nil {
+		in.OpenedPorts = rec.Ports
+	} else if in.OpenedPorts, err = d.Tools.OpenedPorts(ctx); err != nil {
+		return in, fmt.Errorf("read opened ports: %w", err)
+	}
 	in.Relations = map[string][]Relation{}
 	for _, ep := range []string{SharedDB, IdentityService, Cluster, EventService, HA, Certificates, AMQP, NRPEExternalMaster} {
-		rels, err := readRelations(ctx, d, ep, ep != EventService)
+		rels, err := readRelations(ctx, d, rec, ep, ep != EventService)
 		if err != nil {
 			return in, err
 		}
@@ -288,11 +303,11 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 	in.Schema = schema
 }
 
-// readRelations reads every relation of endpoint: this unit's bag and, with
-// withUnits, the members and their bags, and with withApp the remote
-// application bag. event-service only publishes, so it reads no remote data
-// and its cost does not grow with the number of ceilometer units.
-func readRelations(ctx context.Context, d Deps, endpoint string, withUnits bool) ([]Relation, error) {
+// readRelations reads every relation of endpoint: this unit's bag (from rec
+// when there is one) and, with withUnits, the members and their bags.
+// event-service only publishes, so it reads no remote data and its cost does
+// not grow with the number of ceilometer units.
+func readRelations(ctx context.Context, d Deps, rec *published, endpoint string, withUnits bool) ([]Relation, error) {
 	ids, err := d.Tools.RelationIDs(ctx, endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("list %s relations: %w", endpoint, err)
@@ -300,10 +315,10 @@ func readRelations(ctx context.Context, d Deps, endpoint string, withUnits bool)
 	var rels []Relation
 	for _, id := range ids {
 		r := Relation{ID: id, Bags: map[string]map[string]string{}}
+		if r.Local, err = ownBag(ctx, d, rec, id); err != nil {
+			return nil, err
+		}
 		if !withUnits {
-			if r.Local, err = d.Tools.RelationGet(ctx, id, d.Env.Unit, false); err != nil {
-				return nil, fmt.Errorf("read own %s data: %w", id, err)
-			}
 			rels = append(rels, r)
 			continue
 		}
@@ -320,15 +335,29 @@ func readRelations(ctx context.Context, d Deps, endpoint string, withUnits bool)
 			}
 			r.Bags[u] = bag
 		}
-		if r.Local, err = d.Tools.RelationGet(ctx, id, d.Env.Unit, false); err != nil {
-			return nil, fmt.Errorf("read own %s data: %w", id, err)
-		}
 		if len(units) > 0 {
 			r.RemoteApp = appOf(units[0])
 		}
 		rels = append(rels, r)
 	}
 	return rels, nil
+}
+
+// ownBag is this unit's bag on relation id: from the record when there is
+// one (a relation it is not in was never published on), else relation-get.
+func ownBag(ctx context.Context, d Deps, rec *published, id string) (map[string]string, error) {
+	if rec != nil {
+		bag := maps.Clone(rec.Bags[id])
+		if bag == nil {
+			bag = map[string]string{}
+		}
+		return bag, nil
+	}
+	bag, err := d.Tools.RelationGet(ctx, id, d.Env.Unit, false)
+	if err != nil {
+		return nil, fmt.Errorf("read own %s data: %w", id, err)
+	}
+	return bag, nil
 }
 
 // readInstalled records the installed version of every package the charm

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 
@@ -94,9 +95,12 @@ type Plan struct {
 	DBSync  bool
 	DB      *shareddb.Reply
 	Release string
-	// Relations to publish and ports to open.
+	// Relations to publish and ports to open (those not open yet).
 	Relations []RelationSet
 	Open      []string
+	// Record is the next record of what this unit published, to keep in
+	// charm state (nil: unchanged).
+	Record *string
 	// Warnings are logged at WARNING level.
 	Warnings []string
 	// Create are files created empty, with their owner and mode, when
@@ -156,7 +160,9 @@ func plan(in Inputs) Plan {
 		p.Mask = []string{"panko-api"}
 	}
 	p.SetVersion = len(p.Install) > 0 || in.Event.Name == "upgrade-charm"
-	p.Open = []string{fmt.Sprintf("%d/tcp", openstack.APIPort)}
+	if port := fmt.Sprintf("%d/tcp", openstack.APIPort); !slices.Contains(in.OpenedPorts, port) {
+		p.Open = []string{port}
+	}
 
 	// Relations.
 	data := renderData(in, release)
@@ -289,6 +295,7 @@ func plan(in Inputs) Plan {
 		// As charm-helpers: every message while overrides are on.
 		p.Status.Message = poPrefix + " " + p.Status.Message
 	}
+	planRecord(in, &p)
 	return p
 }
 

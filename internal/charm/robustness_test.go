@@ -24,18 +24,7 @@ const robustTenMB = 10 << 20
 // it for the next hook: files, packages and services, leader settings, this
 // unit's relation bags, opened ports, status and version.
 func (w *world) robustCarry(tools *jujutest.Backend, h *hosttest.Fake) {
-	w.host = h.State()
-	w.juju.LeaderData = tools.LeaderData()
-	for i, r := range w.juju.Relations {
-		unit, app := tools.RelationData(r.ID)
-		w.juju.Relations[i].LocalUnit = unit
-		if len(app) > 0 && w.juju.Leader && !strings.HasPrefix(r.ID, Cluster+":") {
-			w.juju.Relations[i].LocalApp = app
-		}
-	}
-	w.juju.OpenedPorts = tools.Opened()
-	w.juju.Status, w.juju.StatusMessage = tools.Status()
-	w.juju.Version = tools.Version()
+	w.carry(tools, h)
 }
 
 // robustRelIndex returns the index of the relation on endpoint in w.

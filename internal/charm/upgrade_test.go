@@ -28,9 +28,8 @@ func queensUnit(t *testing.T, leader bool, origin string, managed bool) *world {
 	st, msg := tools.Status()
 	require.Equal(t, "active", st, msg)
 	require.NotEmpty(t, h.State().Packages["python-panko"], "queens installs the Python 2 set")
-	w.host = h.State()
+	w.carry(tools, h)
 	w.host.Available = available("2:5.0.0-0ubuntu1~cloud0")
-	w.juju.LeaderData = tools.LeaderData()
 	w.juju.Config = map[string]any{"openstack-origin": origin, "action-managed-upgrade": managed}
 	return w
 }

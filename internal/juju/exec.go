@@ -352,3 +352,21 @@ func (e *Exec) ResourceGet(ctx context.Context, name string) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// StateGet runs state-get --format=json.
+func (e *Exec) StateGet(ctx context.Context) (map[string]string, error) {
+	return e.getStringMap(ctx, "state-get", []string{"--format=json"})
+}
+
+// StateSet runs state-set --file - with data as a JSON object on stdin.
+func (e *Exec) StateSet(ctx context.Context, data map[string]string) error {
+	if len(data) == 0 {
+		return nil
+	}
+	stdin, err := jsonStdin(data)
+	if err != nil {
+		return fmt.Errorf("encode charm state: %w", err)
+	}
+	_, err = e.call(ctx, "state-set", []string{"--file", "-"}, stdin, slices.Collect(maps.Values(data))...)
+	return err
+}

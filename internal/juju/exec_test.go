@@ -264,6 +264,21 @@ func TestExecCalls(t *testing.T) {
 			call:     func(e *Exec) (any, error) { return nil, e.Log(t.Context(), LevelWarning, "-x is odd") },
 			wantArgv: []string{"juju-log", "--log-level", "WARNING", "--", "-x is odd"},
 		},
+		{
+			name:     "state-get",
+			reply:    "state-get",
+			call:     func(e *Exec) (any, error) { return e.StateGet(t.Context()) },
+			wantArgv: []string{"state-get", "--format=json"},
+			want:     map[string]string{"installed": "true", "last-config-hash": "0123abcd"},
+		},
+		{
+			name: "state-set through --file -",
+			call: func(e *Exec) (any, error) {
+				return nil, e.StateSet(t.Context(), map[string]string{"paused": "", "release": "wallaby"})
+			},
+			wantArgv:  []string{"state-set", "--file", "-"},
+			wantStdin: `{"paused":"","release":"wallaby"}` + "\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,6 +324,7 @@ func TestNullOutputsAreEmpty(t *testing.T) {
 	r := &recordingRunner{reply: recordedCall{Stdout: "null\n"}}
 	e := NewExec(r.run)
 	for name, get := range map[string]func() (int, error){
+		"state-get":  func() (int, error) { m, err := e.StateGet(t.Context()); return len(m), err },
 		"leader-get": func() (int, error) { m, err := e.LeaderGet(t.Context()); return len(m), err },
 		"config-get": func() (int, error) { m, err := e.ConfigGet(t.Context()); return len(m), err },
 	} {
@@ -322,6 +338,7 @@ func TestSettersWithNoDataMakeNoCall(t *testing.T) {
 	r := &recordingRunner{}
 	e := NewExec(r.run)
 	require.NoError(t, e.RelationSet(t.Context(), "shared-db:1", false, nil))
+	require.NoError(t, e.StateSet(t.Context(), map[string]string{}))
 	require.NoError(t, e.LeaderSet(t.Context(), nil))
 	require.NoError(t, e.ActionSet(t.Context(), nil))
 	assert.Empty(t, r.calls)
@@ -436,6 +453,7 @@ func TestErrorsNeverCarrySubmittedValues(t *testing.T) {
 	e := NewExec(r.run)
 	for name, err := range map[string]error{
 		"relation-set": e.RelationSet(t.Context(), "shared-db:1", false, map[string]string{"password": secret}),
+		"state-set":    e.StateSet(t.Context(), map[string]string{"password": secret}),
 		"leader-set":   e.LeaderSet(t.Context(), map[string]string{"password": secret}),
 		"action-set":   e.ActionSet(t.Context(), map[string]string{"password": secret}),
 	} {

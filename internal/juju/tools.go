@@ -114,6 +114,16 @@ type Log interface {
 	Log(ctx context.Context, level Level, msg string) error
 }
 
+// State is the unit's charm state store (state-get/-set). Juju commits it
+// with the hook's relation data and ports, only when the hook succeeds.
+type State interface {
+	// StateGet returns the whole store (never nil).
+	StateGet(ctx context.Context) (map[string]string, error)
+	// StateSet stores data; an empty value is stored as "" (not deleted). An
+	// empty map makes no call.
+	StateSet(ctx context.Context, data map[string]string) error
+}
+
 // Resources reads the application's resources.
 type Resources interface {
 	// ResourceGet returns the path of the resource's file; an error when
@@ -131,6 +141,7 @@ type Tools interface {
 	Network
 	Actions
 	Log
+	State
 	Resources
 }
 

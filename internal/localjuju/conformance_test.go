@@ -139,6 +139,11 @@ func conformanceScenarios() map[string]conformanceScenario {
 		call1("network-get extra binding", func(ctx context.Context, tl juju.Tools) (juju.NetworkInfo, error) {
 			return tl.NetworkGet(ctx, "public")
 		}),
+		call1("state-get", func(ctx context.Context, tl juju.Tools) (map[string]string, error) { return tl.StateGet(ctx) }),
+		call0("state-set", func(ctx context.Context, tl juju.Tools) error {
+			return tl.StateSet(ctx, map[string]string{"k2": "v2", "empty": ""})
+		}),
+		call1("state-get again", func(ctx context.Context, tl juju.Tools) (map[string]string, error) { return tl.StateGet(ctx) }),
 		call0("juju-log", func(ctx context.Context, tl juju.Tools) error { return tl.Log(ctx, juju.LevelWarning, "careful") }),
 		call1("resource-get missing", func(ctx context.Context, tl juju.Tools) (string, error) {
 			return tl.ResourceGet(ctx, "policyd-override")
@@ -158,6 +163,7 @@ func conformanceScenarios() map[string]conformanceScenario {
 			Relations:   relations,
 			Networks:    map[string]juju.NetworkInfo{"": conformanceNetwork()},
 			OpenedPorts: []string{"8977/tcp"},
+			CharmState:  map[string]string{"k1": "v1"},
 			Status:      "maintenance", StatusMessage: "installing",
 			Version: "8.1.0",
 		}
@@ -237,7 +243,7 @@ func agentState(t *testing.T, charmDir string, js jujutest.State) unitstate.Stat
 	require.NoError(t, err)
 	st := unitstate.State{
 		Unit: js.Unit, Leader: js.Leader, Config: config,
-		LeaderSettings:  copyBag(js.LeaderData),
+		LeaderSettings: copyBag(js.LeaderData), CharmState: copyBag(js.CharmState),
 		UnitStatus:      &unitstate.Status{Status: js.Status, Message: js.StatusMessage},
 		WorkloadVersion: js.Version, Resources: js.Resources,
 		Networks:    map[string]unitstate.NetworkInfo{},
@@ -274,6 +280,7 @@ type afterState struct {
 	Status, Message string
 	Version         string
 	Leader          map[string]string
+	CharmState      map[string]string
 	Ports           []string
 	Relations       map[string][2]map[string]string // unit and app bag per relation
 }
@@ -312,14 +319,14 @@ func TestJujutestAnswersAsJujusTools(t *testing.T) {
 			if st.UnitStatus != nil {
 				after.Status, after.Message = st.UnitStatus.Status, st.UnitStatus.Message
 			}
-			after.Version, after.Leader = st.WorkloadVersion, nonNil(st.LeaderSettings)
+			after.Version, after.Leader, after.CharmState = st.WorkloadVersion, nonNil(st.LeaderSettings), nonNil(st.CharmState)
 			after.Ports = st.OpenedPorts[""]
 			for _, r := range st.Relations {
 				after.Relations[r.Endpoint+":"+strconv.Itoa(r.ID)] = [2]map[string]string{nonNil(r.LocalUnitData), nonNil(r.LocalAppData)}
 			}
 			mem := afterState{Relations: map[string][2]map[string]string{}}
 			mem.Status, mem.Message = b.Status()
-			mem.Version, mem.Leader, mem.Ports = b.Version(), nonNil(b.LeaderData()), b.Opened()
+			mem.Version, mem.Leader, mem.CharmState, mem.Ports = b.Version(), nonNil(b.LeaderData()), nonNil(b.CharmState()), b.Opened()
 			for _, r := range sc.state.Relations {
 				unit, app := b.RelationData(r.ID)
 				mem.Relations[r.ID] = [2]map[string]string{nonNil(unit), nonNil(app)}

@@ -10,9 +10,10 @@
 // texts from both and leave the unit in the same state.
 //
 // Differences from a real unit agent: nothing is transactional (a failed
-// hook's relation and port changes are not discarded), Juju's automatic
-// unit-bag keys (private-address, ingress-address, egress-subnets) are not
-// added, and port conflicts between units are not checked.
+// hook's relation, port and charm-state changes are not discarded), Juju's
+// automatic unit-bag keys (private-address, ingress-address, egress-subnets)
+// are not added, and state quotas and port conflicts between units are not
+// checked.
 //
 // Layer doubles (see internal/layers): it imports only the boundary it stands
 // in for; only tests and the local model's machines import it, never code
@@ -56,6 +57,8 @@ type State struct {
 	Networks map[string]juju.NetworkInfo
 	// OpenedPorts are the ports opened before the run ("8977/tcp", "icmp").
 	OpenedPorts []string
+	// CharmState is the unit's charm state (state-get/-set).
+	CharmState map[string]string
 	// Action is the running action's name ("" for a hook); it must be in
 	// actions.yaml. ActionParams are validated against its schema and
 	// completed with its defaults, as Juju does.
@@ -117,6 +120,7 @@ type relation struct {
 // Backend is an in-memory juju.Tools. It is not safe for concurrent use.
 type Backend struct {
 	t          testing.TB
+	initial    State
 	unit, app  string
 	leader     bool
 	endpoints  map[string]bool // relation endpoints
@@ -126,6 +130,7 @@ type Backend struct {
 	rels       []*relation
 	networks   map[string]juju.NetworkInfo
 	ports      []portRange
+	charmState map[string]string
 
 	action        string
 	actionParams  map[string]any
@@ -185,12 +190,14 @@ func build(charmDir string, st State) (*Backend, error) {
 	}
 
 	b := &Backend{
+		initial:    st,
 		unit:       st.Unit,
 		leader:     st.Leader,
 		endpoints:  map[string]bool{},
 		bindings:   map[string]bool{},
 		leaderData: cloneStrings(st.LeaderData),
 		networks:   map[string]juju.NetworkInfo{},
+		charmState: cloneStrings(st.CharmState),
 		resources:  cloneStrings(st.Resources),
 		status:     StatusEntry{Status: "unknown"},
 		version:    st.Version,
@@ -657,6 +664,22 @@ func (b *Backend) ResourceGet(ctx context.Context, name string) (string, error) 
 	return "", toolErr("resource-get", 1, fmt.Sprintf("could not download resource: HTTP request failed: resource#%s/%s not found", b.app, name))
 }
 
+// StateGet returns the charm state.
+func (b *Backend) StateGet(ctx context.Context) (map[string]string, error) {
+	b.call("state-get")
+	return cloneStrings(b.charmState), nil
+}
+
+// StateSet stores data; an empty value is stored as "".
+func (b *Backend) StateSet(ctx context.Context, data map[string]string) error {
+	if len(data) == 0 {
+		return nil
+	}
+	b.call("state-set")
+	maps.Copy(b.charmState, data)
+	return nil
+}
+
 // Status returns the unit's current workload status.
 func (b *Backend) Status() (status, msg string) {
 	return b.status.Status, b.status.Message
@@ -726,6 +749,36 @@ func (b *Backend) Version() string {
 // LeaderData returns the leader settings.
 func (b *Backend) LeaderData() map[string]string {
 	return cloneStrings(b.leaderData)
+}
+
+// Next returns the unit's world after the run, for the next hook: the state
+// it started from with the leader data, own bags, ports, charm state, status
+// and version the run left, and no action. Chaining hooks is then
+// next := run(b.Next(), hook), as Juju carries them from hook to hook.
+func (b *Backend) Next() State {
+	st := b.initial
+	st.Action, st.ActionParams = "", nil
+	st.LeaderData, st.CharmState = b.LeaderData(), b.CharmState()
+	st.OpenedPorts = b.Opened()
+	st.Status, st.StatusMessage, st.Version = b.status.Status, b.status.Message, b.version
+	st.Relations = make([]Relation, 0, len(b.initial.Relations))
+	for _, r := range b.initial.Relations {
+		for _, rel := range b.rels {
+			if rel.id == r.ID {
+				r.LocalUnit, r.LocalApp = cloneStrings(rel.localUnit), cloneStrings(rel.localApp)
+				if rel.peer {
+					r.RemoteAppData = nil
+				}
+			}
+		}
+		st.Relations = append(st.Relations, r)
+	}
+	return st
+}
+
+// CharmState returns the charm state store.
+func (b *Backend) CharmState() map[string]string {
+	return cloneStrings(b.charmState)
 }
 
 // setBag applies data to bag: an empty value deletes the key.

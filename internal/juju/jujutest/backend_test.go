@@ -422,12 +422,20 @@ func TestNetworkGet(t *testing.T) {
 	}
 }
 
-func TestLog(t *testing.T) {
-	b := New(t, charmDir, State{})
+func TestCharmStateAndLog(t *testing.T) {
+	b := New(t, charmDir, State{CharmState: map[string]string{"installed": "true", "paused": "yes"}})
+	require.NoError(t, b.StateSet(t.Context(), map[string]string{"release": "wallaby", "empty": ""}))
+	require.NoError(t, b.StateSet(t.Context(), nil))
+	got, err := b.StateGet(t.Context())
+	require.NoError(t, err)
+	want := map[string]string{"installed": "true", "paused": "yes", "release": "wallaby", "empty": ""}
+	assert.Equal(t, want, got)
+	assert.Equal(t, want, b.CharmState())
+
 	require.NoError(t, b.Log(t.Context(), juju.LevelWarning, "careful"))
 	require.NoError(t, b.Log(t.Context(), juju.LevelDebug, "detail"))
 	assert.Equal(t, []LogEntry{{juju.LevelWarning, "careful"}, {juju.LevelDebug, "detail"}}, b.Logs())
-	assert.Equal(t, map[string]int{"juju-log": 2}, b.Calls())
+	assert.Equal(t, map[string]int{"state-set": 1, "state-get": 1, "juju-log": 2}, b.Calls())
 }
 
 func TestRepositoryCharm(t *testing.T) {
