@@ -314,7 +314,7 @@ func TestSecondRunChangesNothing(t *testing.T) {
 // the bags are read and the record written again.
 func TestPublishedRecord(t *testing.T) {
 	settled := func(t *testing.T) *world {
-		w := ready(t, true)
+		w := newWorld(true, sharedDBReady(), keystoneReady(), robustPeers(map[string]map[string]string{"panko/1": {"private-address": "10.5.0.11"}}))
 		tools, h, err := w.run(t, hook("config-changed"))
 		require.NoError(t, err)
 		require.Equal(t, 1, tools.Calls()["state-set"], "the first hook keeps the record")
@@ -343,18 +343,21 @@ func TestPublishedRecord(t *testing.T) {
 			require.NoError(t, err)
 			unit, _ := tools.RelationData("shared-db:1")
 			if !tt.wantRead {
-				assert.Equal(t, 2, tools.Calls()["relation-get"])
+				assert.Equal(t, 3, tools.Calls()["relation-get"], "the remote bags only")
+				assert.Equal(t, 7, tools.Calls()["relation-ids"], "the peer relation's id is in the record")
 				assert.Equal(t, "10.9.9.9", unit[shareddb.KeyHostname], "the record is trusted")
 				assert.Zero(t, tools.Calls()["state-set"])
 				return
 			}
-			assert.Equal(t, 4, tools.Calls()["relation-get"], "own bags read")
+			assert.Equal(t, 6, tools.Calls()["relation-get"], "own bags read")
+			assert.Equal(t, 8, tools.Calls()["relation-ids"])
 			assert.Equal(t, 1, tools.Calls()["opened-ports"])
 			assert.Equal(t, "10.5.0.10", unit[shareddb.KeyHostname], "the bag is put right")
 			var rec published
 			require.NoError(t, json.Unmarshal([]byte(tools.CharmState()[publishedKey]), &rec))
 			assert.Equal(t, unit, rec.Bags["shared-db:1"], "the record is written again")
 			assert.Equal(t, []string{"8977/tcp"}, rec.Ports)
+			assert.Equal(t, "cluster:4", rec.Peer)
 		})
 	}
 }

@@ -308,9 +308,9 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 // event-service only publishes, so it reads no remote data and its cost does
 // not grow with the number of ceilometer units.
 func readRelations(ctx context.Context, d Deps, rec *published, endpoint string, withUnits bool) ([]Relation, error) {
-	ids, err := d.Tools.RelationIDs(ctx, endpoint)
+	ids, err := relationIDs(ctx, d, rec, endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("list %s relations: %w", endpoint, err)
+		return nil, err
 	}
 	var rels []Relation
 	for _, id := range ids {
@@ -341,6 +341,19 @@ func readRelations(ctx context.Context, d Deps, rec *published, endpoint string,
 		rels = append(rels, r)
 	}
 	return rels, nil
+}
+
+// relationIDs lists endpoint's relations; the peer relation's id comes from
+// the record once it is there.
+func relationIDs(ctx context.Context, d Deps, rec *published, endpoint string) ([]string, error) {
+	if endpoint == Cluster && rec != nil && rec.Peer != "" {
+		return []string{rec.Peer}, nil
+	}
+	ids, err := d.Tools.RelationIDs(ctx, endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("list %s relations: %w", endpoint, err)
+	}
+	return ids, nil
 }
 
 // ownBag is this unit's bag on relation id: from the record when there is

@@ -26,7 +26,15 @@ type published struct {
 	Bags map[string]map[string]string `json:"bags"`
 	// Ports are the ports this unit opened ("8977/tcp").
 	Ports []string `json:"ports"`
+	// Peer is the id of the peer relation: Juju creates it with the
+	// application and removes it only with the application, so once known
+	// it needs no relation-ids.
+	Peer string `json:"peer,omitempty"`
 }
+
+// jujuKeys are the keys Juju itself writes in a unit's bags (and rewrites
+// after config-changed); the record keeps only what the charm publishes.
+func jujuKeys() []string { return []string{"ingress-address", "egress-subnets"} }
 
 // readPublished returns the record in charm state, or nil when there is
 // none to trust: never written, unreadable, or after upgrade-charm (the
@@ -53,6 +61,9 @@ func planRecord(in Inputs, p *Plan) {
 			rec.Bags[r.ID] = maps.Clone(r.Local)
 		}
 	}
+	if peers := in.Relations[Cluster]; len(peers) == 1 {
+		rec.Peer = peers[0].ID
+	}
 	for _, rs := range p.Relations {
 		bag := rec.Bags[rs.ID]
 		if bag == nil {
@@ -75,8 +86,12 @@ func planRecord(in Inputs, p *Plan) {
 	slices.Sort(rec.Ports)
 	for id, bag := range rec.Bags {
 		if bag == nil {
-			rec.Bags[id] = map[string]string{}
+			bag = map[string]string{}
 		}
+		for _, k := range jujuKeys() {
+			delete(bag, k)
+		}
+		rec.Bags[id] = bag
 	}
 	out, err := json.Marshal(rec)
 	if err != nil || len(out) > maxRecord {
