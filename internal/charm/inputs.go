@@ -124,7 +124,8 @@ type Inputs struct {
 	Now time.Time
 	// Hostname is the reverse-DNS name of the unit's address ("" unknown).
 	Hostname string
-	// SSLConfig is the valid ssl_* config material (nil when unset).
+	// SSLConfig is the valid ssl_* config material (nil when unset): one
+	// key pair, under the name "", that serves every name.
 	SSLConfig *certSet
 	// InstalledTLS is the TLS material already on disk (nil when none).
 	InstalledTLS *certSet
@@ -262,11 +263,8 @@ func readTLSInputs(ctx context.Context, in *Inputs, d Deps) {
 		}
 		ca, _ := base64.StdEncoding.DecodeString(c.SSLCA)
 		cert, chain := splitFirstPEM(kp.Cert)
-		in.SSLConfig = &certSet{Source: "ssl_* config", CA: ca, Chain: chain, Expires: info.NotAfter, Pairs: map[string]tlscerts.KeyPair{}}
-		main, extra := certRequests(*in)
-		for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
-			in.SSLConfig.Pairs[r.CN] = tlscerts.KeyPair{Cert: cert, Key: kp.Key}
-		}
+		in.SSLConfig = &certSet{Source: "ssl_* config", CA: ca, Chain: chain, Expires: info.NotAfter,
+			Pairs: map[string]tlscerts.KeyPair{"": {Cert: cert, Key: kp.Key}}}
 		return
 	}
 	if len(in.Relations[Certificates]) == 0 {
@@ -277,7 +275,7 @@ func readTLSInputs(ctx context.Context, in *Inputs, d Deps) {
 	} else {
 		in.Hostname = lookupHostname(ctx, d.LookupAddr, in.Addresses[Cluster])
 	}
-	in.InstalledTLS = installedTLS(*in, d.Host.ReadFile)
+	in.InstalledTLS = installedTLS(previousCNs(*in), d.Host.ReadFile)
 }
 
 // probeDatabase checks that a ready database answers before anything uses it.

@@ -79,17 +79,17 @@ func planTLS(in Inputs, p *Plan, st *status.Collector, data *render.Data) *certS
 	var set *certSet
 	switch {
 	case in.SSLConfig != nil:
-		set = in.SSLConfig
+		set = servedForAll(*in.SSLConfig, want)
 	case len(in.Relations[Certificates]) > 0:
 		rel := in.Relations[Certificates][0]
 		s, problem, pending := relationCerts(in, rel, want)
 		switch {
 		case problem != "":
 			st.Add(status.Waiting, fmt.Sprintf("Certificates from %s are invalid: %s", rel.RemoteApp, problem))
-			set = in.InstalledTLS
+			set = in.InstalledTLS.onlyFor(want)
 		case pending:
 			st.Incomplete(Certificates)
-			set = in.InstalledTLS
+			set = in.InstalledTLS.onlyFor(want)
 		default:
 			set = s
 		}
@@ -131,6 +131,17 @@ func planTLS(in Inputs, p *Plan, st *status.Collector, data *render.Data) *certS
 		p.Files = append(p.Files, File{Path: CACertFile, Data: pemJoin(set.CA), Mode: 0o644, Owner: "root", Group: "root", OnChange: []string{"update-ca-certificates"}})
 	}
 	return set
+}
+
+// servedForAll gives the one key pair of set (the ssl_* config's) to every
+// requested name.
+func servedForAll(set certSet, want []tlscerts.CertRequest) *certSet {
+	kp := set.Pairs[""]
+	set.Pairs = map[string]tlscerts.KeyPair{}
+	for _, r := range want {
+		set.Pairs[r.CN] = kp
+	}
+	return &set
 }
 
 // relationCerts checks the certificates relation's answer for every
@@ -262,19 +273,22 @@ func expiryNote(set *certSet, now time.Time) string {
 	return ""
 }
 
-// installedTLS reads the TLS material already on disk for the CNs of the
-// current request, so a bad new answer does not tear down a working setup.
-func installedTLS(in Inputs, read func(string) ([]byte, error)) *certSet {
-	main, extra := certRequests(in)
+// installedTLS reads the TLS material already on disk for cns (the names of
+// the request this unit published), so a bad new answer does not tear down
+// a working setup.
+func installedTLS(cns []string, read func(string) ([]byte, error)) *certSet {
 	set := &certSet{Source: "installed files", Pairs: map[string]tlscerts.KeyPair{}}
-	for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
-		chain, err1 := read(certPath(r.CN))
-		key, err2 := read(keyPath(r.CN))
+	for _, cn := range cns {
+		if cn == "" || strings.ContainsAny(cn, "/\x00") {
+			continue
+		}
+		chain, err1 := read(certPath(cn))
+		key, err2 := read(keyPath(cn))
 		if err1 != nil || err2 != nil {
 			continue
 		}
 		cert, rest := splitFirstPEM(chain)
-		set.Pairs[r.CN] = tlscerts.KeyPair{Cert: cert, Key: key}
+		set.Pairs[cn] = tlscerts.KeyPair{Cert: cert, Key: key}
 		set.Chain = rest
 	}
 	if len(set.Pairs) == 0 {
@@ -284,6 +298,25 @@ func installedTLS(in Inputs, read func(string) ([]byte, error)) *certSet {
 		set.CA = ca
 	}
 	return set
+}
+
+// onlyFor is set with the key pairs of the requested names only (nil when
+// it has none of them).
+func (s *certSet) onlyFor(want []tlscerts.CertRequest) *certSet {
+	if s == nil {
+		return nil
+	}
+	out := *s
+	out.Pairs = map[string]tlscerts.KeyPair{}
+	for _, r := range want {
+		if kp, ok := s.Pairs[r.CN]; ok {
+			out.Pairs[r.CN] = kp
+		}
+	}
+	if len(out.Pairs) == 0 {
+		return nil
+	}
+	return &out
 }
 
 // splitFirstPEM splits a PEM bundle after its first block.
