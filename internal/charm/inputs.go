@@ -129,8 +129,9 @@ type Inputs struct {
 	SSLConfig *certSet
 	// InstalledTLS is the TLS material already on disk (nil when none).
 	InstalledTLS *certSet
-	// PreviousConf is panko.conf as it is on disk (nil when absent).
-	PreviousConf []byte
+	// Configured says what the panko.conf on disk (the one the services run
+	// with) was configured with.
+	Configured Configured
 	// ListenerInstalled is true when the event listener's unit file is on
 	// disk, ExpirerInstalled when the expirer's timer is.
 	ListenerInstalled bool
@@ -222,7 +223,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 	}
 	in.Now = d.Now()
 	readTLSInputs(ctx, &in, d)
-	in.PreviousConf, _ = d.Host.ReadFile(PankoConf)
+	in.Configured = readConfigured(d)
 	in.ListenerInstalled = d.Host.Exists(ListenerUnitFile)
 	in.ExpirerInstalled = d.Host.Exists(ExpirerTimerFile)
 	in.PackageCron, _ = d.Host.ReadFile(PackageCronFile)
@@ -407,6 +408,42 @@ func readSeries(d Deps) string {
 		}
 	}
 	return ""
+}
+
+// Configured is what the panko.conf on disk holds: a database connection,
+// keystone credentials.
+type Configured struct {
+	Database, Keystone bool
+}
+
+// readConfigured reads panko.conf's [database] connection and
+// [keystone_authtoken] auth_url.
+func readConfigured(d Deps) Configured {
+	var c Configured
+	data, err := d.Host.ReadFile(PankoConf)
+	if err != nil {
+		return c
+	}
+	section := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			section = line
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(value) == "" {
+			continue
+		}
+		switch section + strings.TrimSpace(key) {
+		case "[database]connection":
+			c.Database = true
+		case "[keystone_authtoken]auth_url":
+			c.Keystone = true
+		}
+	}
+	return c
 }
 
 // readStatsPassword returns the password of the rendered haproxy statistics

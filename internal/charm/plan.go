@@ -234,8 +234,8 @@ func plan(in Inputs) Plan {
 
 	// A relation that is still there but whose data went bad or incomplete
 	// keeps the working panko.conf and services until it is fixed or gone.
-	holdDB := len(in.Relations[SharedDB]) > 0 && !dbReady && confHas(in.PreviousConf, "connection = ")
-	holdKS := len(in.Relations[IdentityService]) > 0 && !ksReady && confHas(in.PreviousConf, "auth_url = ")
+	holdDB := len(in.Relations[SharedDB]) > 0 && !dbReady && in.Configured.Database
+	holdKS := len(in.Relations[IdentityService]) > 0 && !ksReady && in.Configured.Keystone
 	if holdDB || holdKS {
 		p.Hold = true
 		kept := p.Files[:0]
@@ -269,7 +269,7 @@ func plan(in Inputs) Plan {
 	// answer that is momentarily incomplete or a schema sync they wait for,
 	// as running services reconnect by themselves. They stop only when a
 	// relation is gone or they never had a working configuration.
-	serving := confHas(in.PreviousConf, "connection = ") && confHas(in.PreviousConf, "auth_url = ")
+	serving := in.Configured.Database && in.Configured.Keystone
 	keep := serving && len(in.Relations[SharedDB]) > 0 && len(in.Relations[IdentityService]) > 0
 	planEventService(in, &p, scheme)
 	listenerNote := planListener(in, &p, &st, data)
@@ -593,16 +593,6 @@ func renderFiles(data render.Data) ([]File, error) {
 		files = append(files, File{Path: s.path, Data: out, Mode: s.mode, Owner: s.owner, Group: s.group, Restarts: s.restarts, Secret: s.secret})
 	}
 	return files, nil
-}
-
-// confHas reports whether a rendered panko.conf has a line starting with prefix.
-func confHas(conf []byte, prefix string) bool {
-	for _, line := range strings.Split(string(conf), "\n") {
-		if strings.HasPrefix(line, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func orDefault(s, def string) string {
