@@ -88,19 +88,8 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 			}
 		}
 	}
-	for _, path := range p.RemoveFiles {
-		changed, err := d.Host.Remove(path)
-		if err != nil {
-			return fmt.Errorf("remove %s: %w", path, err)
-		}
-		if changed {
-			restart["apache2"] = true
-			if path == CACertFile {
-				if _, err := d.Host.Run(ctx, []string{"update-ca-certificates", "--fresh"}, 5*time.Minute); err != nil {
-					return fmt.Errorf("update-ca-certificates: %w", err)
-				}
-			}
-		}
+	if err := remove(ctx, d, p.RemoveFiles, restart); err != nil {
+		return err
 	}
 	for _, mod := range p.Modules {
 		if d.Host.Exists("/etc/apache2/mods-enabled/" + mod + ".load") {
@@ -187,7 +176,7 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 }
 
 // retire stops and disables the services the plan retires, then removes
-// their files, reloading systemd when a unit file went.
+// their files.
 func retire(ctx context.Context, p Plan, d Deps) error {
 	for _, name := range p.Retire {
 		svc := d.Host.Service(name)
@@ -198,17 +187,31 @@ func retire(ctx context.Context, p Plan, d Deps) error {
 			return fmt.Errorf("disable %s: %w", name, err)
 		}
 	}
-	reload := false
-	for _, path := range p.RetireFiles {
-		changed, err := d.Host.Remove(path)
+	return remove(ctx, d, p.RetireFiles, map[string]bool{})
+}
+
+// remove deletes files, marks in restart the services of those that were
+// there and then runs each of their commands once.
+func remove(ctx context.Context, d Deps, files []Removal, restart map[string]bool) error {
+	var after [][]string
+	for _, f := range files {
+		changed, err := d.Host.Remove(f.Path)
 		if err != nil {
-			return fmt.Errorf("remove %s: %w", path, err)
+			return fmt.Errorf("remove %s: %w", f.Path, err)
 		}
-		reload = reload || (changed && strings.HasPrefix(path, "/etc/systemd/system/"))
+		if !changed {
+			continue
+		}
+		for _, s := range f.Restarts {
+			restart[s] = true
+		}
+		if len(f.OnChange) > 0 && !slices.ContainsFunc(after, func(c []string) bool { return slices.Equal(c, f.OnChange) }) {
+			after = append(after, f.OnChange)
+		}
 	}
-	if reload {
-		if _, err := d.Host.Run(ctx, []string{"systemctl", "daemon-reload"}, time.Minute); err != nil {
-			return fmt.Errorf("systemctl daemon-reload: %w", err)
+	for _, cmd := range after {
+		if _, err := d.Host.Run(ctx, cmd, 5*time.Minute); err != nil {
+			return fmt.Errorf("%s: %w", strings.Join(cmd, " "), err)
 		}
 	}
 	return nil

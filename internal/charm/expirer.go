@@ -36,12 +36,12 @@ func expirerFiles() []string {
 // the expirer is removed on every unit.
 func planExpirer(in Inputs, p *Plan, data render.Data) {
 	if strings.Contains(string(in.PackageCron), "panko-expirer") {
-		p.RetireFiles = append(p.RetireFiles, PackageCronFile)
+		p.RetireFiles = append(p.RetireFiles, retiredFiles(PackageCronFile)...)
 	}
 	if !in.Leader || in.Config.EventTimeToLive <= 0 {
 		if in.ExpirerInstalled {
 			p.Retire = append(p.Retire, ExpirerTimer)
-			p.RetireFiles = append(p.RetireFiles, expirerFiles()...)
+			p.RetireFiles = append(p.RetireFiles, retiredFiles(expirerFiles()...)...)
 		}
 		return
 	}

@@ -75,7 +75,7 @@ func planListener(in Inputs, p *Plan, st *status.Collector, data render.Data) st
 		}
 		if in.ListenerInstalled {
 			p.Retire = []string{ListenerService}
-			p.RetireFiles = listenerFiles()
+			p.RetireFiles = retiredFiles(listenerFiles()...)
 			p.Services = managed(false)
 		}
 		return ""
@@ -117,7 +117,7 @@ func planListener(in Inputs, p *Plan, st *status.Collector, data render.Data) st
 		data.Listener.SSLCAFile = RabbitCAFile
 		p.Files = append(p.Files, File{Path: RabbitCAFile, Data: reply.CA, Mode: 0o644, Owner: "root", Group: "root", Restarts: restart})
 	} else {
-		p.RetireFiles = append(p.RetireFiles, RabbitCAFile)
+		p.RetireFiles = append(p.RetireFiles, retiredFiles(RabbitCAFile)...)
 	}
 	specs := []struct {
 		tmpl, path string

@@ -44,7 +44,7 @@ func planNRPE(in Inputs, p *Plan, tls bool, release string) {
 	rels := in.Relations[NRPEExternalMaster]
 	if len(rels) == 0 {
 		for _, n := range nrpeCheckNames() {
-			p.RetireFiles = append(p.RetireFiles, path.Join(NRPEDir, "check_"+n+".cfg"))
+			p.RetireFiles = append(p.RetireFiles, retiredFiles(path.Join(NRPEDir, "check_"+n+".cfg"))...)
 		}
 		return
 	}
@@ -81,7 +81,7 @@ func planNRPE(in Inputs, p *Plan, tls bool, release string) {
 	}
 	for _, n := range nrpeCheckNames() {
 		if !wanted[n] {
-			p.RetireFiles = append(p.RetireFiles, path.Join(NRPEDir, "check_"+n+".cfg"))
+			p.RetireFiles = append(p.RetireFiles, retiredFiles(path.Join(NRPEDir, "check_"+n+".cfg"))...)
 		}
 	}
 	publish(p, rel, map[string]string{"monitors": monitorsYAML(checks), "primary": "True"})

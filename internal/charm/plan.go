@@ -45,6 +45,42 @@ type File struct {
 	Secret bool
 }
 
+// Removal is a file to delete and what follows when it was there: services
+// restarted, and a command run once however many removals name it.
+type Removal struct {
+	Path     string
+	Restarts []string
+	OnChange []string
+}
+
+// servedRemovals are files Apache serves or trusts: removing one restarts
+// it (and a removed CA certificate is taken out of the system store).
+func servedRemovals(paths ...string) []Removal {
+	out := make([]Removal, 0, len(paths))
+	for _, path := range paths {
+		r := Removal{Path: path, Restarts: []string{"apache2"}}
+		if path == CACertFile {
+			r.OnChange = []string{"update-ca-certificates", "--fresh"}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// retiredFiles are files of retired services and checks: a systemd unit
+// file's removal reloads systemd.
+func retiredFiles(paths ...string) []Removal {
+	out := make([]Removal, 0, len(paths))
+	for _, path := range paths {
+		r := Removal{Path: path}
+		if strings.HasPrefix(path, "/etc/systemd/system/") {
+			r.OnChange = []string{"systemctl", "daemon-reload"}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // RelationSet is data to publish on a relation (this unit's bag, or the
 // application bag with App).
 type RelationSet struct {
@@ -71,7 +107,7 @@ type Plan struct {
 	// Files to write, RemoveFiles to delete, Sites to enable with a2ensite
 	// (DisableSites with a2dissite) and Apache Modules to enable.
 	Files        []File
-	RemoveFiles  []string
+	RemoveFiles  []Removal
 	Sites        []string
 	DisableSites []string
 	Modules      []string
@@ -82,9 +118,9 @@ type Plan struct {
 	Run      bool
 	Hold     bool
 	// Retire lists services to stop and disable for good, then
-	// RetireFiles are removed (systemd reloaded when a unit file goes).
+	// RetireFiles are removed.
 	Retire      []string
-	RetireFiles []string
+	RetireFiles []Removal
 	// LeaderSet is leader data to set (the leader only).
 	LeaderSet map[string]string
 	// TryRestart are services of other charms restarted, if they run,
@@ -179,7 +215,7 @@ func plan(in Inputs) Plan {
 			data.DB.SSLCAFile = DBCAFile
 			p.Files = append(p.Files, File{Path: DBCAFile, Data: db.SSLCA, Mode: 0o644, Owner: "root", Group: "root"})
 		} else {
-			p.RemoveFiles = append(p.RemoveFiles, DBCAFile)
+			p.RemoveFiles = append(p.RemoveFiles, servedRemovals(DBCAFile)...)
 		}
 	}
 	creds, ksReady := planKeystone(in, &p, &st, scheme)
@@ -219,17 +255,17 @@ func plan(in Inputs) Plan {
 		p.Modules = tlsModules()
 	} else {
 		p.DisableSites = []string{HTTPSSite}
-		p.RemoveFiles = append(p.RemoveFiles, HTTPSSiteFile, CACertFile)
+		p.RemoveFiles = append(p.RemoveFiles, servedRemovals(HTTPSSiteFile, CACertFile)...)
 		main, extra := certRequests(in)
 		for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
-			p.RemoveFiles = append(p.RemoveFiles, certPath(r.CN), keyPath(r.CN))
+			p.RemoveFiles = append(p.RemoveFiles, servedRemovals(certPath(r.CN), keyPath(r.CN))...)
 		}
 		// And those of names asked for before but no longer.
 		var now []string
 		for _, r := range append([]tlscerts.CertRequest{main}, extra...) {
 			now = append(now, r.CN)
 		}
-		p.RemoveFiles = append(p.RemoveFiles, staleTLSFiles(in, now)...)
+		p.RemoveFiles = append(p.RemoveFiles, servedRemovals(staleTLSFiles(in, now)...)...)
 	}
 
 	// A relation that is still there but whose data went bad or incomplete

@@ -59,14 +59,14 @@ func planPolicyd(in Inputs, p *Plan, release string) string {
 	removeAll := func(keep map[string]bool) {
 		for f := range installed {
 			if !keep[f] {
-				p.RemoveFiles = append(p.RemoveFiles, path.Join(PolicydDir, f))
+				p.RemoveFiles = append(p.RemoveFiles, servedRemovals(path.Join(PolicydDir, f))...)
 			}
 		}
 	}
 	if !in.Config.UsePolicydOverride {
 		removeAll(nil)
 		if len(installed) > 0 || in.PolicydInstalled.Broken != "" {
-			p.RetireFiles = append(p.RetireFiles, PolicydManifest)
+			p.RetireFiles = append(p.RetireFiles, retiredFiles(PolicydManifest)...)
 		}
 		return ""
 	}

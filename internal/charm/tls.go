@@ -118,7 +118,7 @@ func planTLS(in Inputs, p *Plan, st *status.Collector, data *render.Data) *certS
 			})
 		}
 	}
-	p.RemoveFiles = append(p.RemoveFiles, staleTLSFiles(in, cns)...)
+	p.RemoveFiles = append(p.RemoveFiles, servedRemovals(staleTLSFiles(in, cns)...)...)
 	for _, cn := range cns {
 		kp := set.Pairs[cn]
 		certChain := pemJoin(kp.Cert, set.Chain)
