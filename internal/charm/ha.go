@@ -2,7 +2,6 @@ package charm
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/openstack-charmers/charm-panko/internal/config"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
@@ -65,7 +64,7 @@ func planHA(in Inputs, p *Plan, st *status.Collector) bool {
 	var hostnames []hacluster.Hostname
 	for _, b := range openstack.Bindings() {
 		if fqdn := in.Config.Hostname(b, "panko"); fqdn != "" {
-			hostnames = append(hostnames, hacluster.Hostname{Binding: b, FQDN: fqdn, Address: bindingAddress(in, b)})
+			hostnames = append(hostnames, hacluster.Hostname{Binding: b, FQDN: fqdn, Address: unitAddress(in, b)})
 		}
 	}
 	want := hacluster.Resources(hacluster.Input{
@@ -85,23 +84,4 @@ func planHA(in Inputs, p *Plan, st *status.Collector) bool {
 		st.Add(status.Waiting, "Waiting for hacluster to report clustered")
 	}
 	return clustered
-}
-
-// bindingAddress is the unit's own address for an endpoint type: inside
-// os-<type>-network when set, else the binding's address.
-func bindingAddress(in Inputs, b openstack.Binding) string {
-	if nets := in.Config.Networks(b); len(nets) > 0 {
-		var local []string
-		for _, a := range in.Addresses {
-			local = append(local, a)
-		}
-		sort.Strings(local)
-		if addr, ok := openstack.FirstInNetworks(local, nets); ok {
-			return addr
-		}
-	}
-	if a := in.Addresses[string(b)]; a != "" {
-		return a
-	}
-	return in.Addresses[Cluster]
 }

@@ -492,17 +492,38 @@ func planKeystone(in Inputs, p *Plan, st *status.Collector, scheme string) (keys
 	return creds, true
 }
 
-// endpointAddress is the address keystone gets for one endpoint type.
+// endpointAddress is the address clients (keystone's catalog, ceilometer)
+// get for one endpoint type: its os-*-hostname, the VIP once clustered, else
+// the unit's own address.
 func endpointAddress(in Inputs, b openstack.Binding) string {
-	addr, err := openstack.ResolveAddress(openstack.AddressInput{
-		Hostname:       in.Config.Hostname(b, "panko"),
-		VIPs:           in.Config.VIPs(),
-		Clustered:      clustered(in),
+	return resolveAddress(in, b, true)
+}
+
+// unitAddress is the unit's own address for an endpoint type: inside
+// os-<type>-network when set, else the binding's address.
+func unitAddress(in Inputs, b openstack.Binding) string {
+	return resolveAddress(in, b, false)
+}
+
+// resolveAddress is openstack.ResolveAddress over the unit's addresses; the
+// unit's own address (without hostname and VIPs) unless endpoint.
+func resolveAddress(in Inputs, b openstack.Binding, endpoint bool) string {
+	var local []string
+	for _, a := range in.Addresses {
+		local = append(local, a)
+	}
+	sort.Strings(local)
+	ai := openstack.AddressInput{
 		Networks:       in.Config.Networks(b),
+		LocalAddresses: local,
 		BindingAddress: in.Addresses[string(b)],
 		BindingCIDRs:   in.CIDRs[string(b)],
 		Fallback:       in.Addresses[Cluster],
-	})
+	}
+	if endpoint {
+		ai.Hostname, ai.VIPs, ai.Clustered = in.Config.Hostname(b, "panko"), in.Config.VIPs(), clustered(in)
+	}
+	addr, err := openstack.ResolveAddress(ai)
 	if err != nil {
 		return in.Addresses[Cluster]
 	}

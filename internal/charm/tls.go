@@ -48,7 +48,7 @@ func certRequests(in Inputs) (tlscerts.CertRequest, []tlscerts.CertRequest) {
 			Binding:  b,
 			Hostname: in.Config.Hostname(b, "panko"),
 			Resolved: endpointAddress(in, b),
-			Address:  bindingAddress(in, b),
+			Address:  unitAddress(in, b),
 			CIDRs:    in.CIDRs[string(b)],
 		})
 	}
