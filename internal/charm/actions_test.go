@@ -41,16 +41,23 @@ func TestDiagnose(t *testing.T) {
 		name    string
 		http    fakeHTTP
 		stop    string
+		synced  string // db-synced, when not the leader's own sync
 		want    map[string]string // key -> prefix of the value
 		overall string
 	}{
 		// Ussuri has no /healthcheck (404): its health check is GET / (200).
-		{"healthy", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/healthcheck": 404, "http://127.0.0.1:8977/": 200}, "",
+		{"healthy", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/healthcheck": 404, "http://127.0.0.1:8977/": 200}, "", "",
 			map[string]string{"database": "ok: 10.5.0.2:3306 reachable", "schema": "ok: ", "keystone": "ok: http://10.5.0.3:35357 answered 300",
 				"api-healthcheck": "ok: GET http://127.0.0.1:8977/ answered 200", "api-root": "ok: ", "services": "ok: running: memcached, apache2, haproxy", "release": "ok: ussuri installed"}, "ok"},
-		{"api down and a service stopped", fakeHTTP{"http://10.5.0.3:35357": 300}, "haproxy",
+		// During a rolling upgrade a unit not yet upgraded serves on the
+		// newer schema, as the plan's rule has it.
+		{"synced by a later release", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/": 200}, "", "victoria",
+			map[string]string{"release": "ok: ussuri installed, database synced for victoria"}, "ok"},
+		{"synced for an earlier release", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/": 200}, "", "train",
+			map[string]string{"release": `fail: database synced for "train" but ussuri is installed`}, "degraded"},
+		{"api down and a service stopped", fakeHTTP{"http://10.5.0.3:35357": 300}, "haproxy", "",
 			map[string]string{"api-healthcheck": "fail: GET http://127.0.0.1:8977/ failed", "services": "fail: not running: haproxy"}, "degraded"},
-		{"api needs a token on /", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/": 401}, "",
+		{"api needs a token on /", fakeHTTP{"http://10.5.0.3:35357": 300, "http://127.0.0.1:8977/": 401}, "", "",
 			map[string]string{"api-healthcheck": "fail: GET http://127.0.0.1:8977/ answered 401, want 200", "api-root": "fail: GET http://127.0.0.1:8977/ answered 401"}, "degraded"},
 	}
 	for _, tt := range tests {
@@ -60,6 +67,9 @@ func TestDiagnose(t *testing.T) {
 				s := w.host.Services[tt.stop]
 				s.Active = false
 				w.host.Services[tt.stop] = s
+			}
+			if tt.synced != "" {
+				w.juju.LeaderData[leaderDBSynced] = tt.synced
 			}
 			w.http = tt.http
 			w.juju.Action = "diagnose"

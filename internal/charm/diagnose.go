@@ -70,7 +70,7 @@ func diagnose(ctx context.Context, d Deps) error {
 	switch {
 	case release == "":
 		add("release", false, "panko is not installed")
-	case synced != release:
+	case !schemaSynced(in, release):
 		add("release", false, "database synced for %q but %s is installed", synced, release)
 	default:
 		add("release", true, "%s installed, database synced for %s", release, synced)
@@ -80,18 +80,17 @@ func diagnose(ctx context.Context, d Deps) error {
 		add("database", false, "no shared-db relation")
 	} else if reply, err := shareddb.Parse(in.Unit, rels[0].UnitBags()); err != nil || !reply.Ready {
 		add("database", false, "shared-db relation incomplete")
-	} else if err := d.DB.Ping(ctx, reply); err != nil {
-		add("database", false, "%s not reachable: %s", reply.Addr(), redact(err.Error(), reply.Password))
+	} else if in.DBReachable != nil {
+		add("database", false, "%s not reachable: %s", reply.Addr(), redact(in.DBReachable.Error(), reply.Password))
 	} else {
 		add("database", true, "%s reachable", reply.Addr())
-		schema, err := d.DB.Schema(ctx, reply)
 		switch {
-		case err != nil:
-			add("schema", false, "cannot read schema: %s", redact(err.Error(), reply.Password))
-		case !schema.CurrentFor(release):
+		case in.SchemaErr != nil:
+			add("schema", false, "cannot read schema: %s", redact(in.SchemaErr.Error(), reply.Password))
+		case !in.Schema.CurrentFor(release):
 			add("schema", false, "schema is not current for %s: run panko-dbsync on the leader", release)
 		default:
-			add("schema", true, "six tables present, trait_int.value is %s", schema.TraitIntValue)
+			add("schema", true, "six tables present, trait_int.value is %s", in.Schema.TraitIntValue)
 		}
 	}
 

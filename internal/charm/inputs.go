@@ -116,8 +116,9 @@ type Inputs struct {
 	DBChecked bool
 	// Schema is what the database holds of panko-dbsync's schema (read
 	// once the database answered): the database, not the db-synced leader
-	// setting, is the truth.
-	Schema Schema
+	// setting, is the truth. SchemaErr is why it could not be read.
+	Schema    Schema
+	SchemaErr error
 	// Networks is network-get's answer per binding read.
 	Networks map[string]juju.NetworkInfo
 	// Now is the time of the hook (certificate checks).
@@ -295,11 +296,10 @@ func probeDatabase(ctx context.Context, in *Inputs, d Deps) {
 		logf(ctx, d, juju.LevelWarning, "database %s not reachable: %s", reply.Addr(), redact(in.DBReachable.Error(), reply.Password))
 		return
 	}
-	schema, err := d.DB.Schema(ctx, reply)
-	if err != nil {
-		logf(ctx, d, juju.LevelWarning, "cannot read the schema of %s: %s", reply.Addr(), redact(err.Error(), reply.Password))
+	in.Schema, in.SchemaErr = d.DB.Schema(ctx, reply)
+	if in.SchemaErr != nil {
+		logf(ctx, d, juju.LevelWarning, "cannot read the schema of %s: %s", reply.Addr(), redact(in.SchemaErr.Error(), reply.Password))
 	}
-	in.Schema = schema
 }
 
 // readRelations reads every relation of endpoint: this unit's bag (from rec
