@@ -41,7 +41,7 @@ func TestDiagnose(t *testing.T) {
 		name    string
 		http    fakeHTTP
 		stop    string
-		synced  string // db-synced, when not the leader's own sync
+		synced  string            // db-synced, when not the leader's own sync
 		want    map[string]string // key -> prefix of the value
 		overall string
 	}{

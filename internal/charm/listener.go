@@ -66,7 +66,7 @@ func listenerFiles() []string {
 // bad or incomplete keeps an installed listener as it is. It returns the
 // ready message's note.
 func planListener(in Inputs, p *Plan, st *status.Collector, data render.Data) string {
-	release := data.Release
+	release := p.Release
 	rels := in.Relations[AMQP]
 	p.Services = managed(in.ListenerInstalled)
 	if len(rels) == 0 {

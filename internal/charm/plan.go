@@ -600,7 +600,6 @@ func renderData(in Inputs, release string) render.Data {
 	t := c.HAProxyTimeouts()
 	check := openstack.HealthCheckFor(release)
 	return render.Data{
-		Release:         release,
 		Py3:             openstack.UsesPython3(release),
 		Debug:           c.Debug,
 		UseSyslog:       c.UseSyslog,

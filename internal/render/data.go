@@ -22,9 +22,6 @@ const (
 // config, relation data and the machine; every template reads the fields it
 // needs and Validate checks the whole of it.
 type Data struct {
-	// Release is the OpenStack release codename (e.g. "wallaby"); Data.Render
-	// uses it to choose templates.
-	Release string
 	// Py3 is true when the Python 3 packages are installed (Rocky and later);
 	// it chooses the default WSGI script.
 	Py3 bool
@@ -226,9 +223,9 @@ func BackendName(unit string) string {
 	return strings.ReplaceAll(unit, "/", "-")
 }
 
-// Render renders the template name for d.Release with d.
+// Render renders the template name with d.
 func (d Data) Render(name string, opts ...Option) ([]byte, error) {
-	return Render(name, d.Release, d, opts...)
+	return Render(name, d, opts...)
 }
 
 // WSGIScript returns WSGI.Script, or the packaged script for d.Py3.

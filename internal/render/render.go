@@ -2,10 +2,9 @@
 // of its configuration files, using the text/template files embedded from
 // the repository's templates/ directory.
 //
-// Templates are looked up per OpenStack release: templates/<release>/<name>.tmpl
-// for the newest release directory that is not newer than the deployed
-// release, else templates/<name>.tmpl. The package does no I/O besides
-// reading its template file system.
+// Every template is templates/<name>.tmpl; what differs between OpenStack
+// releases is in Data, not in per-release copies of a template. The package
+// does no I/O besides reading its template file system.
 //
 // Layer charm (see internal/layers): it imports only packages that ship in
 // the charm; the local model, the bench and every test layer may use it, but
@@ -15,11 +14,8 @@ package render
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"slices"
 	"strings"
 	"text/template"
 
@@ -69,12 +65,6 @@ func Names() []string {
 	return []string{PankoConf, APISite, HAProxyCfg, MemcachedConf, HTTPSFrontend, ListenerScript, ListenerConf, ListenerUnit, ExpirerProgram, ExpirerService, ExpirerTimer}
 }
 
-// Releases returns the OpenStack releases Panko exists for, oldest first.
-// It is the default order for the release-directory fallback.
-func Releases() []string {
-	return []string{"ocata", "pike", "queens", "rocky", "stein", "train", "ussuri", "victoria", "wallaby"}
-}
-
 // Validator is implemented by data that can check itself before rendering;
 // Render calls Validate unless the Lenient option is given.
 type Validator interface {
@@ -85,21 +75,14 @@ type Validator interface {
 type Option func(*options)
 
 type options struct {
-	fsys     fs.FS
-	releases []string
-	lenient  bool
+	fsys    fs.FS
+	lenient bool
 }
 
 // WithFS makes Render read templates from fsys instead of the embedded
 // templates (paths as in the templates/ directory).
 func WithFS(fsys fs.FS) Option {
 	return func(o *options) { o.fsys = fsys }
-}
-
-// WithReleases replaces the release order (oldest first) used for the
-// release-directory fallback.
-func WithReleases(order []string) Option {
-	return func(o *options) { o.releases = slices.Clone(order) }
 }
 
 // Lenient renders map keys that are absent as zero values instead of failing
@@ -110,21 +93,24 @@ func Lenient() Option {
 }
 
 func newOptions(opts []Option) options {
-	o := options{fsys: templates.FS, releases: Releases()}
+	o := options{fsys: templates.FS}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	return o
 }
 
-// Render executes the template name (one of Names) for the given release
-// with data, which is normally a *Data. Keys missing from map data are
+// Render executes the template name (one of Names) with data, which is
+// normally a *Data. Keys missing from map data are
 // errors, unless the Lenient option is given. Errors never contain values
 // taken from data.
-func Render(name, release string, data any, opts ...Option) ([]byte, error) {
+func Render(name string, data any, opts ...Option) ([]byte, error) {
 	o := newOptions(opts)
-	file, err := lookup(o, name, release)
-	if err != nil {
+	if name == "" || strings.Contains(name, "/") || !fs.ValidPath(name) {
+		return nil, fmt.Errorf("render %q: invalid template name", name)
+	}
+	file := name + templateExt
+	if _, err := fs.Stat(o.fsys, file); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	if v, ok := data.(Validator); ok && !o.lenient && !isNil(v) {
@@ -149,42 +135,6 @@ func Render(name, release string, data any, opts ...Option) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
-}
-
-// Lookup returns the path, inside the template file system, of the template
-// that Render would use for name and release.
-func Lookup(name, release string, opts ...Option) (string, error) {
-	file, err := lookup(newOptions(opts), name, release)
-	if err != nil {
-		return "", fmt.Errorf("lookup %s: %w", name, err)
-	}
-	return file, nil
-}
-
-func lookup(o options, name, release string) (string, error) {
-	if name == "" || strings.Contains(name, "/") || !fs.ValidPath(name) {
-		return "", errors.New("invalid template name")
-	}
-	idx := slices.Index(o.releases, release)
-	if idx < 0 {
-		return "", fmt.Errorf("unknown release %q (known: %s)", release, strings.Join(o.releases, ", "))
-	}
-	for i := idx; i >= 0; i-- {
-		file := path.Join(o.releases[i], name+templateExt)
-		if exists(o.fsys, file) {
-			return file, nil
-		}
-	}
-	file := name + templateExt
-	if !exists(o.fsys, file) {
-		return "", fs.ErrNotExist
-	}
-	return file, nil
-}
-
-func exists(fsys fs.FS, file string) bool {
-	info, err := fs.Stat(fsys, file)
-	return err == nil && !info.IsDir()
 }
 
 // isNil reports whether v holds a nil *Data, so that Render leaves the error

@@ -7,72 +7,21 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/openstack-charmers/charm-panko/templates"
 )
 
-// TestLookupFallback checks the release-directory fallback: the newest
-// release directory not newer than the release, else the base template.
-func TestLookupFallback(t *testing.T) {
-	fsys := fstest.MapFS{
-		"x.tmpl":         {Data: []byte("base")},
-		"pike/x.tmpl":    {Data: []byte("pike")},
-		"stein/x.tmpl":   {Data: []byte("stein")},
-		"stein/y.tmpl":   {Data: []byte("stein-y")},
-		"ussuri/x.tmpl/": {Mode: fs.ModeDir},
-	}
-	tests := []struct {
-		name, release string
-		opts          []Option
-		want          string
-		wantErr       bool
-	}{
-		{name: "x", release: "ocata", want: "x.tmpl"},
-		{name: "x", release: "pike", want: "pike/x.tmpl"},
-		{name: "x", release: "queens", want: "pike/x.tmpl"},
-		{name: "x", release: "stein", want: "stein/x.tmpl"},
-		{name: "x", release: "wallaby", want: "stein/x.tmpl"},
-		{name: "y", release: "rocky", wantErr: true},
-		{name: "y", release: "train", want: "stein/y.tmpl"},
-		{name: "x", release: "xena", wantErr: true},
-		{name: "x", release: "", wantErr: true},
-		{name: "z", release: "wallaby", wantErr: true},
-		{name: "../x", release: "wallaby", wantErr: true},
-		{name: "stein/x", release: "wallaby", wantErr: true},
-		{name: "x", release: "queens", opts: []Option{WithReleases([]string{"stein", "queens"})}, want: "stein/x.tmpl"},
-		{name: "x", release: "stein", opts: []Option{WithReleases([]string{"stein", "queens"})}, want: "stein/x.tmpl"},
-		{name: "x", release: "pike", opts: []Option{WithReleases([]string{"stein", "queens"})}, wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name+"@"+tt.release, func(t *testing.T) {
-			got, err := Lookup(tt.name, tt.release, append([]Option{WithFS(fsys)}, tt.opts...)...)
-			if tt.wantErr {
-				if err == nil {
-					t.Fatalf("Lookup = %q, want an error", got)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("Lookup = %q, %v; want %q", got, err, tt.want)
-			}
-			out, err := Render(tt.name, tt.release, nil, append([]Option{WithFS(fsys)}, tt.opts...)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, _ := fs.ReadFile(fsys, tt.want)
-			if string(out) != string(want) {
-				t.Fatalf("Render = %q, want %q", out, want)
-			}
-		})
-	}
-}
-
 // TestEmbeddedTemplates checks that every named template is embedded and
-// parses for every release.
+// that names outside the template directory are refused.
 func TestEmbeddedTemplates(t *testing.T) {
 	for _, name := range Names() {
-		for _, rel := range Releases() {
-			if _, err := Lookup(name, rel); err != nil {
-				t.Errorf("Lookup(%s, %s): %v", name, rel, err)
-			}
+		if _, err := fs.Stat(templates.FS, name+templateExt); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, name := range []string{"", "../panko.conf", "x/panko.conf"} {
+		if _, err := Render(name, nil); err == nil {
+			t.Errorf("Render(%q) succeeded", name)
 		}
 	}
 }
@@ -81,10 +30,10 @@ func TestEmbeddedTemplates(t *testing.T) {
 func TestMissingKeys(t *testing.T) {
 	fsys := fstest.MapFS{"m.tmpl": {Data: []byte("a={{.a}} b={{.b}}")}}
 	data := map[string]any{"a": 1}
-	if _, err := Render("m", "wallaby", data, WithFS(fsys)); err == nil {
+	if _, err := Render("m", data, WithFS(fsys)); err == nil {
 		t.Error("strict render of a missing key succeeded")
 	}
-	out, err := Render("m", "wallaby", data, WithFS(fsys), Lenient())
+	out, err := Render("m", data, WithFS(fsys), Lenient())
 	if err != nil || !strings.HasPrefix(string(out), "a=1 b=") {
 		t.Errorf("lenient render = %q, %v", out, err)
 	}
@@ -186,7 +135,7 @@ func TestTemplateGuards(t *testing.T) {
 func TestRenderNilData(t *testing.T) {
 	var d *Data
 	for _, name := range Names() {
-		if _, err := Render(name, "wallaby", d); err == nil {
+		if _, err := Render(name, d); err == nil {
 			t.Errorf("%s rendered from nil data", name)
 		}
 	}
@@ -327,7 +276,7 @@ func TestHelpers(t *testing.T) {
 			t.Errorf("Validate of empty data does not name %s", field)
 		}
 	}
-	if _, err := Render("no-such-template", "wallaby", d); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := Render("no-such-template", d); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing template: %v, want fs.ErrNotExist", err)
 	}
 }

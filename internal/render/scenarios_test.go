@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 )
@@ -32,9 +31,8 @@ func unitAddrs(ipv6 bool) []string {
 // newScenario builds the data the charm would produce for release, one or
 // three units, with or without TLS.
 func newScenario(release string, ha, tls, ipv6 bool) scenario {
-	relIdx := slices.Index(Releases(), release)
-	py3 := relIdx >= slices.Index(Releases(), "rocky")
-	stein := relIdx >= slices.Index(Releases(), "stein")
+	py3 := openstack.Compare(release, "rocky") >= 0
+	stein := openstack.Compare(release, "stein") >= 0
 	check := openstack.HealthCheckFor(release)
 	addrs := unitAddrs(ipv6)
 	dbHost, ksHost, loop := "10.5.0.20", "10.5.0.30", "127.0.0.1"
@@ -46,7 +44,6 @@ func newScenario(release string, ha, tls, ipv6 bool) scenario {
 		scheme = "https"
 	}
 	d := Data{
-		Release:         release,
 		Py3:             py3,
 		APIReturnLimit:  100,
 		EventTTL:        -1,
