@@ -1,0 +1,181 @@
+package localjuju
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	yamlv2 "gopkg.in/yaml.v2"
+)
+
+func writeFormatted(w io.Writer, format string, v any) error {
+	switch format {
+	case "json":
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encode json: %w", err)
+		}
+		_, err = fmt.Fprintf(w, "%s\n", data)
+		return err
+	case "yaml", "":
+		return writeYAML(w, v)
+	}
+	return usageErr("invalid format %q", format)
+}
+
+// writeYAML prints v as YAML the way the juju client does (yaml.v2:
+// two-space indentation, compact lists). v goes through JSON first so the
+// json field names and struct field order are kept.
+func writeYAML(w io.Writer, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode yaml: %w", err)
+	}
+	ordered, err := orderedJSON(json.NewDecoder(bytes.NewReader(data)))
+	if err != nil {
+		return fmt.Errorf("encode yaml: %w", err)
+	}
+	out, err := yamlv2.Marshal(ordered)
+	if err != nil {
+		return fmt.Errorf("encode yaml: %w", err)
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+// orderedJSON decodes one JSON value keeping object key order
+// (yaml.MapSlice) and integers as int64.
+func orderedJSON(dec *json.Decoder) (any, error) {
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			out := yamlv2.MapSlice{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				key, _ := kt.(string)
+				val, err := orderedJSON(dec)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, yamlv2.MapItem{Key: key, Value: val})
+			}
+			_, err := dec.Token()
+			return out, err
+		case '[':
+			out := []any{}
+			for dec.More() {
+				val, err := orderedJSON(dec)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, val)
+			}
+			_, err := dec.Token()
+			return out, err
+		}
+		return nil, fmt.Errorf("unexpected %v", t)
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i, nil
+		}
+		return t.Float64()
+	}
+	return tok, nil
+}
+
+// printActionResult prints a task like `juju run`: plain output is the
+// results map (without Juju's own keys) as YAML, then the raw stdout, then
+// the raw stderr (on stderr).
+func printActionResult(stdout, stderr io.Writer, format string, res *ActionResult) error {
+	if format == "yaml" || format == "json" {
+		entry := map[string]any{
+			"id": res.ID, "status": res.Status, "results": res.Results, "unit": res.Unit,
+			"timing": map[string]string{
+				"enqueued": res.Enqueued.Format(time.RFC3339), "started": res.Started.Format(time.RFC3339),
+				"completed": res.Completed.Format(time.RFC3339),
+			},
+		}
+		if res.Message != "" {
+			entry["message"] = res.Message
+		}
+		if len(res.Logs) > 0 {
+			entry["log"] = res.Logs
+		}
+		return writeFormatted(stdout, format, map[string]any{res.Unit: entry})
+	}
+	if res.Status == "failed" {
+		fmt.Fprintf(stdout, "Action id %s failed: %s\n", res.ID, res.Message)
+	}
+	shown := map[string]any{}
+	for k, v := range res.Results {
+		switch k {
+		case "return-code", "stdout", "stderr", "stdout-encoding", "stderr-encoding":
+			continue
+		}
+		shown[k] = v
+	}
+	if len(shown) > 0 {
+		if err := writeYAML(stdout, shown); err != nil {
+			return err
+		}
+	}
+	if res.Stdout != "" {
+		fmt.Fprint(stdout, res.Stdout)
+	}
+	if res.Stderr != "" {
+		fmt.Fprint(stderr, res.Stderr)
+	}
+	return nil
+}
+
+// writeCatalogTable prints catalog entries as a table, one column per
+// field of the entries' JSON form.
+func writeCatalogTable(w io.Writer, entries any) error {
+	data, err := json.Marshal(entries)
+	if err != nil {
+		return fmt.Errorf("encode catalog: %w", err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(data, &rows); err != nil {
+		return fmt.Errorf("encode catalog: %w", err)
+	}
+	var cols []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for _, k := range sortedKeys(r) {
+			if !seen[k] {
+				seen[k] = true
+				cols = append(cols, k)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	for _, r := range rows {
+		vals := make([]string, len(cols))
+		for i, c := range cols {
+			if v, ok := r[c]; ok && v != nil {
+				vals[i] = fmt.Sprint(v)
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(vals, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeTrimmed(w, buf.Bytes())
+}
