@@ -22,8 +22,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +30,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -193,97 +190,6 @@ func skip(control, dispatch string) bool {
 	return !lines[dispatch]
 }
 
-// killOrder is a parsed kill/<unit> file.
-type killOrder struct {
-	// afterUS is the delay in microseconds (0: no kill).
-	afterUS int64
-	// dirs, when set, start the delay at the first change in them.
-	dirs []string
-}
-
-// takeKill consumes the kill order for unit.
-func takeKill(control, unit string) killOrder {
-	if unit == "" {
-		return killOrder{}
-	}
-	p := filepath.Join(control, killDir, strings.ReplaceAll(unit, "/", "-"))
-	taken := p + ".taken"
-	if err := os.Rename(p, taken); err != nil {
-		return killOrder{}
-	}
-	raw, err := os.ReadFile(taken)
-	os.Remove(taken)
-	if err != nil {
-		return killOrder{}
-	}
-	return parseKill(strings.TrimSpace(string(raw)))
-}
-
-// parseKill reads "<µs>" or "write:<µs>:<dir>,<dir>...".
-func parseKill(s string) killOrder {
-	var o killOrder
-	if rest, ok := strings.CutPrefix(s, "write:"); ok {
-		delay, dirs, _ := strings.Cut(rest, ":")
-		for _, d := range strings.Split(dirs, ",") {
-			if d = strings.TrimSpace(d); d != "" {
-				o.dirs = append(o.dirs, d)
-			}
-		}
-		if len(o.dirs) == 0 {
-			return killOrder{}
-		}
-		s = delay
-	}
-	us, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || us < 0 {
-		return killOrder{}
-	}
-	o.afterUS = max(us, 1)
-	return o
-}
-
-// prepareKill readies the kill o orders (watching its directories, under
-// root, before the charm starts) and returns the function that arms it for
-// the charm's pid; that returns the function that disarms it.
-func prepareKill(o killOrder, root string) func(pid int) func() {
-	none := func(int) func() { return func() {} }
-	if o.afterUS == 0 {
-		return none
-	}
-	delay := time.Duration(o.afterUS) * time.Microsecond
-	if len(o.dirs) == 0 {
-		return func(pid int) func() {
-			t := time.AfterFunc(delay, func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
-			return func() { t.Stop() }
-		}
-	}
-	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
-	if err != nil {
-		return none
-	}
-	for _, d := range o.dirs {
-		_, _ = syscall.InotifyAddWatch(fd, filepath.Join(root, d), syscall.IN_CREATE|syscall.IN_MOVED_TO|syscall.IN_DELETE)
-	}
-	return func(pid int) func() {
-		done := make(chan struct{})
-		go func() {
-			buf := make([]byte, 4096)
-			if n, err := syscall.Read(fd, buf); err != nil || n <= 0 {
-				return
-			}
-			select {
-			case <-done:
-			case <-time.After(delay):
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}()
-		return func() {
-			close(done)
-			syscall.Close(fd)
-		}
-	}
-}
-
 // runCharm runs the charm binary and fills rec; it returns the exit code to
 // give the model (128+signal for a killed charm).
 func runCharm(bin string, trace bool, order killOrder, root string, rec *benchwire.Record) (int, error) {
@@ -375,100 +281,6 @@ func reapOrphans() {
 			return
 		}
 	}
-}
-
-func tvUS(tv syscall.Timeval) int64 { return tv.Sec*1_000_000 + tv.Usec }
-
-// peakRSS reads VmHWM (kB) of a process stopped at exit.
-func peakRSS(pid int) int64 {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// clockTick is the unit of /proc/<pid>/stat times (USER_HZ on Linux).
-const clockTick = 10 * time.Millisecond
-
-// selfTimes reads the user and system time (µs) of a process stopped at
-// exit, its children excluded.
-func selfTimes(pid int) (user, sys int64) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0
-	}
-	s := string(raw)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0
-	}
-	f := strings.Fields(s[i+1:])
-	// After the command: state is field 3, utime field 14, stime field 15.
-	if len(f) < 13 {
-		return 0, 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	tick := clockTick.Microseconds()
-	return ut * tick, st * tick
-}
-
-// fileKey identifies one version of a file system entry.
-type fileKey struct {
-	ino, size, mtime, ctime int64
-	mode                    uint32
-	uid, gid                uint32
-}
-
-// snapshot lists every entry under root except the model's bookkeeping.
-func snapshot(root string) map[string]fileKey {
-	out := map[string]fileKey{}
-	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		if rel == machineState {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return nil
-		}
-		var st syscall.Stat_t
-		if err := syscall.Lstat(p, &st); err != nil {
-			return nil
-		}
-		out["/"+rel] = fileKey{
-			ino: int64(st.Ino), size: st.Size,
-			mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(),
-			mode: st.Mode, uid: st.Uid, gid: st.Gid,
-		}
-		return nil
-	})
-	return out
-}
-
-// diff lists the entries created or changed, and those removed.
-func diff(before, after map[string]fileKey) (written, removed []string) {
-	for p, k := range after {
-		if b, ok := before[p]; !ok || b != k {
-			written = append(written, p)
-		}
-	}
-	for p := range before {
-		if _, ok := after[p]; !ok {
-			removed = append(removed, p)
-		}
-	}
-	return written, removed
 }
 
 // appendRecord adds rec to records.jsonl with one write.
