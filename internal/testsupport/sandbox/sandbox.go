@@ -11,11 +11,8 @@
 package sandbox
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -199,77 +196,6 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// Command returns a command that runs name inside the sandbox. env, when
-// not nil, replaces the environment.
-func (s *Sandbox) Command(ctx context.Context, env []string, name string, args ...string) *exec.Cmd {
-	nsenter, _ := lookPath("nsenter")
-	argv := append([]string{"--target", strconv.Itoa(s.anchor.Process.Pid), "--net", "--mount", "--", name}, args...)
-	cmd := exec.CommandContext(ctx, nsenter, argv...)
-	if env != nil {
-		cmd.Env = env
-	}
-	return cmd
-}
-
-// Run runs name inside the sandbox and returns its combined output.
-func (s *Sandbox) Run(ctx context.Context, env []string, name string, args ...string) ([]byte, error) {
-	out, err := s.Command(ctx, env, name, args...).CombinedOutput()
-	if err != nil {
-		return out, fmt.Errorf("%s in the sandbox: %w", name, err)
-	}
-	return out, nil
-}
-
-// Spawn starts a long-running service inside the sandbox under a name; it
-// is stopped by Close and its output is kept for Output.
-func (s *Sandbox) Spawn(name string, env []string, argv ...string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errors.New("sandbox closed")
-	}
-	if _, ok := s.procs[name]; ok {
-		return fmt.Errorf("service %s already started", name)
-	}
-	cmd := s.Command(context.Background(), env, argv[0], argv[1:]...)
-	out := &buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", name, err)
-	}
-	done := make(chan struct{})
-	s.procs[name], s.outputs[name], s.done[name] = cmd, out, done
-	go func() { _ = cmd.Wait(); close(done) }()
-	return nil
-}
-
-// Exited says whether the named service has exited (and was reaped).
-func (s *Sandbox) Exited(name string) bool {
-	s.mu.Lock()
-	done := s.done[name]
-	s.mu.Unlock()
-	if done == nil {
-		return true
-	}
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
-}
-
-// Output is what the named service printed so far.
-func (s *Sandbox) Output(name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if b := s.outputs[name]; b != nil {
-		return b.String()
-	}
-	return ""
-}
-
 // inside runs f on an OS thread that has joined the sandbox's network
 // namespace. (Because such threads end, no child of this process may rely
 // on Pdeathsig, which fires when the thread that started it exits.) Sockets f creates belong to the sandbox. The thread is never
@@ -285,67 +211,6 @@ func (s *Sandbox) inside(f func() error) error {
 		errc <- f()
 	}()
 	return <-errc
-}
-
-// DialContext connects to addr inside the sandbox (for http.Transport).
-func (s *Sandbox) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	var c net.Conn
-	err := s.inside(func() error {
-		var d net.Dialer
-		var err error
-		c, err = d.DialContext(ctx, network, addr)
-		return err
-	})
-	return c, err
-}
-
-// Listen listens on addr inside the sandbox.
-func (s *Sandbox) Listen(network, addr string) (net.Listener, error) {
-	var l net.Listener
-	err := s.inside(func() error {
-		var err error
-		l, err = net.Listen(network, addr)
-		return err
-	})
-	return l, err
-}
-
-// Forward accepts connections on addr inside the sandbox and joins each to
-// a connection to target on the machine (a database the sandbox's
-// services use, for example).
-func (s *Sandbox) Forward(addr, target string) error {
-	l, err := s.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("forward %s: %w", addr, err)
-	}
-	s.mu.Lock()
-	s.forwards = append(s.forwards, l)
-	s.mu.Unlock()
-	go func() {
-		for {
-			in, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go join(in, target)
-		}
-	}()
-	return nil
-}
-
-// join copies between in and a new connection to target until either side
-// closes.
-func join(in net.Conn, target string) {
-	defer in.Close()
-	out, err := net.DialTimeout("tcp", target, 5*time.Second)
-	if err != nil {
-		return
-	}
-	defer out.Close()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(out, in); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(in, out); done <- struct{}{} }()
-	<-done
 }
 
 // Close stops every process in the sandbox and releases the namespace.
@@ -421,42 +286,4 @@ func (s *Sandbox) members() []int {
 		}
 	}
 	return out
-}
-
-// buffer collects a process's output; it is safe for concurrent use.
-type buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// Kill sends SIGKILL to the named service's process group (no chance to
-// clean up, as on a crash) and forgets it, so that the name can be spawned
-// again.
-func (s *Sandbox) Kill(name string) error {
-	s.mu.Lock()
-	cmd := s.procs[name]
-	delete(s.procs, name)
-	delete(s.done, name)
-	s.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
-		return fmt.Errorf("kill %s: no such service", name)
-	}
-	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
-		return fmt.Errorf("kill %s: %w", name, err)
-	}
-	return nil
 }
