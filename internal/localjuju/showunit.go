@@ -133,10 +133,3 @@ func (m *Model) Logs(unit string) ([]LogEntry, error) {
 	}
 	return out, nil
 }
-
-// Actions returns the recorded action tasks.
-func (m *Model) Actions() []*ActionResult {
-	out := make([]*ActionResult, len(m.st.Actions))
-	copy(out, m.st.Actions)
-	return out
-}

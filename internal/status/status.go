@@ -64,9 +64,6 @@ func (c *Collector) Incomplete(endpoint string) {
 	c.Add(Waiting, "'"+endpoint+"' incomplete")
 }
 
-// Empty reports whether nothing was collected.
-func (c *Collector) Empty() bool { return len(c.items) == 0 }
-
 // Result returns the status of the highest priority (blocked > maintenance >
 // waiting > active), joining the messages of that priority with ", " in the
 // order they were added. With nothing collected the unit is active and ready.
