@@ -62,6 +62,7 @@ type Target struct {
 // Targets of the benchmark.
 const (
 	maxUpdateStatusCalls = 3
+	maxReconcileCalls    = 30
 	maxCPUMS             = 10.0
 	maxRSSKB             = 25 * 1024
 )
@@ -107,6 +108,7 @@ func checkTargets(r Results) []Target {
 			Detail: fmt.Sprintf("%d files written %v, %d restarts", cc.FilesWritten, cc.WrittenPaths, cc.Restarts),
 		})
 	}
+	out = append(out, reconcileCallsTarget(r.Hooks))
 	var overCPU, overRSS []string
 	worstCPU, worstRSS := 0.0, int64(0)
 	for _, h := range hookOrder(r.Hooks) {
@@ -133,6 +135,31 @@ func checkTargets(r Results) []Target {
 	out = append(out, scalingTarget("hook-tool calls independent of the number of ceilometer units", "ceilometer", r.Scaling.Ceilometer, sameCalls))
 	out = append(out, scalingTarget("hook-tool calls grow at most linearly with panko peers", "panko", r.Scaling.Peers, linearCalls))
 	return out
+}
+
+// reconcileCallsTarget checks the hook-tool calls of the hooks that
+// reconcile a unit in steady state: every hook but install, update-status
+// and upgrade-charm (which reads every bag again, once), actions aside.
+func reconcileCallsTarget(hooks map[string]HookStats) Target {
+	worst, worstHook := -1, ""
+	var over []string
+	for _, h := range hookOrder(hooks) {
+		if h == "install" || h == "update-status" || h == "upgrade-charm" || strings.HasPrefix(h, "action ") {
+			continue
+		}
+		n := hooks[h].ToolCalls
+		if n > worst {
+			worst, worstHook = n, h
+		}
+		if n > maxReconcileCalls {
+			over = append(over, fmt.Sprintf("%s %d", h, n))
+		}
+	}
+	return Target{
+		Name:   fmt.Sprintf("reconciling hook: <= %d hook-tool calls", maxReconcileCalls),
+		Met:    worstHook != "" && len(over) == 0,
+		Detail: fmt.Sprintf("worst %d (%s); over: %s", worst, worstHook, listOrNone(over)),
+	}
 }
 
 // sameCalls allows no change in tool calls with the unit count.

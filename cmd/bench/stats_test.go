@@ -101,7 +101,9 @@ func TestTargets(t *testing.T) {
 	r := Results{
 		Hooks: map[string]HookStats{
 			"update-status":              {ToolCalls: 4, ToolCallsByTool: map[string]int{"status-get": 4}, CPUMSMedian: 5, PeakRSSKB: 9000},
-			"config-changed (no change)": {CPUMSMedian: 12, PeakRSSKB: 30000},
+			"config-changed (no change)": {ToolCalls: 31, CPUMSMedian: 12, PeakRSSKB: 30000},
+			"leader-elected":             {ToolCalls: 30},
+			"install":                    {ToolCalls: 99},
 		},
 		Scaling: Scaling{
 			Ceilometer: map[string]map[string]HookStats{"1": {"update-status": {ToolCalls: 1}}, "10": {"update-status": {ToolCalls: 1}}},
@@ -117,6 +119,7 @@ func TestTargets(t *testing.T) {
 		"config-changed without a change: 0 writes, 0 restarts":         true,
 		"charm CPU <= 10 ms per hook (median)":                          false,
 		"peak RSS <= 25 MB":                                             false,
+		"reconciling hook: <= 30 hook-tool calls":                       false,
 		"hook-tool calls independent of the number of ceilometer units": true,
 		"hook-tool calls grow at most linearly with panko peers":        false,
 	}, met)
@@ -154,4 +157,10 @@ func TestScalingTarget(t *testing.T) {
 			assert.Equal(t, Target{Name: "target", Met: tt.wantMet, Detail: tt.wantDetail}, got)
 		})
 	}
+}
+
+func TestReconcileCallsTarget(t *testing.T) {
+	assert.True(t, reconcileCallsTarget(map[string]HookStats{"leader-elected": {ToolCalls: 30}, "upgrade-charm": {ToolCalls: 41}, "action resume": {ToolCalls: 31}}).Met)
+	assert.False(t, reconcileCallsTarget(map[string]HookStats{"leader-elected": {ToolCalls: 31}}).Met)
+	assert.False(t, reconcileCallsTarget(map[string]HookStats{"install": {ToolCalls: 20}}).Met, "no reconciling hook measured")
 }

@@ -116,9 +116,15 @@ func TestStartServesBothPortsWithTLS(t *testing.T) {
 	require.NoError(t, err)
 	pool := x509.NewCertPool()
 	require.True(t, pool.AppendCertsFromPEM(caPEM))
-	require.NoError(t, mysql.RegisterTLSConfig("mariadb-test", &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
-	defer mysql.DeregisterTLSConfig("mariadb-test")
-	cipher := queryString(t, dsn("probe", "probe-pw-123", s.Addr, s.Port, "probe", "mariadb-test"), "SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+	cfg, err := mysql.ParseDSN(dsn("probe", "probe-pw-123", s.Addr, s.Port, "probe", ""))
+	require.NoError(t, err)
+	cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	connector, err := mysql.NewConnector(cfg)
+	require.NoError(t, err)
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	var name, cipher string
+	require.NoError(t, db.QueryRow("SHOW SESSION STATUS LIKE 'Ssl_cipher'").Scan(&name, &cipher))
 	assert.NotEmpty(t, cipher, "connection is not encrypted")
 	assert.Equal(t, s.CAFile, queryString(t, s.DSN, "SELECT @@ssl_ca"))
 	assert.Equal(t, strconv.Itoa(s.RouterPort), queryString(t, s.DSN, "SELECT @@extra_port"))
