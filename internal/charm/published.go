@@ -33,8 +33,14 @@ type published struct {
 }
 
 // jujuKeys are the keys Juju itself writes in a unit's bags (and rewrites
-// after config-changed); the record keeps only what the charm publishes.
-func jujuKeys() []string { return []string{"ingress-address", "egress-subnets"} }
+// after config-changed); the record keeps only what the charm publishes,
+// which on the peer relation includes private-address.
+func jujuKeys(peer bool) []string {
+	if peer {
+		return []string{"ingress-address", "egress-subnets"}
+	}
+	return []string{"ingress-address", "egress-subnets", "private-address"}
+}
 
 // readPublished returns the record in charm state, or nil when there is
 // none to trust: never written, unreadable, or after upgrade-charm (the
@@ -88,7 +94,7 @@ func planRecord(in Inputs, p *Plan) {
 		if bag == nil {
 			bag = map[string]string{}
 		}
-		for _, k := range jujuKeys() {
+		for _, k := range jujuKeys(id == rec.Peer) {
 			delete(bag, k)
 		}
 		rec.Bags[id] = bag

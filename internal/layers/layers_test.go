@@ -54,7 +54,6 @@ func mayImport() map[string][]string {
 // exceptions are single imports across the rules, each with its reason.
 func exceptions() map[string]string {
 	return map[string]string{
-		"internal/localjuju/sim -> internal/openstack":                "the ceilometer simulator orders releases with the charm's release list",
 		"internal/localjuju/vault -> internal/relation/pyjson":        "vault's processed requests are Python json.dumps text, as the charm's codecs read them",
 		"internal/host/hosttest -> internal/host":                     "the double implements the boundary",
 		"internal/charm -> internal/localjuju/vault":                  "the charm's TLS tests get certificates from the vault simulator's CA, an issuer the charm does not write",

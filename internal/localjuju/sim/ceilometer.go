@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
-	"github.com/openstack-charmers/charm-panko/internal/openstack"
 )
 
 // Endpoint, options and defaults of the ceilometer simulator.
@@ -76,9 +76,9 @@ func newCeilometer(config map[string]string, env Env) (*ceilometerApp, error) {
 		c.eventsPublisher = v
 	}
 	switch {
-	case !openstack.Known(c.release):
+	case releaseOrder(c.release) < 0:
 		return nil, fmt.Errorf("ceilometer simulator: unknown release %q", c.release)
-	case openstack.Compare(c.release, firstPipelineRelease) < 0:
+	case releaseOrder(c.release) < releaseOrder(firstPipelineRelease):
 		return nil, fmt.Errorf("ceilometer simulator: release %s has no event_pipeline.yaml (first: %s)", c.release, firstPipelineRelease)
 	}
 	switch c.eventsPublisher {
@@ -228,7 +228,7 @@ func renderStockPipeline(release, eventSinkPublisher string, internal []ceilomet
 	}
 	b.WriteString("\n  - name: event_sink\n    transformers:\n    publishers:")
 	switch {
-	case openstack.Compare(release, queensPipelineRelease) < 0:
+	case releaseOrder(release) < releaseOrder(queensPipelineRelease):
 		b.WriteString("\n     - notifier://\n     - notifier://?topic=alarm.all")
 	case eventSinkPublisher != "":
 		b.WriteString("\n     - " + eventSinkPublisher + "\n")
@@ -341,4 +341,17 @@ func Ceilometer(stateDir, app string) (status CeilometerStatus, ok bool, err err
 		status.Sinks = append(status.Sinks, CeilometerSink{RelationID: id, Application: s.App, Publisher: s.Publisher})
 	}
 	return status, true, nil
+}
+
+// ceilometerReleases are the OpenStack releases the ceilometer charm knows,
+// in order (charm-helpers' OPENSTACK_CODENAMES, Icehouse to Yoga): the
+// simulator's own list, an independent witness of the charm's.
+func ceilometerReleases() []string {
+	return []string{"icehouse", "juno", "kilo", "liberty", "mitaka", "newton", "ocata", "pike", "queens", "rocky", "stein", "train",
+		"ussuri", "victoria", "wallaby", "xena", "yoga"}
+}
+
+// releaseOrder is release's position in ceilometerReleases, -1 unknown.
+func releaseOrder(release string) int {
+	return slices.Index(ceilometerReleases(), release)
 }
