@@ -61,6 +61,8 @@ type world struct {
 	http fakeHTTP
 	// departing is JUJU_DEPARTING_UNIT.
 	departing string
+	// lookups counts the reverse-DNS lookups of runResolving.
+	lookups int
 	// dbsync, when set, answers panko-dbsync instead of creating the schema.
 	dbsync func(argv []string) (host.Result, error)
 }

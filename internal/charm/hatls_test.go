@@ -280,6 +280,20 @@ func TestTLSNameStable(t *testing.T) {
 		})
 	}
 
+	t.Run("the name is recorded, not looked up again", func(t *testing.T) {
+		w := w.clone()
+		tools, h, err := w.runResolving(t, hook("config-changed"), names)
+		require.NoError(t, err)
+		w.carry(tools, h)
+		w.lookups = 0
+		tools, _, err = w.runResolving(t, hook("config-changed"), nil)
+		require.NoError(t, err)
+		req, _ := tools.RelationData("certificates:7")
+		assert.Equal(t, published, req, "request unchanged")
+		assert.Zero(t, w.lookups, "no reverse lookup while the address stays")
+		assert.Zero(t, tools.Calls()["state-set"], "the record is unchanged")
+	})
+
 	t.Run("address changed", func(t *testing.T) {
 		w.juju.Networks[""] = netInfoCIDR("10.5.0.11", "10.5.0.0/24")
 		tools, _, err := w.runResolving(t, hook("config-changed"), map[string]string{"10.5.0.11": "juju-def.maas."})

@@ -121,7 +121,8 @@ type Inputs struct {
 	Networks map[string]juju.NetworkInfo
 	// Now is the time of the hook (certificate checks).
 	Now time.Time
-	// Hostname is the reverse-DNS name of the unit's address ("" unknown).
+	// Hostname is the reverse-DNS name of the unit's address ("" unknown):
+	// the record's while the address is the one it was looked up for.
 	Hostname string
 	// SSLConfig is the valid ssl_* config material (nil when unset): one
 	// key pair, under the name "", that serves every name.
@@ -221,7 +222,7 @@ func readInputs(ctx context.Context, ev juju.Event, d Deps) (Inputs, error) {
 		}
 	}
 	in.Now = d.Now()
-	readTLSInputs(ctx, &in, d)
+	readTLSInputs(ctx, &in, d, rec)
 	in.Configured = readConfigured(d)
 	in.ListenerInstalled = d.Host.Exists(ListenerUnitFile)
 	in.ExpirerInstalled = d.Host.Exists(ExpirerTimerFile)
@@ -248,7 +249,7 @@ func sslProblem(ps []config.Problem) bool {
 
 // readTLSInputs verifies ssl_* config (once its syntax is sound) and reads
 // the installed TLS material.
-func readTLSInputs(ctx context.Context, in *Inputs, d Deps) {
+func readTLSInputs(ctx context.Context, in *Inputs, d Deps, rec *published) {
 	c := in.Config
 	if (c.SSLCert != "" || c.SSLKey != "") && !sslProblem(in.Problems) {
 		kp, info, err := tlscerts.VerifyConfig(c.SSLCert, c.SSLKey, c.SSLCA, in.Now)
@@ -270,10 +271,10 @@ func readTLSInputs(ctx context.Context, in *Inputs, d Deps) {
 	if len(in.Relations[Certificates]) == 0 {
 		return
 	}
-	if cn, ok := previousHostname(*in); ok {
-		in.Hostname = cn
+	if addr := in.Addresses[Cluster]; rec != nil && rec.Hostname != "" && rec.HostnameOf == addr {
+		in.Hostname = rec.Hostname
 	} else {
-		in.Hostname = lookupHostname(ctx, d.LookupAddr, in.Addresses[Cluster])
+		in.Hostname = lookupHostname(ctx, d.LookupAddr, addr)
 	}
 	in.InstalledTLS = installedTLS(previousCNs(*in), d.Host.ReadFile)
 }

@@ -118,6 +118,9 @@ func plan(in Inputs) Plan {
 	}
 	p.Release = release
 	p.Upgrade = upgrade
+	if in.SSLConfig == nil {
+		in.Hostname = chooseHostname(in)
+	}
 
 	// Packages.
 	install, purge := openstack.Packages(release)

@@ -30,6 +30,10 @@ type published struct {
 	// application and removes it only with the application, so once known
 	// it needs no relation-ids.
 	Peer string `json:"peer,omitempty"`
+	// Hostname is the name the certificate request was made with, the
+	// reverse-DNS name of HostnameOf, so it is not looked up every hook.
+	Hostname   string `json:"hostname,omitempty"`
+	HostnameOf string `json:"hostname-of,omitempty"`
 }
 
 // jujuKeys are the keys Juju itself writes in a unit's bags (and rewrites
@@ -69,6 +73,9 @@ func planRecord(in Inputs, p *Plan) {
 	}
 	if peers := in.Relations[Cluster]; len(peers) == 1 {
 		rec.Peer = peers[0].ID
+	}
+	if len(in.Relations[Certificates]) > 0 && in.Hostname != "" {
+		rec.Hostname, rec.HostnameOf = in.Hostname, in.Addresses[Cluster]
 	}
 	for _, rs := range p.Relations {
 		bag := rec.Bags[rs.ID]

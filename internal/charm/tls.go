@@ -351,6 +351,15 @@ func uniq(sorted []string) []string {
 	return out
 }
 
+// chooseHostname keeps the name of the request already published while it
+// gives the same request, else takes the name read (looked up or recorded).
+func chooseHostname(in Inputs) string {
+	if cn, ok := previousHostname(in); ok {
+		return cn
+	}
+	return in.Hostname
+}
+
 // previousHostname returns the host name of the request this unit already
 // published on the certificates relation when, with that name, the request
 // it would publish now is the same (same names, same addresses): the CN

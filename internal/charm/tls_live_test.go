@@ -61,6 +61,7 @@ func (w *world) runResolving(t *testing.T, ev juju.Event, names map[string]strin
 		Random: func(n int) []byte { return make([]byte, n) },
 		Now:    time.Now,
 		LookupAddr: func(_ context.Context, addr string) ([]string, error) {
+			w.lookups++
 			if n, ok := names[addr]; ok {
 				return []string{n}, nil
 			}
