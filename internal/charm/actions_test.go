@@ -32,7 +32,7 @@ func readyLeader(t *testing.T) *world {
 	w := ready(t, true)
 	tools, h, err := w.run(t, hook("config-changed"))
 	require.NoError(t, err)
-	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.carry(tools, h)
 	return w
 }
 
@@ -152,7 +152,7 @@ func TestDiagnoseWithTLS(t *testing.T) {
 	w, _ := tlsWorld(t)
 	tools, h, err := w.run(t, hook("certificates-relation-changed"))
 	require.NoError(t, err)
-	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.carry(tools, h)
 	served, ok := h.File(certPath("10.5.0.10"))
 	require.True(t, ok)
 	der, _ := pemDecode(served.Data)

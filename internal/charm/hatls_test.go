@@ -86,7 +86,7 @@ func tlsWorld(t *testing.T) (*world, *vault.CA) {
 	require.NotEmpty(t, req["common_name"])
 	answer, err := ca.Answer(vault.RequestBag{Unit: "panko/0", Data: req})
 	require.NoError(t, err)
-	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.carry(tools, h)
 	w.juju.Relations[2].LocalUnit = req
 	w.juju.Relations[2].RemoteUnits["vault/0"] = answer
 	return w, ca
@@ -200,7 +200,7 @@ func TestTLSStaleNamesRemoved(t *testing.T) {
 	req, _ := tools.RelationData("certificates:7")
 	answer, err := ca.Answer(vault.RequestBag{Unit: "panko/0", Data: req})
 	require.NoError(t, err)
-	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.carry(tools, h)
 	w.juju.Relations[2].LocalUnit = req
 	w.juju.Relations[2].RemoteUnits["vault/0"] = answer
 	tools, h, err = w.run(t, hook("certificates-relation-changed"))
@@ -246,7 +246,7 @@ func TestTLSNameStable(t *testing.T) {
 	require.Equal(t, "juju-abc.maas", req["common_name"])
 	answer, err := ca.Answer(vault.RequestBag{Unit: "panko/0", Data: req})
 	require.NoError(t, err)
-	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.carry(tools, h)
 	w.juju.Relations[2].LocalUnit = req
 	w.juju.Relations[2].RemoteUnits["vault/0"] = answer
 	tools, h, err = w.runResolving(t, hook("certificates-relation-changed"), names)

@@ -104,7 +104,7 @@ func issueFrontend(t *testing.T, w *world, ca *vault.CA, names map[string]string
 	req, _ := tools.RelationData("certificates:7")
 	answer, err := ca.Answer(vault.RequestBag{Unit: w.juju.Unit, Data: req})
 	require.NoError(t, err)
-	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.carry(tools, h)
 	w.juju.Relations[rel].LocalUnit = req
 	w.juju.Relations[rel].RemoteUnits["vault/0"] = answer
 

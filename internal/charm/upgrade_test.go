@@ -133,7 +133,7 @@ func TestPauseSurvivesHooks(t *testing.T) {
 			}
 			tools, h, err := w.run(t, hook("config-changed"))
 			require.NoError(t, err)
-			w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+			w.carry(tools, h)
 
 			w.juju.Action = "pause"
 			tools, h, err = w.run(t, juju.Event{Kind: juju.Action, Name: "pause"})
@@ -183,7 +183,7 @@ func TestSeriesUpgrade(t *testing.T) {
 	w := ready(t, true)
 	tools, h, err := w.run(t, hook("config-changed"))
 	require.NoError(t, err)
-	w.host, w.juju.LeaderData = h.State(), tools.LeaderData()
+	w.carry(tools, h)
 
 	tools, h, err = w.run(t, hook("pre-series-upgrade"))
 	require.NoError(t, err)
@@ -193,14 +193,14 @@ func TestSeriesUpgrade(t *testing.T) {
 	for _, s := range apiServices() {
 		assert.Equal(t, [2]bool{false, false}, [2]bool{h.State().Services[s].Active, h.State().Services[s].Enabled}, "%s stopped and disabled across the reboot", s)
 	}
-	w.host = h.State()
+	w.carry(tools, h)
 	for _, ev := range []string{"config-changed", "leader-settings-changed", "shared-db-relation-changed", "update-status"} {
 		tools, h, err = w.run(t, hook(ev))
 		require.NoError(t, err)
 		st, msg = tools.Status()
 		assert.Equal(t, [2]string{"blocked", "Ready for do-release-upgrade and reboot. Set complete when finished."}, [2]string{st, msg}, "%s keeps the series upgrade status", ev)
 		assert.False(t, h.State().Services["apache2"].Active, "%s starts no service during a series upgrade", ev)
-		w.host = h.State()
+		w.carry(tools, h)
 	}
 
 	tools, h, err = w.run(t, hook("post-series-upgrade"))
