@@ -2,6 +2,7 @@ package charm
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,6 +157,15 @@ func TestPlan(t *testing.T) {
 		}, func(t *testing.T, p Plan) {
 			require.NotNil(t, p.Record)
 			assert.Contains(t, *p.Record, `"shared-db:1":{"database":"panko","hostname":"10.5.0.10","username":"panko"}`, "published keys in, the keys Juju writes out")
+		}},
+		{"a record over Juju's 64 KiB value quota is not kept", func(t *testing.T) Inputs {
+			in := planInputs(t, true)
+			in.PublishedRecord = `{"bags":{},"ports":["8977/tcp"]}`
+			in.Relations[NRPEExternalMaster] = []Relation{{ID: "nrpe-external-master:9", Local: map[string]string{"left-by-an-older-charm": strings.Repeat("x", 70<<10)}}}
+			return in
+		}, func(t *testing.T, p Plan) {
+			require.NotNil(t, p.Record)
+			assert.Empty(t, *p.Record, "cleared: the next hook reads the bags")
 		}},
 	}
 	for _, tt := range tests {
