@@ -158,7 +158,7 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 		}
 	}
 	for _, rs := range p.Relations {
-		if err := d.Tools.RelationSet(ctx, rs.ID, rs.App, rs.Data); err != nil {
+		if err := d.Tools.RelationSet(ctx, rs.ID, false, rs.Data); err != nil {
 			return fmt.Errorf("publish on %s: %w", rs.ID, err)
 		}
 	}

@@ -21,11 +21,10 @@ func apiServices() []string { return []string{"memcached", "apache2", haproxySer
 // relation exists.
 const haproxyService = "haproxy"
 
-// RelationSet is data to publish on a relation (this unit's bag, or the
-// application bag with App).
+// RelationSet is data to publish in this unit's bag on a relation (an
+// empty value deletes the key). The charm publishes no application data.
 type RelationSet struct {
 	ID   string
-	App  bool
 	Data map[string]string
 }
 
