@@ -128,6 +128,7 @@ func TestStartServesBothPortsWithTLS(t *testing.T) {
 	assert.NotEmpty(t, cipher, "connection is not encrypted")
 	assert.Equal(t, s.CAFile, queryString(t, s.DSN, "SELECT @@ssl_ca"))
 	assert.Equal(t, strconv.Itoa(s.RouterPort), queryString(t, s.DSN, "SELECT @@extra_port"))
+	assert.Less(t, s.RouterPort, 32768, "the router port is below the ephemeral range, so no client's source port holds it at a restart")
 
 	pwMode, err := os.Stat(filepath.Join(s.Dir, "root.pw"))
 	require.NoError(t, err)
@@ -190,10 +191,7 @@ func TestTwoServersGetDistinctAddresses(t *testing.T) {
 func TestLoopbackRouter(t *testing.T) {
 	// Free ports: the router binds 127.0.0.1 on both, and 3306 there may
 	// be taken (a story's router flavour, another server).
-	port, err := freePort("127.0.0.1")
-	require.NoError(t, err)
-	router, err := freePort("127.0.0.1")
-	require.NoError(t, err)
+	port, router := kernelPort(t), kernelPort(t)
 	s := startServer(t, Options{LoopbackRouter: true, Port: port, RouterPort: router})
 
 	assert.Equal(t, "127.0.0.1", s.RouterAddr)
@@ -283,4 +281,13 @@ func TestTailDropsCredentialLines(t *testing.T) {
 	assert.Equal(t, "b\nc", errorLines(out, 2), "no error lines: the tail")
 	withErrors := []byte("x\n[ERROR] one\ny\nERROR: two IDENTIFIED BY 'p'\nERROR 3\nz\n")
 	assert.Equal(t, "[ERROR] one\nERROR 3", errorLines(withErrors, 5))
+}
+
+// kernelPort is a port the kernel gives as free on 127.0.0.1.
+func kernelPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

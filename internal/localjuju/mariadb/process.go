@@ -258,12 +258,10 @@ func pickAddresses(opts Options, l layout) (state, error) {
 		}
 	}
 	if st.RouterPort == 0 {
-		for tries := 0; tries < 20 && st.RouterPort == 0; tries++ {
-			p, err := freePort(st.Addr)
-			if err != nil {
-				return state{}, err
-			}
-			if p != st.Port && free(st.RouterAddr, p) {
+		// Below the kernel's ephemeral range (32768 and up): a client's
+		// source port can never hold it when the server restarts on it.
+		for p := firstRouterPort; p < 32768 && st.RouterPort == 0; p++ {
+			if p != st.Port && free(st.Addr, p) && free(st.RouterAddr, p) {
 				st.RouterPort = p
 			}
 		}
@@ -274,6 +272,9 @@ func pickAddresses(opts Options, l layout) (state, error) {
 	return st, nil
 }
 
+// firstRouterPort is where the search for a router port starts.
+const firstRouterPort = 13306
+
 // free reports whether addr:port can be bound now.
 func free(addr string, port int) bool {
 	ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
@@ -282,16 +283,6 @@ func free(addr string, port int) bool {
 	}
 	ln.Close()
 	return true
-}
-
-// freePort asks the kernel for a free port on addr.
-func freePort(addr string) (int, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("find a free port on %s: %w", addr, err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Stop shuts the server down (SIGTERM, then SIGKILL after 60 s) and waits
