@@ -118,18 +118,28 @@ func (e *Exec) getAnyMap(ctx context.Context, tool string, args []string) (map[s
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(out))
+	m, err := DecodeObject(out)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s output: %w", tool, err)
+	}
+	return m, nil
+}
+
+// DecodeObject decodes a hook tool's JSON object as the charm reads it:
+// whole numbers int64, other numbers float64; null gives an empty map.
+func DecodeObject(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("parse %s output: %w", tool, err)
+		return nil, err
 	}
 	if v == nil {
 		return map[string]any{}, nil
 	}
 	m, ok := convertNumbers(v).(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("parse %s output: expected a JSON object, got %T", tool, v)
+		return nil, fmt.Errorf("expected a JSON object, got %T", v)
 	}
 	return m, nil
 }

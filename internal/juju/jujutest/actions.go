@@ -1,7 +1,6 @@
 package jujutest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -76,37 +75,11 @@ func (b *Backend) ActionLog(ctx context.Context, msg string) error {
 }
 
 // jsonRoundTrip returns a deep copy of m typed as a JSON reader of the hook
-// tool's output sees it: whole numbers int64, other numbers float64.
+// tool's output sees it (juju.DecodeObject).
 func jsonRoundTrip(m map[string]any) (map[string]any, error) {
 	data, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	out := map[string]any{}
-	if err := dec.Decode(&out); err != nil {
-		return nil, err
-	}
-	return convertNumbers(out).(map[string]any), nil
-}
-
-func convertNumbers(v any) any {
-	switch t := v.(type) {
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		f, _ := t.Float64()
-		return f
-	case map[string]any:
-		for k, x := range t {
-			t[k] = convertNumbers(x)
-		}
-	case []any:
-		for i, x := range t {
-			t[i] = convertNumbers(x)
-		}
-	}
-	return v
+	return juju.DecodeObject(data)
 }
