@@ -33,6 +33,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -316,4 +319,23 @@ func (s *Server) SocketDSN() string {
 	c.Net = "unix"
 	c.Addr = s.Socket
 	return c.FormatDSN()
+}
+
+// OpenTLS opens dsn over TLS trusting only caPEM, with a connector of its
+// own (not the driver's global TLS registry).
+func OpenTLS(dsn string, caPEM []byte) (*sql.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse DSN: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("no CA certificate in the PEM")
+	}
+	cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connector: %w", err)
+	}
+	return sql.OpenDB(connector), nil
 }

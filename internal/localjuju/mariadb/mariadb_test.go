@@ -2,8 +2,6 @@ package mariadb
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"database/sql"
 	"errors"
 	"net"
@@ -114,14 +112,8 @@ func TestStartServesBothPortsWithTLS(t *testing.T) {
 
 	caPEM, err := os.ReadFile(s.CAFile)
 	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	require.True(t, pool.AppendCertsFromPEM(caPEM))
-	cfg, err := mysql.ParseDSN(dsn("probe", "probe-pw-123", s.Addr, s.Port, "probe", ""))
+	db, err := OpenTLS(dsn("probe", "probe-pw-123", s.Addr, s.Port, "probe", ""), caPEM)
 	require.NoError(t, err)
-	cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	connector, err := mysql.NewConnector(cfg)
-	require.NoError(t, err)
-	db := sql.OpenDB(connector)
 	defer db.Close()
 	var name, cipher string
 	require.NoError(t, db.QueryRow("SHOW SESSION STATUS LIKE 'Ssl_cipher'").Scan(&name, &cipher))

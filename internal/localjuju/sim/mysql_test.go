@@ -3,8 +3,6 @@ package sim
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"database/sql"
 	"encoding/base64"
 	"errors"
@@ -178,14 +176,8 @@ func TestMySQLWithMariaDB(t *testing.T) {
 		caFile, err := os.ReadFile(srv.CAFile)
 		require.NoError(t, err)
 		assert.True(t, bytes.Equal(caFile, caPEM), "ssl_ca is not the server's CA")
-		pool := x509.NewCertPool()
-		require.True(t, pool.AppendCertsFromPEM(caPEM))
-		cfg, err := mysql.ParseDSN(answerDSN(bag, "panko_router", "panko_router", ""))
+		db, err := mariadb.OpenTLS(answerDSN(bag, "panko_router", "panko_router", ""), caPEM)
 		require.NoError(t, err)
-		cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-		connector, err := mysql.NewConnector(cfg)
-		require.NoError(t, err)
-		db := sql.OpenDB(connector)
 		defer db.Close()
 		_, err = db.Exec("CREATE TABLE IF NOT EXISTS probe (id INT PRIMARY KEY)")
 		require.NoError(t, err)
