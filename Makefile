@@ -53,6 +53,7 @@ RACE := ./internal/juju/... ./internal/localjuju/sim ./internal/localjuju/vault 
 unit: deps charm localjuju
 	$(GO) test -count=1 ./...
 	$(GO) test -race -count=1 $(RACE)
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/charm ./internal/render
 
 test: lint unit ## everything CI runs
 
