@@ -62,6 +62,7 @@ demo: deps charm localjuju ## a short story on the local model
 
 bench: deps charm localjuju
 	$(GO) run ./cmd/bench
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/charm ./internal/render | tee bench/gobench.txt
 	./scripts/bench-listener.sh
 
 fuzz:

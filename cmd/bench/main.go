@@ -2,9 +2,9 @@
 // of hook and action through the local model on a 3-unit deployment related
 // to every simulated application (mysql, keystone, hacluster, vault,
 // ceilometer), then the same hooks with 1, 10 and 100 ceilometer units and
-// with 3 and 9 panko peers, and finally the Go benchmarks of plan and
-// template rendering. It writes bench/results.md and bench/results.json and
-// prints the table.
+// with 3 and 9 panko peers. It writes bench/results.md and
+// bench/results.json and prints the table. (The Go benchmarks of plan and
+// rendering are `go test -bench`, run by make bench into bench/gobench.txt.)
 //
 // The charm's dispatch is replaced by hookwrap (cmd/bench/hookwrap), which
 // runs the real charm binary and measures that process alone: wall time,
@@ -30,10 +30,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/openstack-charmers/charm-panko/internal/localjuju"
 )
 
 // options are the command-line flags.
@@ -46,14 +43,10 @@ type options struct {
 	scaleRounds int
 	ceilometer  []int
 	peers       []int
-	goBench     bool
 	keep        bool
 }
 
 func main() {
-	if code, ok := localjuju.Multicall(os.Args, os.Stdin, os.Stdout, os.Stderr); ok {
-		os.Exit(code)
-	}
 	opts, err := parseFlags(os.Args[1:], os.Stderr)
 	if err != nil {
 		os.Exit(2)
@@ -77,7 +70,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.scaleRounds, "scale-rounds", 1, "rounds of each scaling hook on the first unit")
 	fs.StringVar(&ceil, "ceilometer", "1,10,100", "ceilometer unit counts of the scaling runs (the first is the main deployment)")
 	fs.StringVar(&peers, "peers", "3,9", "panko unit counts of the scaling runs (the first is the main deployment)")
-	fs.BoolVar(&o.goBench, "gobench", true, "run the Go benchmarks of plan and rendering")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory (models, records)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -108,13 +100,6 @@ func intList(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// overlap is work done alongside a part of the run that is not measured:
-// start starts it, wait waits for it to end (once started).
-type overlap struct {
-	start func()
-	wait  func() error
 }
 
 // run is the whole benchmark.
@@ -155,33 +140,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	w.logf("helpers built and charm staged: %s", time.Since(start).Round(100*time.Millisecond))
 
-	// The Go benchmarks compile while the deployment converges (a part of
-	// the run that is not measured) and run at the end.
-	ov := overlap{start: func() {}, wait: func() error { return nil }}
-	if o.goBench {
-		compiled := make(chan error, 1)
-		var once sync.Once
-		var compileErr error
-		ov.start = func() { go func() { compiled <- compileGoBenchmarks(ctx, repo, w.bin) }() }
-		ov.wait = func() error {
-			once.Do(func() { compileErr = <-compiled })
-			return compileErr
-		}
-	}
-	if err := benchModels(ctx, w, o, ov, &res); err != nil {
+	if err := benchModels(ctx, w, o, &res); err != nil {
 		return err
-	}
-	if o.goBench {
-		gbStart := time.Now()
-		err := ov.wait()
-		if err == nil {
-			res.GoBenchmarks, err = runGoBenchmarks(ctx, repo, w.bin)
-		}
-		if err != nil {
-			res.Notes = append(res.Notes, fmt.Sprintf("Go benchmarks failed: %v", err))
-		}
-		res.Phases = append(res.Phases, Phase{Name: "Go benchmarks (compiled while converging)", Seconds: round2(time.Since(gbStart).Seconds())})
-		w.logf("Go benchmarks: %s", time.Since(gbStart).Round(100*time.Millisecond))
 	}
 	res.Load = "at start " + loadStart + ", at end " + loadAverage()
 	res.TotalSeconds = time.Since(start).Round(time.Second).Seconds()

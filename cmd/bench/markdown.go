@@ -115,20 +115,7 @@ func writeMarkdown(b *strings.Builder, r Results) error {
 	scaleTable(b, "ceilometer units", r.Scaling.Ceilometer)
 	b.WriteString("\n")
 	scaleTable(b, "panko units", r.Scaling.Peers)
-	if r.Fit.Samples > 0 {
-		fmt.Fprintf(b, "\n## Where the charm's CPU time goes\n\nOver %d runs, charm CPU ms = %.1f + %.2f x (processes started: hook tools and machine commands), r^2 = %.2f. ",
-			r.Fit.Samples, r.Fit.BaseMS, r.Fit.PerProcessMS, r.Fit.R2)
-		b.WriteString("The base is the Go runtime's start-up and exit in this VM; the slope is the cost, to the charm process, of starting each child process. ")
-		fmt.Fprintf(b, "Likewise wall ms = %.0f + %.1f x processes (r^2 = %.2f): the hook tools' round trips (a process start each) make the wall time. ",
-			r.WallFit.BaseMS, r.WallFit.PerProcessMS, r.WallFit.R2)
-		b.WriteString("The charm's own work in process (plan, rendering, whole hooks on in-memory fakes) is in the Go benchmarks below.\n")
-	}
-	if len(r.GoBenchmarks) > 0 {
-		b.WriteString("\n## Go benchmarks\n\n| benchmark | ns/op | B/op | allocs/op |\n|---|--:|--:|--:|\n")
-		for _, g := range r.GoBenchmarks {
-			fmt.Fprintf(b, "| %s | %.0f | %d | %d |\n", g.Name, g.NsPerOp, g.BytesPerOp, g.AllocsPerOp)
-		}
-	}
+	b.WriteString("\nThe charm's own work in process (plan, rendering, whole hooks on in-memory fakes) is measured by the Go benchmarks: bench/gobench.txt.\n")
 	if len(r.Phases) > 0 {
 		b.WriteString("\n## Run time\n\n| part | s |\n|---|--:|\n")
 		for _, p := range r.Phases {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -67,7 +68,7 @@ func (s *scenario) hasEndpoint(endpoint string) bool {
 }
 
 // benchModels runs the main deployment and the scaling runs.
-func benchModels(ctx context.Context, w *workspace, o options, ov overlap, res *Results) error {
+func benchModels(ctx context.Context, w *workspace, o options, res *Results) error {
 	m, err := w.openModel("main", "")
 	if err != nil {
 		return err
@@ -86,11 +87,9 @@ func benchModels(ctx context.Context, w *workspace, o options, ov overlap, res *
 		return err
 	}
 	var rounds int
-	ov.start()
 	err = sc.timed("converge", func() error {
 		var err error
 		rounds, err = sc.converge(ctx, "converge", sc.units(), 8, true)
-		_ = ov.wait() // a compile error is reported with the Go benchmarks
 		return err
 	})
 	if err != nil {
@@ -172,7 +171,6 @@ func benchModels(ctx context.Context, w *workspace, o options, ov overlap, res *
 	if len(installs) > 0 {
 		res.Hooks["install"] = summarize(installs)
 	}
-	res.Fit, res.WallFit = fitCPU(samples), fitWall(samples)
 	res.Errors = sc.Errors
 	return nil
 }
@@ -252,7 +250,7 @@ func scalePeers(ctx context.Context, sc *scenario, o options, res *Results) erro
 	}
 	var extra []string
 	for _, u := range sc.units() {
-		if !contains(initial, u) {
+		if !slices.Contains(initial, u) {
 			extra = append(extra, u)
 		}
 	}
@@ -274,15 +272,6 @@ func scalePeers(ctx context.Context, sc *scenario, o options, res *Results) erro
 		}
 		return sc.w.skipHooks(false)
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // scaleCeilometer measures the first unit with each larger ceilometer unit

@@ -3,24 +3,22 @@ package main
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
 // Results is bench/results.json.
 type Results struct {
-	Hooks        map[string]HookStats `json:"hooks"`
-	Scaling      Scaling              `json:"scaling"`
-	BinaryBytes  int64                `json:"binary_bytes"`
-	CharmBytes   int64                `json:"charm_bytes"`
-	Deployment   Deployment           `json:"deployment"`
-	GoBenchmarks []GoBenchmark        `json:"go_benchmarks,omitempty"`
-	Fit          Fit                  `json:"charm_cpu_fit"`
-	WallFit      Fit                  `json:"wall_fit"`
-	Phases       []Phase              `json:"phases"`
-	Targets      []Target             `json:"targets"`
-	Errors       []string             `json:"errors,omitempty"`
-	Notes        []string             `json:"notes,omitempty"`
-	Machine      string               `json:"machine"`
+	Hooks       map[string]HookStats `json:"hooks"`
+	Scaling     Scaling              `json:"scaling"`
+	BinaryBytes int64                `json:"binary_bytes"`
+	CharmBytes  int64                `json:"charm_bytes"`
+	Deployment  Deployment           `json:"deployment"`
+	Phases      []Phase              `json:"phases"`
+	Targets     []Target             `json:"targets"`
+	Errors      []string             `json:"errors,omitempty"`
+	Notes       []string             `json:"notes,omitempty"`
+	Machine     string               `json:"machine"`
 	// Load is /proc/loadavg at the start and the end: other work on the
 	// machine slows the hooks down.
 	Load         string  `json:"load_average"`
@@ -230,8 +228,7 @@ func scaleHooks(runs map[string]map[string]HookStats) []string {
 }
 
 func atoi(s string) int {
-	n := 0
-	fmt.Sscanf(s, "%d", &n)
+	n, _ := strconv.Atoi(s) // the keys are strconv.Itoa's
 	return n
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -152,8 +153,8 @@ func summarize(samples []sample) HookStats {
 		tools = append(tools, float64(s.ToolCPUUS)/1e3)
 		if n := s.ToolCalls(); n > st.ToolCalls || len(st.ToolCallsByTool) == 0 {
 			st.ToolCalls = n
-			st.ToolCallsByTool = copyCounts(s.Tools)
-			st.Commands = copyCounts(s.Commands)
+			st.ToolCallsByTool = maps.Clone(s.Tools)
+			st.Commands = maps.Clone(s.Commands)
 		}
 		if len(s.Written) > st.FilesWritten {
 			st.FilesWritten = len(s.Written)
@@ -175,14 +176,6 @@ func summarize(samples []sample) HookStats {
 		sort.Strings(st.WrittenPaths)
 	}
 	return st
-}
-
-func copyCounts(m map[string]int) map[string]int {
-	out := make(map[string]int, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // median of xs (the mean of the middle two for an even count).
@@ -214,65 +207,3 @@ func percentile(xs []float64, p float64) float64 {
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
-
-// Fit is a least-squares line through a time (ms) of every run against
-// the number of processes it started (hook tools and machine commands):
-// what a run costs before it starts anything, and what each process it
-// starts adds.
-type Fit struct {
-	Samples      int     `json:"samples"`
-	BaseMS       float64 `json:"base_ms"`
-	PerProcessMS float64 `json:"per_process_ms"`
-	R2           float64 `json:"r2"`
-}
-
-// fitCPU fits the charm CPU time of the successful real runs.
-func fitCPU(samples []sample) Fit {
-	return fitLine(samples, func(s sample) float64 { return float64(s.CharmCPUUS()) / 1e3 })
-}
-
-// fitWall fits the wall time of the successful real runs.
-func fitWall(samples []sample) Fit {
-	return fitLine(samples, func(s sample) float64 { return float64(s.WallNS) / 1e6 })
-}
-
-// fitLine fits y (ms) of the successful real runs against the number of
-// processes each started.
-func fitLine(samples []sample, y func(sample) float64) Fit {
-	var xs, ys []float64
-	for _, s := range samples {
-		if s.Skipped || s.Exit != 0 {
-			continue
-		}
-		n := 0
-		for _, c := range s.Commands {
-			n += c
-		}
-		xs = append(xs, float64(s.ToolCalls()+n))
-		ys = append(ys, y(s))
-	}
-	f := Fit{Samples: len(xs)}
-	if len(xs) < 3 {
-		return f
-	}
-	var mx, my float64
-	for i := range xs {
-		mx += xs[i]
-		my += ys[i]
-	}
-	mx /= float64(len(xs))
-	my /= float64(len(ys))
-	var sxx, sxy, syy float64
-	for i := range xs {
-		sxx += (xs[i] - mx) * (xs[i] - mx)
-		sxy += (xs[i] - mx) * (ys[i] - my)
-		syy += (ys[i] - my) * (ys[i] - my)
-	}
-	if sxx == 0 || syy == 0 {
-		return f
-	}
-	b := sxy / sxx
-	f.PerProcessMS, f.BaseMS = round2(b), round2(my-b*mx)
-	f.R2 = round2(sxy * sxy / (sxx * syy))
-	return f
-}

@@ -76,27 +76,6 @@ func TestSummarizeTakesWorstCounts(t *testing.T) {
 	assert.Equal(t, int64(11000), st.PeakRSSKB)
 }
 
-func TestFitCPU(t *testing.T) {
-	var samples []sample
-	for _, n := range []int{1, 5, 10, 20} {
-		tools := map[string]int{"relation-get": n}
-		samples = append(samples, sample{
-			Record: benchwire.Record{CPUTotalUS: int64(20_000 + 4_000*n)},
-			Tools:  tools, Commands: map[string]int{},
-		})
-	}
-	f := fitCPU(samples)
-	assert.Equal(t, 4, f.Samples)
-	assert.Equal(t, 20.0, f.BaseMS)
-	assert.Equal(t, 4.0, f.PerProcessMS)
-	assert.Equal(t, 1.0, f.R2)
-}
-
-func TestParseGoBench(t *testing.T) {
-	out := "goos: linux\npkg: example.com/x/render\nBenchmarkRender/panko.conf-2   \t     300\t    158125 ns/op\t   29220 B/op\t     488 allocs/op\nPASS\n"
-	assert.Equal(t, []GoBenchmark{{Name: "BenchmarkRender/panko.conf-2", Package: "example.com/x/render", NsPerOp: 158125, BytesPerOp: 29220, AllocsPerOp: 488}}, parseGoBench(out))
-}
-
 func TestTargets(t *testing.T) {
 	r := Results{
 		Hooks: map[string]HookStats{

@@ -9,22 +9,13 @@ package benchwire
 // Record is one run of the charm as hookwrap saw it (a line of
 // records.jsonl).
 type Record struct {
-	Unit       string `json:"unit"`
-	Dispatch   string `json:"dispatch"`
-	Relation   string `json:"relation,omitempty"`
-	RemoteUnit string `json:"remote_unit,omitempty"`
-	Phase      string `json:"phase,omitempty"`
-	Pid        int    `json:"pid"`
-	StartNS    int64  `json:"start_ns"`
-	WallNS     int64  `json:"wall_ns"`
-	CPUTotalUS int64  `json:"cpu_total_us"`
-	PeakRSSKB  int64  `json:"peak_rss_kb"`
-	// StatUserUS and StatSysUS are the charm's own user and system time from
-	// /proc/<pid>/stat at exit (clock-tick resolution), a cross-check of
-	// CPUTotalUS minus the tools' CPU.
-	StatUserUS  int64  `json:"stat_user_us"`
-	StatSysUS   int64  `json:"stat_sys_us"`
-	TreeRSSKB   int64  `json:"tree_rss_kb"`
+	Unit        string `json:"unit"`
+	Dispatch    string `json:"dispatch"`
+	Phase       string `json:"phase,omitempty"`
+	Pid         int    `json:"pid"`
+	WallNS      int64  `json:"wall_ns"`
+	CPUTotalUS  int64  `json:"cpu_total_us"`
+	PeakRSSKB   int64  `json:"peak_rss_kb"`
 	Exit        int    `json:"exit"`
 	Signal      string `json:"signal,omitempty"`
 	Skipped     bool   `json:"skipped,omitempty"`
@@ -33,7 +24,6 @@ type Record struct {
 	// the watched directories.
 	KillOnWrite bool     `json:"kill_on_write,omitempty"`
 	Written     []string `json:"written,omitempty"`
-	Removed     []string `json:"removed,omitempty"`
 }
 
 // Call is one line of tools.jsonl.

@@ -97,10 +97,8 @@ func run() int {
 		return 1
 	}
 	rec := benchwire.Record{
-		Unit:       os.Getenv("JUJU_UNIT_NAME"),
-		Dispatch:   os.Getenv("JUJU_DISPATCH_PATH"),
-		Relation:   os.Getenv("JUJU_RELATION_ID"),
-		RemoteUnit: os.Getenv("JUJU_REMOTE_UNIT"),
+		Unit:     os.Getenv("JUJU_UNIT_NAME"),
+		Dispatch: os.Getenv("JUJU_DISPATCH_PATH"),
 	}
 	if p, err := os.ReadFile(filepath.Join(cfg.Control, phaseFile)); err == nil {
 		rec.Phase = strings.TrimSpace(string(p))
@@ -131,7 +129,7 @@ func run() int {
 		return 1
 	}
 	if before != nil {
-		rec.Written, rec.Removed = diff(before, snapshot(root))
+		rec.Written = changed(before, snapshot(root))
 	}
 	appendRecord(cfg.Control, rec)
 	return code
@@ -219,7 +217,6 @@ func runCharm(bin string, trace bool, order killOrder, root string, rec *benchwi
 		return 1, fmt.Errorf("start %s: %w", bin, err)
 	}
 	rec.Pid = pid
-	rec.StartNS = start.UnixNano()
 	defer arm(pid)()
 	var ws syscall.WaitStatus
 	var ru syscall.Rusage
@@ -248,7 +245,6 @@ func runCharm(bin string, trace bool, order killOrder, root string, rec *benchwi
 			sig = 0
 		case sig == syscall.SIGTRAP && ws.TrapCause() == syscall.PTRACE_EVENT_EXIT:
 			rec.PeakRSSKB = peakRSS(pid)
-			rec.StatUserUS, rec.StatSysUS = selfTimes(pid)
 			sig = 0
 		case sig == syscall.SIGTRAP:
 			sig = 0
@@ -259,7 +255,6 @@ func runCharm(bin string, trace bool, order killOrder, root string, rec *benchwi
 	}
 	rec.WallNS = time.Since(start).Nanoseconds()
 	rec.CPUTotalUS = tvUS(ru.Utime) + tvUS(ru.Stime)
-	rec.TreeRSSKB = ru.Maxrss
 	if ws.Signaled() {
 		rec.Signal = ws.Signal().String()
 		rec.Exit = 128 + int(ws.Signal())

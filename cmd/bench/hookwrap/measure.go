@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
 func tvUS(tv syscall.Timeval) int64 { return tv.Sec*1_000_000 + tv.Usec }
@@ -29,32 +28,6 @@ func peakRSS(pid int) int64 {
 		}
 	}
 	return 0
-}
-
-// clockTick is the unit of /proc/<pid>/stat times (USER_HZ on Linux).
-const clockTick = 10 * time.Millisecond
-
-// selfTimes reads the user and system time (µs) of a process stopped at
-// exit, its children excluded.
-func selfTimes(pid int) (user, sys int64) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0
-	}
-	s := string(raw)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0
-	}
-	f := strings.Fields(s[i+1:])
-	// After the command: state is field 3, utime field 14, stime field 15.
-	if len(f) < 13 {
-		return 0, 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	tick := clockTick.Microseconds()
-	return ut * tick, st * tick
 }
 
 // fileKey identifies one version of a file system entry.
@@ -92,17 +65,12 @@ func snapshot(root string) map[string]fileKey {
 	return out
 }
 
-// diff lists the entries created or changed, and those removed.
-func diff(before, after map[string]fileKey) (written, removed []string) {
+// changed lists the entries created or changed.
+func changed(before, after map[string]fileKey) (written []string) {
 	for p, k := range after {
 		if b, ok := before[p]; !ok || b != k {
 			written = append(written, p)
 		}
 	}
-	for p := range before {
-		if _, ok := after[p]; !ok {
-			removed = append(removed, p)
-		}
-	}
-	return written, removed
+	return written
 }

@@ -40,6 +40,15 @@ func Systemctl(units map[string]ServiceState, verb, name string) (stdout, stderr
 			return "", fmt.Sprintf("Failed to %s %s: Unit %s is masked.\n", verb, unit, unit), 1
 		}
 		st.Active = true
+	case "try-restart":
+		// A loaded unit that is not running is left alone (systemd
+		// collapses the job to a no-op); an unknown or masked one fails.
+		switch {
+		case !known:
+			return "", fmt.Sprintf("Failed to try-restart %s: Unit %s not found.\n", unit, unit), 5
+		case st.Masked:
+			return "", fmt.Sprintf("Failed to try-restart %s: Unit %s is masked.\n", unit, unit), 1
+		}
 	case "reload":
 		switch {
 		case !known:

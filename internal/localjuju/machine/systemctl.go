@@ -61,12 +61,13 @@ func (m *machine) systemctl(st *State, args []string) int {
 			steps = append(steps, "stop")
 		}
 		for _, step := range steps {
+			running := st.Services[name].Active
 			out, errOut, c := hosttest.Systemctl(st.Services, step, name)
 			if !quiet {
 				fmt.Fprint(m.stdout, out)
 			}
 			fmt.Fprint(m.stderr, errOut)
-			if c == 0 && step == "restart" {
+			if c == 0 && (step == "restart" || step == "try-restart" && running) {
 				st.Restarts[name]++
 			}
 			if c == 0 && step == "reload" {
