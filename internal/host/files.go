@@ -16,7 +16,7 @@ import (
 // modeBits are the parts of a file mode WriteFile sets and compares.
 const modeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 
-// dirMode is the mode of directories WriteFile and Symlink create.
+// dirMode is the mode of directories WriteFile creates.
 const dirMode fs.FileMode = 0o755
 
 // full maps an absolute path in the unit's view to the path on this machine.
@@ -199,50 +199,6 @@ func (r *Real) Remove(path string) (bool, error) {
 	}
 	if err := os.Remove(full); err != nil {
 		return false, fmt.Errorf("remove %s: %w", path, err)
-	}
-	return true, nil
-}
-
-// Symlink makes path a symbolic link to target, replacing a file or link atomically. A relative
-// target is stored as given; an absolute target is taken in the unit's view and stored joined
-// under the root, so that the link resolves inside the root on this machine.
-func (r *Real) Symlink(target, path string) (bool, error) {
-	full, err := r.full(path)
-	if err != nil {
-		return false, fmt.Errorf("symlink: %w", err)
-	}
-	if target == "" {
-		return false, fmt.Errorf("symlink %s: empty target", path)
-	}
-	if filepath.IsAbs(target) {
-		target = filepath.Join(r.root, filepath.Clean(target))
-	}
-	fi, err := os.Lstat(full)
-	switch {
-	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
-		if cur, rerr := os.Readlink(full); rerr == nil && cur == target {
-			return false, nil
-		}
-	case err == nil && fi.IsDir():
-		return false, fmt.Errorf("symlink %s: is a directory", path)
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return false, fmt.Errorf("symlink %s: %w", path, err)
-	}
-	dir := filepath.Dir(full)
-	if err := mkdirAll(dir); err != nil {
-		return false, fmt.Errorf("symlink %s: %w", path, err)
-	}
-	tmp := filepath.Join(dir, "."+filepath.Base(full)+".tmplink")
-	_ = os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
-		return false, fmt.Errorf("symlink %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, full); err != nil {
-		_ = os.Remove(tmp)
-		return false, fmt.Errorf("symlink %s: %w", path, err)
-	}
-	if err := syncDir(dir); err != nil {
-		return false, fmt.Errorf("symlink %s: %w", path, err)
 	}
 	return true, nil
 }

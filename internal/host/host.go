@@ -59,8 +59,6 @@ type Host interface {
 	// Remove deletes path (a file, a symlink or an empty directory); changed=false when it did
 	// not exist.
 	Remove(path string) (changed bool, err error)
-	// Symlink makes path a symbolic link to target; changed=false when it already was.
-	Symlink(target, path string) (changed bool, err error)
 	// Exists reports whether path exists (a dangling symlink exists).
 	Exists(path string) bool
 

@@ -8,11 +8,10 @@
 package hosttest
 
 import (
-	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/openstack-charmers/charm-panko/internal/host"
@@ -61,15 +60,9 @@ type State struct {
 // turned into a *host.CommandError, as host.Real does.
 type CommandFunc func(argv []string) (host.Result, error)
 
-// failure makes calls starting with prefix fail with err.
-type failure struct {
-	prefix string
-	err    error
-}
-
 // Fake is an in-memory host.Host. It is safe for concurrent use. Every call that can change the
 // machine is recorded as a short line (see Calls); reads (ReadFile, Exists, InstalledVersion,
-// Active, Enabled, Masked) are not recorded but can be made to fail with Fail.
+// Active, Enabled, Masked) are not recorded.
 type Fake struct {
 	mu        sync.Mutex
 	files     map[string]File
@@ -87,7 +80,6 @@ type Fake struct {
 	restarts  map[string]int
 	reloads   map[string]int
 	runs      map[string]int
-	failures  []failure
 	handlers  map[string]CommandFunc
 }
 
@@ -118,15 +110,8 @@ func New(s State) *Fake {
 	for _, d := range s.Dirs {
 		f.dirs[path.Clean(d)] = true
 	}
-	for k, v := range s.Packages {
-		f.packages[k] = v
-	}
-	if s.Available != nil {
-		f.available = map[string]string{}
-		for k, v := range s.Available {
-			f.available[k] = v
-		}
-	}
+	maps.Copy(f.packages, s.Packages)
+	f.available = maps.Clone(s.Available)
 	for k, v := range s.Services {
 		f.services[UnitName(k)] = v
 	}
@@ -158,25 +143,14 @@ func (f *Fake) State() State {
 	for p, file := range f.files {
 		s.Files[p] = copyFile(file)
 	}
-	for p, t := range f.links {
-		s.Links[p] = t
-	}
+	maps.Copy(s.Links, f.links)
 	for d := range f.dirs {
 		s.Dirs = append(s.Dirs, d)
 	}
 	sort.Strings(s.Dirs)
-	for k, v := range f.packages {
-		s.Packages[k] = v
-	}
-	if f.available != nil {
-		s.Available = map[string]string{}
-		for k, v := range f.available {
-			s.Available[k] = v
-		}
-	}
-	for k, v := range f.services {
-		s.Services[k] = v
-	}
+	maps.Copy(s.Packages, f.packages)
+	s.Available = maps.Clone(f.available)
+	maps.Copy(s.Services, f.services)
 	s.Users = extra(f.users, BaseUsers())
 	s.Groups = extra(f.groups, BaseGroups())
 	return s
@@ -259,24 +233,6 @@ func (f *Fake) Runs(name string) int {
 	return f.runs[name]
 }
 
-// Fail makes every later call whose recorded line starts with prefix fail with err (wrapped),
-// without effect. Read calls use the lines "read <path>", "installed-version <pkg>",
-// "is-active <svc>" and "is-enabled <svc>". A nil err removes the failures for prefix.
-func (f *Fake) Fail(prefix string, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var kept []failure
-	for _, fl := range f.failures {
-		if fl.prefix != prefix {
-			kept = append(kept, fl)
-		}
-	}
-	if err != nil {
-		kept = append(kept, failure{prefix, err})
-	}
-	f.failures = kept
-}
-
 // HandleCommand makes Run answer the command name (base name of argv[0]) with fn, in place of
 // the built-in stand-ins (a2ensite, a2dissite, a2enmod, a2dismod, a2query, update-ca-certificates
 // and panko-dbsync) or of "command not found".
@@ -286,19 +242,8 @@ func (f *Fake) HandleCommand(name string, fn CommandFunc) {
 	f.handlers[name] = fn
 }
 
-// begin records call (when record is set) and returns the injected failure for it, if any.
-// f.mu must be held.
-func (f *Fake) begin(call string, record bool) error {
-	if record {
-		f.calls = append(f.calls, call)
-	}
-	for _, fl := range f.failures {
-		if strings.HasPrefix(call, fl.prefix) {
-			return fmt.Errorf("%s: %w", call, fl.err)
-		}
-	}
-	return nil
-}
+// record records a call that can change the machine. f.mu must be held.
+func (f *Fake) record(call string) { f.calls = append(f.calls, call) }
 
 // CPUCount returns State.CPUs.
 func (f *Fake) CPUCount() int {

@@ -41,9 +41,7 @@ func (f *Fake) isDir(p string) bool {
 func (f *Fake) WriteFile(p string, data []byte, mode fs.FileMode, owner, group string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.begin("write "+p, true); err != nil {
-		return false, err
-	}
+	f.record("write " + p)
 	p, err := clean(p)
 	if err != nil {
 		return false, fmt.Errorf("write file: %w", err)
@@ -90,9 +88,6 @@ func (f *Fake) resolve(p string) (string, bool) {
 func (f *Fake) ReadFile(p string) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.begin("read "+p, false); err != nil {
-		return nil, err
-	}
 	cp, err := clean(p)
 	if err != nil {
 		return nil, fmt.Errorf("read file: %w", err)
@@ -115,9 +110,7 @@ func (f *Fake) ReadFile(p string) ([]byte, error) {
 func (f *Fake) Remove(p string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.begin("remove "+p, true); err != nil {
-		return false, err
-	}
+	f.record("remove " + p)
 	p, err := clean(p)
 	if err != nil {
 		return false, fmt.Errorf("remove: %w", err)
@@ -144,20 +137,6 @@ func (f *Fake) remove(p string) (bool, error) {
 		return true, nil
 	}
 	return false, nil
-}
-
-// Symlink makes p a link to target (stored as given).
-func (f *Fake) Symlink(target, p string) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.begin("symlink "+p+" -> "+target, true); err != nil {
-		return false, err
-	}
-	p, err := clean(p)
-	if err != nil {
-		return false, fmt.Errorf("symlink: %w", err)
-	}
-	return f.symlink(target, p)
 }
 
 // symlink makes p a link to target. f.mu must be held.
