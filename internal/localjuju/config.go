@@ -96,31 +96,18 @@ func (m *Model) ConfigValues(app string) (map[string]ConfigValue, error) {
 	return out, nil
 }
 
-// hookConfig returns the typed config a hook sees: charm defaults overlaid
-// with the values set (options without default and value are left out).
+// hookConfig returns the typed values set on the application; the unit
+// agent lays them over the charm's defaults (agent.configSettings).
 func (m *Model) hookConfig(a *Application) (map[string]any, error) {
 	info, err := m.charmOf(a)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{}
-	for name, v := range info.config.DefaultSettings() {
-		if v != nil {
-			out[name] = v
-		}
-	}
 	set, err := info.config.ParseSettingsStrings(a.Config)
 	if err != nil {
 		return nil, fmt.Errorf("config of %s: %w", a.Name, err)
 	}
-	for k, v := range set {
-		if v == nil {
-			delete(out, k)
-			continue
-		}
-		out[k] = v
-	}
-	return out, nil
+	return set, nil
 }
 
 // configHash is what a unit's config-changed reacts to: the application

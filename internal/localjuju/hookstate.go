@@ -3,7 +3,8 @@ package localjuju
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/unitstate"
@@ -197,23 +198,7 @@ func (m *Model) goalState(a *Application, self *Unit) json.RawMessage {
 
 // portsEqual compares opened-port maps.
 func portsEqual(a, b map[string][]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		w, ok := b[k]
-		if !ok || len(v) != len(w) {
-			return false
-		}
-		x := append([]string(nil), v...)
-		y := append([]string(nil), w...)
-		sort.Strings(x)
-		sort.Strings(y)
-		for i := range x {
-			if x[i] != y[i] {
-				return false
-			}
-		}
-	}
-	return true
+	return maps.EqualFunc(a, b, func(v, w []string) bool {
+		return slices.Equal(slices.Sorted(slices.Values(v)), slices.Sorted(slices.Values(w)))
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -230,15 +231,7 @@ func (m *Model) mariadbDir() string { return filepath.Join(m.dir, "mariadb") }
 func (m *Model) rabbitDir() string { return filepath.Join(m.dir, "rabbitmq") }
 
 // unitFileName turns "panko/0" into "panko-0".
-func unitFileName(unit string) string {
-	out := []byte(unit)
-	for i, c := range out {
-		if c == '/' {
-			out[i] = '-'
-		}
-	}
-	return string(out)
-}
+func unitFileName(unit string) string { return strings.ReplaceAll(unit, "/", "-") }
 
 func (m *Model) load() error {
 	data, err := os.ReadFile(m.statePath())
@@ -315,9 +308,7 @@ func replaceSymlink(target, link string) error {
 
 func newUUID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	b[6] = (b[6] & 0x0f) | 0x40
 	b[8] = (b[8] & 0x3f) | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
@@ -325,9 +316,7 @@ func newUUID() string {
 
 func newHex(n int) string {
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
+	_, _ = rand.Read(b) // never fails (crypto/rand)
 	return fmt.Sprintf("%x", b)
 }
 

@@ -33,13 +33,8 @@ type NRPECheck struct {
 
 // nagiosStates names the plugin exit codes.
 func nagiosState(code int) string {
-	switch code {
-	case 0:
-		return "OK"
-	case 1:
-		return "WARNING"
-	case 2:
-		return "CRITICAL"
+	if names := []string{"OK", "WARNING", "CRITICAL"}; code >= 0 && code < len(names) {
+		return names[code]
 	}
 	return "UNKNOWN"
 }

@@ -3,7 +3,6 @@ package localjuju
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -168,14 +167,7 @@ func (m *Model) resolveRelation(a, b string) ([]RelationEndpoint, error) {
 	return []RelationEndpoint{p.a, p.b}, nil
 }
 
-func sortedEndpointNames(a *Application) []string {
-	names := make([]string, 0, len(a.Endpoints))
-	for n := range a.Endpoints {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func sortedEndpointNames(a *Application) []string { return sortedKeys(a.Endpoints) }
 
 func describeEndpoints(a *Application) string {
 	var parts []string

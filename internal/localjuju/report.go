@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -199,7 +200,7 @@ func (m *Model) Status() StatusReport {
 			local, _ := r.endpointOf(a.Name)
 			other := r.otherEndpoint(a.Name)
 			as.Relations[local.Name] = append(as.Relations[local.Name], RelatedApp{RelatedApplication: other.App, Interface: r.Interface, Scope: r.Scope})
-			if a.Subordinate && r.Scope == scopeContainer && other.App != a.Name && !contains(as.SubordinateTo, other.App) {
+			if a.Subordinate && r.Scope == scopeContainer && other.App != a.Name && !slices.Contains(as.SubordinateTo, other.App) {
 				as.SubordinateTo = append(as.SubordinateTo, other.App)
 			}
 		}
@@ -252,15 +253,6 @@ func (m *Model) unitStatus(a *Application, u *Unit) UnitStatus {
 		}
 	}
 	return us
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // WriteStatusTable prints a `juju status`-like table.

@@ -1,6 +1,8 @@
 package localjuju
 
 import (
+	"maps"
+	"slices"
 	"sort"
 )
 
@@ -198,14 +200,7 @@ func (m *Model) nextRelationHook(a *Application, u *Unit) (Hook, bool) {
 	return Hook{}, false
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // commitHook records a successful hook in the unit agent's state.
 func (m *Model) commitHook(a *Application, u *Unit, h Hook) {

@@ -72,7 +72,7 @@ func (m *Model) unitResources(a *Application, u *Unit) (map[string]string, error
 		if err != nil {
 			return nil, fmt.Errorf("resource %s: %w", name, err)
 		}
-		view := filepath.Join("/var/lib/juju/agents", "unit-"+strings.ReplaceAll(u.Name, "/", "-"), "resources", name, name)
+		view := filepath.Join("/var/lib/juju/agents", "unit-"+unitFileName(u.Name), "resources", name, name)
 		dst := filepath.Join(root, view)
 		if cur, err := os.ReadFile(dst); err != nil || !bytes.Equal(cur, data) {
 			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {

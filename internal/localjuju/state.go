@@ -3,6 +3,7 @@ package localjuju
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -211,7 +212,7 @@ func (r *Relation) otherEndpoint(app string) RelationEndpoint {
 
 // setUnitBag replaces a unit's bag, bumping its version if it changed.
 func (r *Relation) setUnitBag(unit string, bag map[string]string) bool {
-	if bagsEqual(r.UnitData[unit], bag) {
+	if maps.Equal(r.UnitData[unit], bag) {
 		return false
 	}
 	r.UnitData[unit] = copyBag(bag)
@@ -221,7 +222,7 @@ func (r *Relation) setUnitBag(unit string, bag map[string]string) bool {
 
 // setAppBag replaces an application's bag, bumping its version if it changed.
 func (r *Relation) setAppBag(app string, bag map[string]string) bool {
-	if bagsEqual(r.AppData[app], bag) {
+	if maps.Equal(r.AppData[app], bag) {
 		return false
 	}
 	r.AppData[app] = copyBag(bag)
@@ -270,18 +271,6 @@ func copyBag(b map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-func bagsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // clone returns a deep copy of the state through JSON.
@@ -341,11 +330,4 @@ func (s *State) findUnit(name string) *Unit {
 }
 
 // sortedAppNames returns application names in order.
-func (s *State) sortedAppNames() []string {
-	names := make([]string, 0, len(s.Applications))
-	for n := range s.Applications {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (s *State) sortedAppNames() []string { return sortedKeys(s.Applications) }

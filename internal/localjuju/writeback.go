@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/unitstate"
@@ -121,7 +122,7 @@ func (m *Model) writeBack(a *Application, u *Unit, report *unitstate.Report, nam
 		}
 	}
 	u.WorkloadVersion = after.WorkloadVersion
-	if !bagsEqual(a.LeaderSettings, after.LeaderSettings) {
+	if !maps.Equal(a.LeaderSettings, after.LeaderSettings) {
 		a.LeaderSettings = copyBag(after.LeaderSettings)
 		a.LeaderVersion++
 		if a.Leader == u.Name {
