@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
@@ -81,7 +80,7 @@ type Model struct {
 	dir    string
 	opts   Options
 	st     *State
-	lock   *os.File
+	unlock func()
 	charms map[string]*charmInfo
 	db     *mariadb.Server
 	// stopped holds where the private MariaDB listened while StopDatabase
@@ -140,15 +139,11 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", dir, err)
 	}
-	lock, err := os.OpenFile(filepath.Join(abs, "state.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := atomicfile.Lock(filepath.Join(abs, "state.lock"))
 	if err != nil {
 		return nil, fmt.Errorf("open model %s: %w", dir, err)
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("open model %s: lock: %w", dir, err)
-	}
-	m := &Model{dir: abs, opts: opts, lock: lock, charms: map[string]*charmInfo{}}
+	m := &Model{dir: abs, opts: opts, unlock: unlock, charms: map[string]*charmInfo{}}
 	if err := m.load(); err != nil {
 		m.Close()
 		return nil, err
@@ -170,13 +165,9 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 // Close saves nothing further and releases the model lock. The private
 // MariaDB server, if started, keeps running (destroy stops it).
 func (m *Model) Close() error {
-	if m.lock == nil {
-		return nil
-	}
-	err := m.lock.Close()
-	m.lock = nil
-	if err != nil {
-		return fmt.Errorf("close model: %w", err)
+	if m.unlock != nil {
+		m.unlock()
+		m.unlock = nil
 	}
 	return nil
 }

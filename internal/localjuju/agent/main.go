@@ -32,8 +32,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"sort"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -116,13 +114,13 @@ func run(statePath, reportPath, jujucPath string, handler []string) (int, error)
 	closeServer := sync.OnceFunc(srv.Close)
 	defer closeServer()
 
-	env := setEnv(os.Environ(), map[string]string{
-		"PATH":                      tools + ":" + os.Getenv("PATH"),
-		"JUJU_AGENT_SOCKET_ADDRESS": socket.Address,
-		"JUJU_AGENT_SOCKET_NETWORK": socket.Network,
-		"JUJU_CONTEXT_ID":           contextID,
-		"JUJU_AGENT_TOKEN":          token,
-	})
+	// exec keeps the last of duplicated variables: these win.
+	env := append(os.Environ(),
+		"PATH="+tools+":"+os.Getenv("PATH"),
+		"JUJU_AGENT_SOCKET_ADDRESS="+socket.Address,
+		"JUJU_AGENT_SOCKET_NETWORK="+socket.Network,
+		"JUJU_CONTEXT_ID="+contextID,
+		"JUJU_AGENT_TOKEN="+token)
 	code, stdout, stderr, err := runHandler(handler, env, st.Action != nil)
 	if err != nil {
 		return 0, err
@@ -196,31 +194,6 @@ func runHandler(argv, env []string, keepOutput bool) (int, []byte, []byte, error
 	default:
 		return 0, nil, nil, err
 	}
-}
-
-// setEnv returns env with the given variables replaced in place or, when
-// absent, appended in name order.
-func setEnv(env []string, set map[string]string) []string {
-	out := make([]string, 0, len(env)+len(set))
-	done := map[string]bool{}
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		if v, ok := set[k]; ok {
-			kv, done[k] = k+"="+v, true
-		}
-		out = append(out, kv)
-	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		if !done[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out = append(out, k+"="+set[k])
-	}
-	return out
 }
 
 func newHex() string {

@@ -25,10 +25,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 )
 
 // stateDir is where the stand-ins keep their state, in the unit's view.
@@ -199,18 +199,11 @@ func (m *machine) dispatch(name string, args []string) int {
 
 // lock takes the unit's machine lock; the returned function releases it.
 func (m *machine) lock() (func(), error) {
-	f, err := os.OpenFile(m.path(filepath.Join(stateDir, lockFile)), os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := atomicfile.Lock(m.path(filepath.Join(stateDir, lockFile)))
 	if err != nil {
-		return nil, fmt.Errorf("lock machine state: %w", err)
+		return nil, fmt.Errorf("machine state: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock machine state: %w", err)
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return unlock, nil
 }
 
 // locked runs fn on the state under the lock and saves the state afterwards.

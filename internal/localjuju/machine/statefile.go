@@ -38,18 +38,7 @@ func readState(root string) (*State, error) {
 	if err := json.Unmarshal(data, st); err != nil {
 		return nil, fmt.Errorf("read machine state: %w", err)
 	}
-	for _, m := range []*map[string]int{&st.Restarts, &st.Reloads} {
-		if *m == nil {
-			*m = map[string]int{}
-		}
-	}
-	if st.Packages == nil {
-		st.Packages = map[string]string{}
-	}
-	if st.Services == nil {
-		st.Services = map[string]hosttest.ServiceState{}
-	}
-	return st, nil
+	return st, nil // into newState's maps: writeState never writes null
 }
 
 // writeState saves machine.json atomically.
@@ -135,35 +124,4 @@ func CommandLog(root string) ([]LoggedCommand, error) {
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-// SetAptFailure makes every later apt-get on the unit fail with exit 100 (or stops doing so).
-func SetAptFailure(root string, fail bool) error {
-	p := filepath.Join(root, stateDir, failAptFile)
-	if !fail {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("clear apt failure: %w", err)
-		}
-		return nil
-	}
-	if err := os.WriteFile(p, nil, 0o644); err != nil {
-		return fmt.Errorf("set apt failure: %w", err)
-	}
-	return nil
-}
-
-// SetAptLocked makes the next times apt-get calls on the unit fail as if another process held
-// the dpkg lock.
-func SetAptLocked(root string, times int) error {
-	p := filepath.Join(root, stateDir, aptLockFile)
-	if times <= 0 {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("clear apt lock: %w", err)
-		}
-		return nil
-	}
-	if err := os.WriteFile(p, []byte(fmt.Sprintln(times)), 0o644); err != nil {
-		return fmt.Errorf("set apt lock: %w", err)
-	}
-	return nil
 }

@@ -42,8 +42,6 @@ func (m *machine) systemctl(st *State, args []string) int {
 			return false
 		})
 		return 0
-	case "status":
-		return m.systemctlStatus(st, units)
 	}
 	if len(units) == 0 {
 		fmt.Fprintf(m.stderr, "Too few arguments.\n")
@@ -75,39 +73,6 @@ func (m *machine) systemctl(st *State, args []string) int {
 			}
 			if c != 0 && code == 0 {
 				code = c
-			}
-		}
-	}
-	return code
-}
-
-// systemctlStatus prints a short status per unit; exit 0 when all are active, 3 when one is
-// inactive, 4 when one is unknown.
-func (m *machine) systemctlStatus(st *State, units []string) int {
-	code := 0
-	for _, u := range units {
-		name := hosttest.UnitName(u)
-		s, known := st.Services[name]
-		switch {
-		case !known:
-			fmt.Fprintf(m.stderr, "Unit %s.service could not be found.\n", name)
-			code = 4
-			continue
-		case s.Masked:
-			fmt.Fprintf(m.stdout, "● %s.service\n     Loaded: masked (Reason: Unit %s.service is masked.)\n", name, name)
-		default:
-			enabled := "disabled"
-			if s.Enabled {
-				enabled = "enabled"
-			}
-			fmt.Fprintf(m.stdout, "● %s.service\n     Loaded: loaded (/lib/systemd/system/%s.service; %s)\n", name, name, enabled)
-		}
-		if s.Active {
-			fmt.Fprint(m.stdout, "     Active: active (running)\n")
-		} else {
-			fmt.Fprint(m.stdout, "     Active: inactive (dead)\n")
-			if code == 0 {
-				code = 3
 			}
 		}
 	}

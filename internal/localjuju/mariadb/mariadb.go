@@ -46,10 +46,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 )
 
 // DefaultPort is the port clients assume when a server sends no db_port.
@@ -180,7 +180,7 @@ func Start(ctx context.Context, dir string, opts Options) (*Server, error) {
 	if err := os.MkdirAll(l.tmp(), 0o700); err != nil {
 		return nil, fmt.Errorf("create mariadb dir: %w", err)
 	}
-	unlock, err := lockDir(l.lock())
+	unlock, err := atomicfile.Lock(l.lock())
 	if err != nil {
 		return nil, err
 	}
@@ -213,41 +213,6 @@ func (o Options) validate() error {
 		return fmt.Errorf("router port %d equals the main port", o.RouterPort)
 	}
 	return nil
-}
-
-// Running returns the server already running for dir, or nil (and no
-// error) when none is; it never starts one.
-func Running(ctx context.Context, dir string) (*Server, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("mariadb dir %s: %w", dir, err)
-	}
-	l := layout{dir: abs}
-	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	unlock, err := lockDir(l.lock())
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	return reuse(ctx, l, Options{StartTimeout: 10 * time.Second})
-}
-
-// lockDir takes an exclusive flock on path; the returned func releases it.
-func lockDir(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
 
 // reuse returns the server already running for l, or nil when none is.
@@ -307,18 +272,6 @@ func isServer(pid int, l layout) bool {
 		return false
 	}
 	return true
-}
-
-// SocketDSN returns the root DSN over the unix socket; it holds the root
-// password: never log it.
-func (s *Server) SocketDSN() string {
-	c, err := mysql.ParseDSN(s.DSN)
-	if err != nil {
-		return ""
-	}
-	c.Net = "unix"
-	c.Addr = s.Socket
-	return c.FormatDSN()
 }
 
 // OpenTLS opens dsn over TLS trusting only caPEM, with a connector of its

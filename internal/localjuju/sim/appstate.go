@@ -6,7 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 )
 
 // appOf returns the application of the first unit named in units, then in
@@ -56,15 +57,11 @@ func withLock(dir string, fn func() error) error {
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("simulator state: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := atomicfile.Lock(filepath.Join(dir, ".lock"))
 	if err != nil {
-		return fmt.Errorf("open state lock: %w", err)
+		return fmt.Errorf("simulator state: %w", err)
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("lock state: %w", err)
-	}
-	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
+	defer unlock()
 	return fn()
 }
 

@@ -28,7 +28,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 )
@@ -185,15 +184,11 @@ func withState[T any](dir, name string, fn func(*T) error) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create state dir: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := atomicfile.Lock(filepath.Join(dir, ".lock"))
 	if err != nil {
-		return fmt.Errorf("open state lock: %w", err)
+		return err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("lock state: %w", err)
-	}
-	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
+	defer unlock()
 	path := filepath.Join(dir, name)
 	var v T
 	raw, err := os.ReadFile(path)
