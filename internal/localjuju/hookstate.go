@@ -106,8 +106,9 @@ func (m *Model) buildHookState(a *Application, u *Unit) (unitstate.State, error)
 }
 
 // adjustForHook narrows the relation view for the running hook: the joining
-// unit is a member during relation-joined; the departing unit is gone during
-// relation-departed; a broken relation has no members.
+// unit is a member during relation-joined; the departing unit is no member
+// during relation-departed, but its bag stays readable; a broken relation
+// has no members.
 func adjustForHook(st *unitstate.State, h Hook, r *Relation) {
 	if r == nil {
 		return
@@ -123,6 +124,10 @@ func adjustForHook(st *unitstate.State, h Hook, r *Relation) {
 				hr.RemoteUnits[h.RemoteUnit] = copyBag(r.UnitData[h.RemoteUnit])
 			}
 		case hookRelationDeparted:
+			// Juju keeps the departing unit's bag readable, not listed.
+			if bag, ok := r.UnitData[h.RemoteUnit]; ok {
+				hr.DepartedUnits = map[string]map[string]string{h.RemoteUnit: copyBag(bag)}
+			}
 			delete(hr.RemoteUnits, h.RemoteUnit)
 		case hookRelationBroken:
 			hr.RemoteUnits = map[string]map[string]string{}
