@@ -28,78 +28,32 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 )
 
-// options are the command-line flags.
+// options are what the benchmark runs: from the repository root, the
+// charm and its binary, results into bench/; the scaling runs' unit counts
+// (the first of each is the main deployment).
 type options struct {
-	repo        string
-	charm       string
-	binary      string
-	out         string
-	rounds      int
-	scaleRounds int
-	ceilometer  []int
-	peers       []int
-	keep        bool
+	repo, charm, binary, out string
+	rounds, scaleRounds      int
+	ceilometer, peers        []int
+	keep                     bool
 }
 
 func main() {
-	opts, err := parseFlags(os.Args[1:], os.Stderr)
-	if err != nil {
-		os.Exit(2)
-	}
-	if err := run(context.Background(), opts, os.Stdout, os.Stderr); err != nil {
+	o := options{repo: ".", charm: "panko.charm", binary: "bin/panko-charm", out: "bench",
+		ceilometer: []int{1, 10, 100}, peers: []int{3, 9}}
+	fs := flag.NewFlagSet("bench", flag.ExitOnError)
+	fs.IntVar(&o.rounds, "rounds", 1, "rounds of each measured hook and action on every unit of the main deployment")
+	fs.IntVar(&o.scaleRounds, "scale-rounds", 1, "rounds of each scaling hook on the first unit")
+	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory (models, records)")
+	_ = fs.Parse(os.Args[1:]) // ExitOnError
+	o.rounds, o.scaleRounds = max(o.rounds, 1), max(o.scaleRounds, 1)
+	if err := run(context.Background(), o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
-}
-
-func parseFlags(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
-	var ceil, peers string
-	fs.StringVar(&o.repo, "repo", ".", "repository root")
-	fs.StringVar(&o.charm, "charm", "panko.charm", "charm archive (or directory) to measure")
-	fs.StringVar(&o.binary, "binary", "bin/panko-charm", "charm binary (its size is reported)")
-	fs.StringVar(&o.out, "out", "bench", "directory for results.md and results.json")
-	fs.IntVar(&o.rounds, "rounds", 1, "rounds of each measured hook and action on every unit of the main deployment")
-	fs.IntVar(&o.scaleRounds, "scale-rounds", 1, "rounds of each scaling hook on the first unit")
-	fs.StringVar(&ceil, "ceilometer", "1,10,100", "ceilometer unit counts of the scaling runs (the first is the main deployment)")
-	fs.StringVar(&peers, "peers", "3,9", "panko unit counts of the scaling runs (the first is the main deployment)")
-	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory (models, records)")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	var err error
-	if o.ceilometer, err = intList(ceil); err != nil || len(o.ceilometer) == 0 {
-		fmt.Fprintf(stderr, "bench: -ceilometer: %v\n", err)
-		return o, fmt.Errorf("bad -ceilometer")
-	}
-	if o.peers, err = intList(peers); err != nil || len(o.peers) == 0 {
-		fmt.Fprintf(stderr, "bench: -peers: %v\n", err)
-		return o, fmt.Errorf("bad -peers")
-	}
-	o.rounds, o.scaleRounds = max(o.rounds, 1), max(o.scaleRounds, 1)
-	return o, nil
-}
-
-func intList(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%q is not a positive number", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 // run is the whole benchmark.
