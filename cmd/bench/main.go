@@ -71,7 +71,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	res := Results{Hooks: map[string]HookStats{}, Machine: machineInfo(), Notes: []string{
 		"action diagnose is not measured: it connects to keystone's URL, a 10.5.0.x address in the local model, and the benchmark opens no connection beyond loopback",
-		"with the certificates relation the charm asks the system resolver for the reverse-DNS name of its address in every reconciling hook (included in the figures)",
+		"with the certificates relation the charm asks the system resolver for the reverse-DNS name of its address once, and again only when the address changes (the name is kept in its published record)",
 	}}
 	for _, f := range []struct {
 		path string

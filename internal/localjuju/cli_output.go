@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 	yamlv2 "gopkg.in/yaml.v2"
 )
 
@@ -141,38 +141,15 @@ func printActionResult(stdout, stderr io.Writer, format string, res *ActionResul
 	return nil
 }
 
-// writeCatalogTable prints catalog entries as a table, one column per
-// field of the entries' JSON form.
-func writeCatalogTable(w io.Writer, entries any) error {
-	data, err := json.Marshal(entries)
-	if err != nil {
-		return fmt.Errorf("encode catalog: %w", err)
-	}
-	var rows []map[string]any
-	if err := json.Unmarshal(data, &rows); err != nil {
-		return fmt.Errorf("encode catalog: %w", err)
-	}
-	var cols []string
-	seen := map[string]bool{}
-	for _, r := range rows {
-		for _, k := range sortedKeys(r) {
-			if !seen[k] {
-				seen[k] = true
-				cols = append(cols, k)
-			}
-		}
-	}
+// writeCatalogTable prints catalog entries as a table, the columns in the
+// alphabetical order of their JSON names.
+func writeCatalogTable(w io.Writer, entries []sim.CatalogEntry) error {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(cols, "\t"))
-	for _, r := range rows {
-		vals := make([]string, len(cols))
-		for i, c := range cols {
-			if v, ok := r[c]; ok && v != nil {
-				vals[i] = fmt.Sprint(v)
-			}
-		}
-		fmt.Fprintln(tw, strings.Join(vals, "\t"))
+	fmt.Fprintln(tw, "admin_url\tinternal_url\tpublic_url\tregion\tregistered_by\trelation_id\tservice\ttype")
+	for _, e := range entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
+			e.AdminURL, e.InternalURL, e.PublicURL, e.Region, e.RegisteredBy, e.RelationID, e.Service, e.Type)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

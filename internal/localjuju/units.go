@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/machine"
@@ -183,38 +184,34 @@ func (m *Model) killUnit(a *Application, u *Unit) {
 			m.killUnit(sa, sub)
 		}
 	}
-	if a.Leader == u.Name {
-		a.Leader = ""
-		for _, o := range a.Units {
-			if o.Life == lifeAlive {
-				a.Leader = o.Name
-				m.logf(o.Name, "model", "INFO", "%s is now the leader of %s", o.Name, a.Name)
-				break
-			}
-		}
+	if m.electLeader(a, u) {
+		m.logf(a.Leader, "model", "INFO", "%s is now the leader of %s", a.Leader, a.Name)
 	}
 	if a.Kind == KindSim || !u.Installed {
 		m.dropUnit(a, u)
 	}
 }
 
+// electLeader passes the leadership of a away from u, when u holds it, to
+// the first unit alive (none if none is); it reports whether one took it.
+func (m *Model) electLeader(a *Application, u *Unit) bool {
+	if a.Leader != u.Name {
+		return false
+	}
+	a.Leader = ""
+	for _, o := range a.Units {
+		if o.Life == lifeAlive {
+			a.Leader = o.Name
+			return true
+		}
+	}
+	return false
+}
+
 // dropUnit deletes a unit from the model.
 func (m *Model) dropUnit(a *Application, u *Unit) {
-	for i, o := range a.Units {
-		if o == u {
-			a.Units = append(a.Units[:i], a.Units[i+1:]...)
-			break
-		}
-	}
-	if a.Leader == u.Name {
-		a.Leader = ""
-		for _, o := range a.Units {
-			if o.Life == lifeAlive {
-				a.Leader = o.Name
-				break
-			}
-		}
-	}
+	a.Units = slices.DeleteFunc(a.Units, func(o *Unit) bool { return o == u })
+	m.electLeader(a, u)
 	m.markRelationsDirty(a.Name)
 	if a.Kind == KindCharm {
 		// The unit's directory is kept for inspection under removed/.

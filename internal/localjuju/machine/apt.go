@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,14 +20,7 @@ func releases() []string {
 }
 
 // releaseIndex is the position of r in releases(), -1 when unknown.
-func releaseIndex(r string) int {
-	for i, x := range releases() {
-		if x == r {
-			return i
-		}
-	}
-	return -1
-}
+func releaseIndex(r string) int { return slices.Index(releases(), r) }
 
 // pankoMajor is panko's major version per OpenStack release (Panko lived from Ocata to Wallaby).
 func pankoMajor() map[string]int {

@@ -2,7 +2,8 @@ package machine
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
@@ -145,13 +146,8 @@ func (m *machine) aptPurge(st *State, pkgs []string, purge bool) int {
 
 // aptUpgrade moves installed packages to their candidate versions.
 func (m *machine) aptUpgrade(st *State) int {
-	names := make([]string, 0, len(st.Packages))
-	for p := range st.Packages {
-		names = append(names, p)
-	}
-	sort.Strings(names)
 	upgraded := 0
-	for _, p := range names {
+	for _, p := range slices.Sorted(maps.Keys(st.Packages)) {
 		v, ok := m.candidate(st, p)
 		if !ok || v == st.Packages[p] {
 			continue

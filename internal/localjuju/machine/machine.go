@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,13 +165,7 @@ func (m *machine) dispatch(name string, args []string) int {
 			fmt.Fprintf(m.stderr, "%s: %v\n", name, err)
 			return 1
 		}
-		installed := false
-		for _, p := range pkgs {
-			if _, ok := st.Packages[p]; ok {
-				installed = true
-			}
-		}
-		if !installed {
+		if !slices.ContainsFunc(pkgs, func(p string) bool { _, ok := st.Packages[p]; return ok }) {
 			fmt.Fprintf(m.stderr, "%s: command not found (package %s is not installed)\n", name, pkgs[0])
 			return 127
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -43,11 +44,7 @@ func (m *machine) addAptRepository(st *State, args []string) int {
 		if r, ok := strings.CutSuffix(rel, "-proposed"); ok {
 			rel, pocket = r, "proposed"
 		}
-		valid := false
-		for _, r := range cloudArchiveReleases()[series] {
-			valid = valid || r == rel
-		}
-		if !valid {
+		if !slices.Contains(cloudArchiveReleases()[series], rel) {
 			fmt.Fprintf(m.stderr, "ERROR: '%s' is not a supported cloud archive release for %s\n", rel, series)
 			return 1
 		}
