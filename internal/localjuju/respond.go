@@ -13,13 +13,11 @@ func (m *Model) simView(r *Relation, sa *Application, units, remote []string) si
 	local, _ := r.endpointOf(sa.Name)
 	other := r.otherEndpoint(sa.Name)
 	v := sim.Relation{
-		ID:            r.ID,
-		Endpoint:      local.Name,
-		RemoteApp:     other.App,
-		RemoteUnits:   map[string]map[string]string{},
-		RemoteAppData: copyBag(r.AppData[other.App]),
-		Units:         map[string]map[string]string{},
-		AppData:       copyBag(r.AppData[sa.Name]),
+		ID:          r.ID,
+		Endpoint:    local.Name,
+		RemoteApp:   other.App,
+		RemoteUnits: map[string]map[string]string{},
+		Units:       map[string]map[string]string{},
 	}
 	for _, n := range units {
 		v.Units[n] = copyBag(r.UnitData[n])

@@ -225,51 +225,43 @@ func (p *reqParser) attrs(where, what string, attrs []Attr, known map[string]che
 }
 
 func (p *reqParser) group(name, def string) {
-	where := keyGroups + ": " + name
-	if !validID(name) {
-		p.fail(keyGroups, "%q is not a valid group id", name)
-		return
+	if members, meta, ok := p.metaOnly(keyGroups, "group", name, def); ok {
+		if len(members) == 0 {
+			p.fail(keyGroups+": "+name, "has no members")
+			return
+		}
+		p.r.Groups[name] = Group{Name: name, Members: members, Meta: meta}
 	}
-	members, rest := leadingWords(def)
-	if len(members) == 0 {
-		p.fail(where, "has no members")
-		return
-	}
-	secs, err := parseSections(rest, []string{"meta"})
-	if err != nil {
-		p.fail(where, "%v", err)
-		return
-	}
-	g := Group{Name: name, Members: members}
-	for _, s := range secs {
-		p.attrs(where, "meta attribute", s.attrs, metaAttrs())
-		g.Meta = append(g.Meta, s.attrs...)
-	}
-	p.r.Groups[name] = g
 }
 
 func (p *reqParser) clone(name, def string) {
-	where := keyClones + ": " + name
+	if words, meta, ok := p.metaOnly(keyClones, "clone", name, def); ok {
+		if len(words) != 1 {
+			p.fail(keyClones+": "+name, "must name exactly one resource")
+			return
+		}
+		p.r.Clones[name] = Clone{Name: name, Resource: words[0], Meta: meta}
+	}
+}
+
+// metaOnly reads a group's or clone's definition: the leading words, then
+// meta attributes only.
+func (p *reqParser) metaOnly(key, kind, name, def string) (words []string, meta []Attr, ok bool) {
 	if !validID(name) {
-		p.fail(keyClones, "%q is not a valid clone id", name)
-		return
+		p.fail(key, "%q is not a valid %s id", name, kind)
+		return nil, nil, false
 	}
 	words, rest := leadingWords(def)
-	if len(words) != 1 {
-		p.fail(where, "must name exactly one resource")
-		return
-	}
 	secs, err := parseSections(rest, []string{"meta"})
 	if err != nil {
-		p.fail(where, "%v", err)
-		return
+		p.fail(key+": "+name, "%v", err)
+		return nil, nil, false
 	}
-	c := Clone{Name: name, Resource: words[0]}
 	for _, s := range secs {
-		p.attrs(where, "meta attribute", s.attrs, metaAttrs())
-		c.Meta = append(c.Meta, s.attrs...)
+		p.attrs(key+": "+name, "meta attribute", s.attrs, metaAttrs())
+		meta = append(meta, s.attrs...)
 	}
-	p.r.Clones[name] = c
+	return words, meta, true
 }
 
 // crossCheck checks the references between resources, groups and clones.

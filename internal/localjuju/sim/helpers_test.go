@@ -34,7 +34,7 @@ func loadFixture(t *testing.T, name string) fixture {
 // more than Juju's own keys.
 func (f fixture) answeringBag(t *testing.T) map[string]string {
 	t.Helper()
-	for _, u := range sortedUnits(f.Remote.Units) {
+	for _, u := range sortedUnitKeys(f.Remote.Units) {
 		if len(withoutJujuKeys(f.Remote.Units[u])) > 0 {
 			return f.Remote.Units[u]
 		}

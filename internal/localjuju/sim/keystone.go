@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -66,6 +67,7 @@ type keystoneAccount struct {
 // keystoneApp simulates the classic keystone machine charm: the leader
 // answers every registration with the credentials of the service user.
 type keystoneApp struct {
+	base
 	servicePort, adminPort int
 	protocol               string
 	tenant, domain, role   string
@@ -79,7 +81,8 @@ func newKeystone(config map[string]string, env Env) (*keystoneApp, error) {
 		return nil, err
 	}
 	k := &keystoneApp{servicePort: 5000, adminPort: 35357, protocol: "http",
-		tenant: "services", domain: "service_domain", role: "Admin", region: "RegionOne", env: env}
+		tenant: "services", domain: "service_domain", role: "Admin", region: "RegionOne", env: env,
+		base: base{"keystone", false, map[string]Endpoint{identityEndpoint: {Interface: "keystone", Role: RoleProvides, Scope: ScopeGlobal}}}}
 	for key, dst := range map[string]*int{"service-port": &k.servicePort, "admin-port": &k.adminPort} {
 		if v, ok := config[key]; ok {
 			n, err := strconv.Atoi(v)
@@ -109,20 +112,6 @@ func newKeystone(config map[string]string, env Env) (*keystoneApp, error) {
 	return k, nil
 }
 
-// Charm is "keystone".
-func (k *keystoneApp) Charm() string { return "keystone" }
-
-// Subordinate is false.
-func (k *keystoneApp) Subordinate() bool { return false }
-
-// Endpoints offers identity-service.
-func (k *keystoneApp) Endpoints() map[string]Endpoint {
-	return map[string]Endpoint{identityEndpoint: {Interface: "keystone", Role: RoleProvides, Scope: ScopeGlobal}}
-}
-
-// Departed keeps the catalog and the service users, as keystone does.
-func (k *keystoneApp) Departed(context.Context, Relation) error { return nil }
-
 // Respond processes, on the leader and in unit order, the registration of
 // every remote unit whose bag changed since keystone last handled it, as
 // the keystone charm's identity-service-relation-changed does for its
@@ -133,7 +122,7 @@ func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, 
 	if rel.Endpoint != identityEndpoint {
 		return Response{}, fmt.Errorf("keystone simulator has no endpoint %q", rel.Endpoint)
 	}
-	if leader == "" || !contains(units, leader) {
+	if leader == "" || !slices.Contains(units, leader) {
 		return Response{}, nil
 	}
 	host := k.env.unitAddress(leader, rel.Units[leader])
@@ -146,7 +135,7 @@ func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, 
 		bag  map[string]string
 	}
 	var regs []registration
-	for _, u := range sortedUnits(rel.RemoteUnits) {
+	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
 		r, ok, err := readKeystoneRegistration(rel.RemoteUnits[u])
 		if err != nil {
 			return Response{}, fmt.Errorf("identity-service registration of %s: %w", u, err)

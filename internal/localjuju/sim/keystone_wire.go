@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -126,13 +125,11 @@ func invalidServiceAnswer() map[string]string {
 // keystoneAnswerKeys lists every key keystone writes on identity-service,
 // so that a new answer replaces all of an old one.
 func keystoneAnswerKeys() []string {
-	keys := []string{
+	return []string{
 		"service_host", "service_port", "service_protocol", "auth_host", "auth_port", "auth_protocol",
 		"internal_host", "internal_port", "internal_protocol", "service_tenant", "service_tenant_id",
 		"service_username", "service_password", "service_user_id", "service_domain", "service_domain_id",
 		"admin_domain_id", "admin_project_id", "admin_user_id", "admin_role", "api_version", "service_type",
 		"created_roles", "admin_token", "region",
 	}
-	sort.Strings(keys)
-	return keys
 }

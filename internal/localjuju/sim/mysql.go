@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -32,6 +33,7 @@ const passwordsFile = "mysql-passwords.json"
 // flavour answers with the server's second port, on 127.0.0.1 only when the
 // server listens there (otherwise on the server's own address).
 type mysqlApp struct {
+	base
 	flavour         string
 	ssl             bool
 	waitTimeout     int
@@ -80,26 +82,13 @@ func newMySQL(config map[string]string, env Env) (*mysqlApp, error) {
 	if env.MySQLDSN == "" {
 		return nil, fmt.Errorf("mysql simulator needs a MariaDB server (Env.MySQLDSN)")
 	}
-	return m, nil
-}
-
-// Charm is "mysql" for every flavour.
-func (m *mysqlApp) Charm() string { return "mysql" }
-
-// Subordinate is true for the router flavour.
-func (m *mysqlApp) Subordinate() bool { return m.flavour == FlavourRouter }
-
-// Endpoints offers shared-db (container scoped for the router).
-func (m *mysqlApp) Endpoints() map[string]Endpoint {
 	scope := ScopeGlobal
 	if m.flavour == FlavourRouter {
-		scope = ScopeContainer
+		scope = ScopeContainer // mysql-router is a subordinate
 	}
-	return map[string]Endpoint{sharedDBEndpoint: {Interface: "mysql-shared", Role: RoleProvides, Scope: scope}}
+	m.base = base{"mysql", scope == ScopeContainer, map[string]Endpoint{sharedDBEndpoint: {Interface: "mysql-shared", Role: RoleProvides, Scope: scope}}}
+	return m, nil
 }
-
-// Departed keeps every database, user and grant, as the real charms do.
-func (m *mysqlApp) Departed(context.Context, Relation) error { return nil }
 
 // unitRequest is one remote unit's shared-db request.
 type unitRequest struct {
@@ -113,7 +102,7 @@ func (m *mysqlApp) Respond(ctx context.Context, units []string, leader string, r
 		return Response{}, fmt.Errorf("mysql simulator has no endpoint %q", rel.Endpoint)
 	}
 	var reqs []unitRequest
-	for _, u := range sortedUnits(rel.RemoteUnits) {
+	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
 		req, ok, err := readDBRequest(rel.RemoteUnits[u])
 		if err != nil {
 			return Response{}, fmt.Errorf("shared-db request of %s: %w", u, err)
@@ -129,7 +118,7 @@ func (m *mysqlApp) Respond(ctx context.Context, units []string, leader string, r
 	case FlavourRouter:
 		return m.respondRouter(ctx, units, rel, reqs)
 	default:
-		if leader == "" || !contains(units, leader) {
+		if leader == "" || !slices.Contains(units, leader) {
 			return Response{}, nil // only a leader creates databases
 		}
 		return m.respondCluster(ctx, units, leader, rel, reqs)
@@ -195,7 +184,7 @@ func (m *mysqlApp) respondCluster(ctx context.Context, units []string, leader st
 
 // respondRouter answers, per subordinate unit, its own principal only.
 func (m *mysqlApp) respondRouter(ctx context.Context, units []string, rel Relation, reqs []unitRequest) (Response, error) {
-	pairs, err := m.principals(units, rel)
+	pairs, err := principals(m.env, units, rel)
 	if err != nil {
 		return Response{}, err
 	}
@@ -247,23 +236,23 @@ func (m *mysqlApp) respondRouter(ctx context.Context, units []string, rel Relati
 // principals pairs each subordinate unit with the remote (principal) unit
 // it lives with: trivially when there is one of each, otherwise by equal
 // addresses (a subordinate shares its principal's machine).
-func (m *mysqlApp) principals(units []string, rel Relation) (map[string]string, error) {
+func principals(env Env, units []string, rel Relation) (map[string]string, error) {
 	out := map[string]string{}
-	remote := sortedUnits(rel.RemoteUnits)
+	remote := sortedUnitKeys(rel.RemoteUnits)
 	if len(units) == 1 && len(remote) == 1 {
 		out[units[0]] = remote[0]
 		return out, nil
 	}
 	for _, sub := range units {
-		addr := m.env.unitAddress(sub, rel.Units[sub])
+		addr := env.unitAddress(sub, rel.Units[sub])
 		var match []string
 		for _, p := range remote {
-			if addr != "" && m.env.unitAddress(p, rel.RemoteUnits[p]) == addr {
+			if addr != "" && env.unitAddress(p, rel.RemoteUnits[p]) == addr {
 				match = append(match, p)
 			}
 		}
 		if len(match) > 1 {
-			return nil, fmt.Errorf("mysql-router unit %s: principals %s share its address", sub, strings.Join(match, ", "))
+			return nil, fmt.Errorf("unit %s: principals %s share its address", sub, strings.Join(match, ", "))
 		}
 		if len(match) == 1 {
 			out[sub] = match[0]

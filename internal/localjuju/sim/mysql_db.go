@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,7 +100,7 @@ func grant(ctx context.Context, db *sql.DB, req dbRequest, password string) erro
 	}
 	hosts := append([]string{}, req.hostnames...)
 	for _, h := range []string{"127.0.0.1", "localhost"} {
-		if !contains(hosts, h) {
+		if !slices.Contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
 	}

@@ -16,6 +16,7 @@ const nrpeEndpoint = "nrpe-external-master"
 // principal's machine and runs the checks the principal names (see
 // localjuju.Model.NRPEChecks).
 type nrpeApp struct {
+	base
 	hostContext string
 }
 
@@ -25,7 +26,8 @@ func newNRPE(config map[string]string, _ Env) (*nrpeApp, error) {
 	if err := checkOptions("nrpe", config, "nagios_host_context"); err != nil {
 		return nil, err
 	}
-	n := &nrpeApp{hostContext: "juju"}
+	n := &nrpeApp{hostContext: "juju", base: base{"nrpe", true,
+		map[string]Endpoint{nrpeEndpoint: {Interface: "nrpe-external-master", Role: RoleRequires, Scope: ScopeContainer}}}}
 	if v, ok := config["nagios_host_context"]; ok {
 		if v == "" || strings.ContainsAny(v, " /\t\n") {
 			return nil, fmt.Errorf("nrpe simulator: nagios_host_context %q is not a name", v)
@@ -35,26 +37,12 @@ func newNRPE(config map[string]string, _ Env) (*nrpeApp, error) {
 	return n, nil
 }
 
-// Charm is "nrpe".
-func (n *nrpeApp) Charm() string { return "nrpe" }
-
-// Subordinate is true.
-func (n *nrpeApp) Subordinate() bool { return true }
-
-// Endpoints offers nrpe-external-master.
-func (n *nrpeApp) Endpoints() map[string]Endpoint {
-	return map[string]Endpoint{nrpeEndpoint: {Interface: "nrpe-external-master", Role: RoleRequires, Scope: ScopeContainer}}
-}
-
-// Departed keeps nothing.
-func (n *nrpeApp) Departed(context.Context, Relation) error { return nil }
-
 // Respond gives each unit's principal its Nagios host name and context.
 func (n *nrpeApp) Respond(_ context.Context, units []string, _ string, rel Relation) (Response, error) {
 	if rel.Endpoint != nrpeEndpoint {
 		return Response{}, fmt.Errorf("nrpe simulator has no endpoint %q", rel.Endpoint)
 	}
-	remote := sortedUnits(rel.RemoteUnits)
+	remote := sortedUnitKeys(rel.RemoteUnits)
 	if len(units) != 1 || len(remote) != 1 {
 		return Response{}, nil // a subordinate unit answers its one principal
 	}

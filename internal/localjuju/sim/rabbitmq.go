@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // amqpEndpoint is the rabbitmq-server simulator's only endpoint.
@@ -24,6 +25,7 @@ type Broker interface {
 // in its leader settings, so every client asking for the same user gets
 // it. Before a request, units publish their address only.
 type rabbitmqApp struct {
+	base
 	env Env
 }
 
@@ -44,22 +46,9 @@ func newRabbitMQ(config map[string]string, env Env) (*rabbitmqApp, error) {
 	if env.Broker == nil {
 		return nil, fmt.Errorf("rabbitmq-server simulator needs a RabbitMQ server (Env.Broker)")
 	}
-	return &rabbitmqApp{env: env}, nil
+	return &rabbitmqApp{env: env, base: base{"rabbitmq-server", false,
+		map[string]Endpoint{amqpEndpoint: {Interface: "rabbitmq", Role: RoleProvides, Scope: ScopeGlobal}}}}, nil
 }
-
-// Charm is "rabbitmq-server".
-func (r *rabbitmqApp) Charm() string { return "rabbitmq-server" }
-
-// Subordinate is false.
-func (r *rabbitmqApp) Subordinate() bool { return false }
-
-// Endpoints offers amqp.
-func (r *rabbitmqApp) Endpoints() map[string]Endpoint {
-	return map[string]Endpoint{amqpEndpoint: {Interface: "rabbitmq", Role: RoleProvides, Scope: ScopeGlobal}}
-}
-
-// Departed keeps the user: rabbitmq-server deletes no users.
-func (r *rabbitmqApp) Departed(context.Context, Relation) error { return nil }
 
 // Respond answers the first client unit (in unit order) that asked for a
 // user on a vhost.
@@ -67,7 +56,7 @@ func (r *rabbitmqApp) Respond(ctx context.Context, units []string, leader string
 	if rel.Endpoint != amqpEndpoint {
 		return Response{}, fmt.Errorf("rabbitmq-server simulator has no endpoint %q", rel.Endpoint)
 	}
-	if leader == "" || !contains(units, leader) {
+	if leader == "" || !slices.Contains(units, leader) {
 		return Response{}, nil
 	}
 	app := appOf(units, rel.Units)
@@ -75,7 +64,7 @@ func (r *rabbitmqApp) Respond(ctx context.Context, units []string, leader string
 		return Response{}, fmt.Errorf("rabbitmq-server simulator: %w", err)
 	}
 	user, vhost := "", ""
-	for _, u := range sortedUnits(rel.RemoteUnits) {
+	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
 		bag := rel.RemoteUnits[u]
 		if bag["username"] != "" && bag["vhost"] != "" {
 			user, vhost = bag["username"], bag["vhost"]

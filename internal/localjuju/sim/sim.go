@@ -23,9 +23,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,13 +48,11 @@ type Endpoint struct{ Interface, Role, Scope string }
 
 // Relation is a relation as the simulated application sees it.
 type Relation struct {
-	ID            int
-	Endpoint      string                       // the simulated application's endpoint
-	RemoteApp     string                       // the application on the other side
-	RemoteUnits   map[string]map[string]string // remote unit -> its bag (only units in scope)
-	RemoteAppData map[string]string
-	Units         map[string]map[string]string // this application's unit bags now (unit -> bag)
-	AppData       map[string]string
+	ID          int
+	Endpoint    string                       // the simulated application's endpoint
+	RemoteApp   string                       // the application on the other side
+	RemoteUnits map[string]map[string]string // remote unit -> its bag (only units in scope)
+	Units       map[string]map[string]string // this application's unit bags now (unit -> bag)
 }
 
 // Response holds the full new bags of the units whose data changes. Units
@@ -88,6 +88,19 @@ type App interface {
 	Departed(ctx context.Context, rel Relation) error
 }
 
+// base answers App's fixed questions; every simulator embeds it. Its
+// Departed keeps everything, as the peer charms delete nothing then.
+type base struct {
+	charm string
+	sub   bool
+	eps   map[string]Endpoint
+}
+
+func (b base) Charm() string                            { return b.charm }
+func (b base) Subordinate() bool                        { return b.sub }
+func (b base) Endpoints() map[string]Endpoint           { return maps.Clone(b.eps) }
+func (b base) Departed(context.Context, Relation) error { return nil }
+
 // New builds the simulator of charm ("mysql", "keystone", "hacluster",
 // "vault", "ceilometer", "rabbitmq-server" or "nrpe") from its
 // configuration. Unknown options are
@@ -116,7 +129,7 @@ func New(charm string, config map[string]string, env Env) (App, error) {
 func checkOptions(charm string, config map[string]string, known ...string) error {
 	var unknown []string
 	for k := range config {
-		if !contains(known, k) {
+		if !slices.Contains(known, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -128,37 +141,17 @@ func checkOptions(charm string, config map[string]string, known ...string) error
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// sortedUnits returns the keys of bags sorted by application and number.
-func sortedUnits(bags map[string]map[string]string) []string {
-	out := make([]string, 0, len(bags))
-	for u := range bags {
-		out = append(out, u)
-	}
+// sortedUnitKeys returns the keys of m sorted as units (application, then
+// number).
+func sortedUnitKeys[V any](m map[string]V) []string {
+	out := slices.Collect(maps.Keys(m))
 	sortUnitNames(out)
 	return out
 }
 
 // replaceKeys returns a copy of old without the keys in owned, plus add.
 func replaceKeys(old map[string]string, owned []string, add map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range old {
-		if !contains(owned, k) {
-			out[k] = v
-		}
-	}
-	for k, v := range add {
-		out[k] = v
-	}
-	return out
+	return replaceOwned(old, func(k string) bool { return slices.Contains(owned, k) }, add)
 }
 
 // unitAddress finds a unit's address through env or its bag.
@@ -184,26 +177,17 @@ func withState[T any](dir, name string, fn func(*T) error) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create state dir: %w", err)
 	}
-	unlock, err := atomicfile.Lock(filepath.Join(dir, ".lock"))
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	path := filepath.Join(dir, name)
-	var v T
-	raw, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
+	return withLock(dir, func() error {
+		path := filepath.Join(dir, name)
+		var v T
+		if err := readJSON(path, &v); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
 		}
-	case !errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	if err := fn(&v); err != nil {
-		return err
-	}
-	return writeJSON(path, v)
+		if err := fn(&v); err != nil {
+			return err
+		}
+		return writeJSON(path, v)
+	})
 }
 
 // readJSON decodes the JSON file at path into v; a missing file gives an
@@ -230,15 +214,7 @@ func writeJSON(path string, v any) error {
 
 // pwgenAlphabet is charm-helpers' pwgen alphabet: letters and digits
 // without the ambiguous "l0QD1vAEIOUaeiou".
-func pwgenAlphabet() string {
-	var b strings.Builder
-	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" {
-		if !strings.ContainsRune("l0QD1vAEIOUaeiou", c) {
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
-}
+func pwgenAlphabet() string { return "BCFGHJKLMNPRSTVWXYZbcdfghjkmnpqrstwxyz23456789" }
 
 // pwgen returns n random characters of pwgenAlphabet.
 func pwgen(n int) (string, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -25,6 +26,7 @@ const certificatesEndpoint = "certificates"
 // cert cache. Certificates are kept until their request changes, the unit
 // departs, or RenewVault reissues them.
 type vaultApp struct {
+	base
 	env Env
 }
 
@@ -49,18 +51,8 @@ func newVault(config map[string]string, env Env) (*vaultApp, error) {
 	if err := checkOptions("vault", config); err != nil {
 		return nil, err
 	}
-	return &vaultApp{env: env}, nil
-}
-
-// Charm is "vault".
-func (v *vaultApp) Charm() string { return "vault" }
-
-// Subordinate is false.
-func (v *vaultApp) Subordinate() bool { return false }
-
-// Endpoints offers certificates.
-func (v *vaultApp) Endpoints() map[string]Endpoint {
-	return map[string]Endpoint{certificatesEndpoint: {Interface: "tls-certificates", Role: RoleProvides, Scope: ScopeGlobal}}
+	return &vaultApp{env: env, base: base{"vault", false,
+		map[string]Endpoint{certificatesEndpoint: {Interface: "tls-certificates", Role: RoleProvides, Scope: ScopeGlobal}}}}, nil
 }
 
 // vaultCADir is where the CA of vault application app lives.
@@ -73,7 +65,7 @@ func (v *vaultApp) Respond(_ context.Context, units []string, leader string, rel
 	if rel.Endpoint != certificatesEndpoint {
 		return Response{}, fmt.Errorf("vault simulator has no endpoint %q", rel.Endpoint)
 	}
-	if leader == "" || !contains(units, leader) {
+	if leader == "" || !slices.Contains(units, leader) {
 		return Response{}, nil
 	}
 	app := appOf(units, rel.Units)
@@ -81,7 +73,7 @@ func (v *vaultApp) Respond(_ context.Context, units []string, leader string, rel
 		return Response{}, fmt.Errorf("vault simulator: %w", err)
 	}
 	requests := map[string]map[string]string{}
-	for _, u := range sortedUnits(rel.RemoteUnits) {
+	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
 		bag := map[string]string{}
 		for _, k := range vault.RequestKeys() {
 			if val, ok := rel.RemoteUnits[u][k]; ok {
@@ -170,7 +162,7 @@ func (st *vaultState) requestBags() []vault.RequestBag {
 	var out []vault.RequestBag
 	for _, id := range ids {
 		r := st.Relations[id]
-		for _, u := range sortedUnits(r.Requests) {
+		for _, u := range sortedUnitKeys(r.Requests) {
 			out = append(out, vault.RequestBag{Unit: u, Data: r.Requests[u]})
 		}
 	}
@@ -224,17 +216,6 @@ func RenewVault(stateDir, app string) error {
 		return fmt.Errorf("renew %s: %w", app, err)
 	}
 	return nil
-}
-
-// VaultCA returns the root CA certificate (the "ca" value, PEM) of the vault
-// simulator of application app. The error matches os.ErrNotExist while
-// the simulator has not answered yet.
-func VaultCA(stateDir, app string) ([]byte, error) {
-	ca, err := loadVaultCA(stateDir, app)
-	if err != nil {
-		return nil, err
-	}
-	return ca.CertPEM(), nil
 }
 
 // loadVaultCA opens an existing CA of vault application app, under the

@@ -104,7 +104,7 @@ func checkReply(t *testing.T, dir, unit string, request, answer map[string]strin
 	t.Helper()
 	want, _ := wantedCerts(t, request)
 	pairs := pairsOf(t, vault.RequesterName(unit, request), answer)
-	ca, err := VaultCA(dir, "vault")
+	ca, err := testVaultCA(dir)
 	require.NoError(t, err)
 	assert.True(t, string(ca) == answer["ca"], "ca is the simulator's root")
 	require.NotEmpty(t, answer["chain"])
@@ -188,7 +188,7 @@ func TestVaultKeepsCertificatesUntilRenewed(t *testing.T) {
 	first, err := app.Respond(context.Background(), vaultUnits(), "vault/0", rel)
 	require.NoError(t, err)
 	before := certPEMs(t, "panko/0", first.Units["vault/0"])
-	caBefore, err := VaultCA(dir, "vault")
+	caBefore, err := testVaultCA(dir)
 	require.NoError(t, err)
 
 	again, err := newVaultSim(t, dir).Respond(context.Background(), vaultUnits(), "vault/0", rel)
@@ -206,7 +206,7 @@ func TestVaultKeepsCertificatesUntilRenewed(t *testing.T) {
 	for u, req := range f.Local.Units {
 		checkReply(t, dir, u, req, renewed.Units["vault/2"])
 	}
-	caAfter, err := VaultCA(dir, "vault")
+	caAfter, err := testVaultCA(dir)
 	require.NoError(t, err)
 	assert.Equal(t, string(caBefore), string(caAfter), "renewal keeps the CA")
 	status, ok, err := Vault(dir, "vault")
@@ -321,7 +321,7 @@ func TestVaultWaitsAndRefuses(t *testing.T) {
 				require.NoError(t, err)
 				assert.Empty(t, resp.Units)
 			}
-			_, caErr := VaultCA(dir, "vault")
+			_, caErr := testVaultCA(dir)
 			assert.True(t, errors.Is(caErr, os.ErrNotExist), "no CA before an answer: %v", caErr)
 			assert.Error(t, RenewVault(dir, "vault"), "nothing to renew")
 		})
@@ -338,4 +338,13 @@ func TestVaultConfigAndEndpoints(t *testing.T) {
 	assert.Equal(t, map[string]Endpoint{"certificates": {Interface: "tls-certificates", Role: RoleProvides, Scope: ScopeGlobal}}, app.Endpoints())
 	require.Error(t, errOpt)
 	assert.Contains(t, errOpt.Error(), "unknown option(s) totally-unsecure-auto-unlock")
+}
+
+// testVaultCA is the root CA (PEM) of the vault simulator "vault" in dir.
+func testVaultCA(dir string) ([]byte, error) {
+	ca, err := loadVaultCA(dir, "vault")
+	if err != nil {
+		return nil, err
+	}
+	return ca.CertPEM(), nil
 }
