@@ -1,5 +1,5 @@
-// Package atomicfile replaces files whole: readers see the old content or
-// the new, never a part.
+// Package atomicfile replaces files whole (readers see the old content or
+// the new, never a part) and locks them (Lock) for the model's processes.
 //
 // Layer localjuju (see internal/layers): it imports the local model, the host
 // double and only the charm packages internal/layers lists with a reason;

@@ -88,7 +88,7 @@ func TestRealHostDrivesTheStandIns(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, enabled)
 
-	// Apache site handling as the charm does it.
+	// Apache site handling: a2query (as an operator checks) and a2ensite (as the charm enables it).
 	_, err = h.WriteFile("/etc/apache2/sites-available/panko-api.conf", []byte("Listen 8967\n"), 0o644, "root", "root")
 	require.NoError(t, err)
 	_, err = h.Run(ctx, []string{"a2query", "-s", "panko-api"}, time.Minute)
