@@ -128,10 +128,8 @@ func asJSON(v map[string]any) (map[string]any, error) {
 
 func returnCode(results map[string]any) (int, bool) {
 	switch v := results["return-code"].(type) {
-	case float64:
+	case float64: // results arrive as JSON
 		return int(v), true
-	case int:
-		return v, true
 	case string:
 		n, err := strconv.Atoi(v)
 		return n, err == nil

@@ -75,6 +75,16 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// positional parses a command without flags: between lo and hi arguments
+// (hi < 0: no upper bound), else the usage error.
+func positional(name string, args []string, lo, hi int, usage string) ([]string, error) {
+	pos, err := parseArgs(newFlagSet(name), args)
+	if err == nil && (len(pos) < lo || hi >= 0 && len(pos) > hi) {
+		err = usageErr("%s", usage)
+	}
+	return pos, err
+}
+
 func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

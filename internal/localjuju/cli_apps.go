@@ -78,12 +78,9 @@ func (c *cli) deploy(ctx context.Context, m *Model, args []string) error {
 }
 
 func (c *cli) relate(ctx context.Context, m *Model, args []string) error {
-	pos, err := parseArgs(newFlagSet("relate"), args)
+	pos, err := positional("relate", args, 2, 2, "usage: localjuju relate A[:endpoint] B[:endpoint]")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 2 {
-		return usageErr("usage: localjuju relate A[:endpoint] B[:endpoint]")
 	}
 	if _, err := m.Relate(ctx, pos[0], pos[1]); err != nil {
 		return err
@@ -92,12 +89,9 @@ func (c *cli) relate(ctx context.Context, m *Model, args []string) error {
 }
 
 func (c *cli) removeRelation(ctx context.Context, m *Model, args []string) error {
-	pos, err := parseArgs(newFlagSet("remove-relation"), args)
+	pos, err := positional("remove-relation", args, 1, 2, "usage: localjuju remove-relation A[:endpoint] B[:endpoint] | ID")
 	if err != nil {
 		return err
-	}
-	if len(pos) < 1 || len(pos) > 2 {
-		return usageErr("usage: localjuju remove-relation A[:endpoint] B[:endpoint] | ID")
 	}
 	if err := m.RemoveRelation(ctx, pos...); err != nil {
 		return err
@@ -122,12 +116,9 @@ func (c *cli) addUnit(ctx context.Context, m *Model, args []string) error {
 }
 
 func (c *cli) removeUnit(ctx context.Context, m *Model, args []string) error {
-	pos, err := parseArgs(newFlagSet("remove-unit"), args)
+	pos, err := positional("remove-unit", args, 1, -1, "usage: localjuju remove-unit UNIT...")
 	if err != nil {
 		return err
-	}
-	if len(pos) == 0 {
-		return usageErr("usage: localjuju remove-unit UNIT...")
 	}
 	if err := m.RemoveUnit(ctx, pos...); err != nil {
 		return err
@@ -212,12 +203,9 @@ func (c *cli) refresh(ctx context.Context, m *Model, args []string) error {
 }
 
 func (c *cli) removeApplication(ctx context.Context, m *Model, args []string) error {
-	pos, err := parseArgs(newFlagSet("remove-application"), args)
+	pos, err := positional("remove-application", args, 1, -1, "usage: localjuju remove-application APP...")
 	if err != nil {
 		return err
-	}
-	if len(pos) == 0 {
-		return usageErr("usage: localjuju remove-application APP...")
 	}
 	for _, app := range pos {
 		if err := m.RemoveApplication(ctx, app); err != nil {

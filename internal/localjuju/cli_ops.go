@@ -94,12 +94,9 @@ func (c *cli) resolve(ctx context.Context, m *Model, args []string) error {
 }
 
 func (c *cli) renew(ctx context.Context, m *Model, args []string) error {
-	pos, err := parseArgs(newFlagSet("renew"), args)
+	pos, err := positional("renew", args, 1, 1, "usage: localjuju renew APP")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageErr("usage: localjuju renew APP")
 	}
 	if err := m.Renew(ctx, pos[0]); err != nil {
 		return err
@@ -154,12 +151,9 @@ func (c *cli) showUnit(ctx context.Context, m *Model, args []string) error {
 }
 
 func (c *cli) root(ctx context.Context, m *Model, args []string) error {
-	pos, err := parseArgs(newFlagSet("root"), args)
+	pos, err := positional("root", args, 1, 1, "usage: localjuju root UNIT")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageErr("usage: localjuju root UNIT")
 	}
 	if err := c.settle(ctx, m); err != nil {
 		return err

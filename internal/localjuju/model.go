@@ -204,7 +204,6 @@ func toolsBinaryNextTo(exe string) string {
 }
 
 func (m *Model) statePath() string { return filepath.Join(m.dir, "state.json") }
-func (m *Model) binLink() string   { return filepath.Join(m.dir, "bin", "localjuju") }
 
 // toolsLink is what the machine commands link to.
 func (m *Model) toolsLink() string { return filepath.Join(m.dir, "bin", toolsBinaryName) }
@@ -267,14 +266,9 @@ func (m *Model) save() error {
 	return nil
 }
 
-// linkBinary points <model>/bin/localjuju at the current binary and
-// <model>/bin/localjuju-tools at the tools binary. Unit roots link their
-// machine commands to <model>/bin/localjuju-tools (roots made before it
-// existed keep <model>/bin/localjuju, which also works).
+// linkBinary points <model>/bin/localjuju-tools at the tools binary: unit
+// roots link their machine commands to it.
 func (m *Model) linkBinary() error {
-	if err := replaceSymlink(m.opts.Binary, m.binLink()); err != nil {
-		return fmt.Errorf("link localjuju binary: %w", err)
-	}
 	if err := replaceSymlink(m.opts.ToolsBinary, m.toolsLink()); err != nil {
 		return fmt.Errorf("link localjuju tools binary: %w", err)
 	}
