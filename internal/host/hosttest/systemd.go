@@ -32,32 +32,18 @@ func Systemctl(units map[string]ServiceState, verb, name string) (stdout, stderr
 	switch verb {
 	case "daemon-reload":
 		return "", "", 0
-	case "start", "restart":
+	case "start", "restart", "try-restart", "reload":
+		// try-restart leaves a loaded unit that is not running alone
+		// (systemd collapses the job to a no-op).
 		switch {
 		case !known:
 			return "", fmt.Sprintf("Failed to %s %s: Unit %s not found.\n", verb, unit, unit), 5
 		case st.Masked:
 			return "", fmt.Sprintf("Failed to %s %s: Unit %s is masked.\n", verb, unit, unit), 1
-		}
-		st.Active = true
-	case "try-restart":
-		// A loaded unit that is not running is left alone (systemd
-		// collapses the job to a no-op); an unknown or masked one fails.
-		switch {
-		case !known:
-			return "", fmt.Sprintf("Failed to try-restart %s: Unit %s not found.\n", unit, unit), 5
-		case st.Masked:
-			return "", fmt.Sprintf("Failed to try-restart %s: Unit %s is masked.\n", unit, unit), 1
-		}
-	case "reload":
-		switch {
-		case !known:
-			return "", fmt.Sprintf("Failed to reload %s: Unit %s not found.\n", unit, unit), 5
-		case st.Masked:
-			return "", fmt.Sprintf("Failed to reload %s: Unit %s is masked.\n", unit, unit), 1
-		case !st.Active:
+		case verb == "reload" && !st.Active:
 			return "", fmt.Sprintf("%s is not active, cannot reload.\n", unit), 1
 		}
+		st.Active = st.Active || verb == "start" || verb == "restart"
 	case "stop":
 		if !known {
 			return "", fmt.Sprintf("Failed to stop %s: Unit %s not loaded.\n", unit, unit), 5
