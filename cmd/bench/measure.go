@@ -202,6 +202,16 @@ func measureScale(ctx context.Context, sc *scenario, prefix, endpoint string, ro
 	return out, nil
 }
 
+// measureAt measures the scaling steps of endpoint with n units of what
+// (the application that grew) and files them under n in into.
+func measureAt(ctx context.Context, sc *scenario, n int, what, endpoint string, rounds int, into map[string]map[string]HookStats) error {
+	return sc.timed(fmt.Sprintf("scaling hooks with %d %s units", n, what), func() error {
+		stats, err := measureScale(ctx, sc, fmt.Sprintf("%s=%d/", what, n), endpoint, rounds)
+		into[strconv.Itoa(n)] = stats
+		return err
+	})
+}
+
 // scalePeers measures the first unit with each larger panko unit count,
 // then removes the units it added.
 func scalePeers(ctx context.Context, sc *scenario, o options, res *Results) error {
@@ -237,16 +247,9 @@ func scalePeers(ctx context.Context, sc *scenario, o options, res *Results) erro
 		if err != nil {
 			return err
 		}
-		var stats map[string]HookStats
-		err = sc.timed(fmt.Sprintf("scaling hooks with %d panko units", n), func() error {
-			var err error
-			stats, err = measureScale(ctx, sc, fmt.Sprintf("peers=%d/", n), ClusterEndpoint, o.scaleRounds)
-			return err
-		})
-		if err != nil {
+		if err := measureAt(ctx, sc, n, "panko", ClusterEndpoint, o.scaleRounds, res.Scaling.Peers); err != nil {
 			return err
 		}
-		res.Scaling.Peers[strconv.Itoa(n)] = stats
 	}
 	var extra []string
 	for _, u := range sc.units() {
@@ -303,16 +306,9 @@ func scaleCeilometer(ctx context.Context, sc *scenario, o options, res *Results)
 				return err
 			}
 		}
-		var stats map[string]HookStats
-		err := sc.timed(fmt.Sprintf("scaling hooks with %d ceilometer units", n), func() error {
-			var err error
-			stats, err = measureScale(ctx, sc, fmt.Sprintf("ceilometer=%d/", n), EventServiceEndpoint, o.scaleRounds)
-			return err
-		})
-		if err != nil {
+		if err := measureAt(ctx, sc, n, "ceilometer", EventServiceEndpoint, o.scaleRounds, res.Scaling.Ceilometer); err != nil {
 			return err
 		}
-		res.Scaling.Ceilometer[strconv.Itoa(n)] = stats
 	}
 	return nil
 }
