@@ -67,8 +67,6 @@ type State struct {
 type Relation struct {
 	// ID is "<endpoint>:<number>", e.g. "shared-db:1".
 	ID string
-	// Endpoint is this charm's endpoint; default: the ID's prefix.
-	Endpoint string
 	// RemoteApp is the remote application; default: the application of the
 	// remote units, or this application on a peer relation.
 	RemoteApp string

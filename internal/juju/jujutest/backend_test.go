@@ -68,7 +68,6 @@ func TestNewRejectsWhatTheCharmDoesNotDeclare(t *testing.T) {
 		{"unknown option", charmDir, State{Config: map[string]any{"bogus": 1}}, `config: unknown option "bogus"`},
 		{"option of the wrong type", charmDir, State{Config: map[string]any{"api-port": "many"}}, `option "api-port" expected int`},
 		{"unknown endpoint", charmDir, State{Relations: []Relation{{ID: "database:1", RemoteApp: "mysql"}}}, `endpoint "database" is not in metadata.yaml`},
-		{"endpoint differs from id", charmDir, State{Relations: []Relation{{ID: "shared-db:1", Endpoint: "ha", RemoteApp: "mysql"}}}, `endpoint "ha" differs`},
 		{"bad relation id", charmDir, State{Relations: []Relation{{ID: "shared-db", RemoteApp: "mysql"}}}, `relation id "shared-db" is not <endpoint>:<number>`},
 		{"duplicate relation number", charmDir, State{Relations: []Relation{{ID: "shared-db:1", RemoteApp: "mysql"}, {ID: "ha:1", RemoteApp: "hacluster"}}}, "number 1 already used"},
 		{"no remote app", charmDir, State{Relations: []Relation{{ID: "shared-db:1"}}}, "no RemoteApp"},

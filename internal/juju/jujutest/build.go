@@ -145,17 +145,10 @@ func configSettings(cfg *charm.Config, set map[string]any) (map[string]any, erro
 }
 
 func (b *Backend) newRelation(r Relation, peers map[string]charm.Relation) (*relation, error) {
-	prefix, numText, ok := cutLast(r.ID, ":")
+	endpoint, numText, ok := cutLast(r.ID, ":")
 	num, err := strconv.Atoi(numText)
-	if !ok || err != nil || prefix == "" {
+	if !ok || err != nil || endpoint == "" {
 		return nil, fmt.Errorf("relation id %q is not <endpoint>:<number>", r.ID)
-	}
-	endpoint := r.Endpoint
-	if endpoint == "" {
-		endpoint = prefix
-	}
-	if endpoint != prefix {
-		return nil, fmt.Errorf("relation %q: endpoint %q differs from the id's", r.ID, endpoint)
 	}
 	if !b.endpoints[endpoint] {
 		return nil, fmt.Errorf("relation %q: endpoint %q is not in metadata.yaml", r.ID, endpoint)
