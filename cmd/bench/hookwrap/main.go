@@ -15,7 +15,8 @@
 //     long after the charm first creates, renames or removes an entry in one
 //     of the directories (unit paths under PANKO_HOST_ROOT).
 //
-// Without hookwrap.json it simply executes the charm.
+// Without a valid hookwrap.json it fails: a hook it cannot measure is an
+// error, not a silent pass-through.
 //
 // Layer bench (see internal/layers): it imports only bench packages; only
 // cmd/bench and tests use it.
@@ -25,7 +26,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,11 +83,6 @@ func run() int {
 	}
 	bin := filepath.Join(charmDir, charmBinary)
 	raw, err := os.ReadFile(filepath.Join(charmDir, configFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		err = syscall.Exec(bin, os.Args, os.Environ())
-		fmt.Fprintf(os.Stderr, "hookwrap: exec %s: %v\n", bin, err)
-		return 1
-	}
 	var cfg Config
 	if err == nil {
 		err = json.Unmarshal(raw, &cfg)

@@ -148,12 +148,10 @@ func TestSkip(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "install short-circuited with skip-install")
 }
 
-func TestWithoutConfigExecsTheCharm(t *testing.T) {
+func TestWithoutConfigFails(t *testing.T) {
 	w := newWrapped(t, false)
 	require.NoError(t, os.Remove(filepath.Join(w.charm, configFile)))
-	assert.Equal(t, 4, w.run(t, "hooks/start", "CODE=4"))
-	_, err := os.Stat(filepath.Join(w.control, recordsFile))
-	assert.True(t, os.IsNotExist(err), "nothing recorded")
+	assert.Equal(t, 1, w.run(t, "hooks/start", "CODE=4"), "the charm's own code would be 4")
 }
 
 func TestLeftProcessesAreWaitedFor(t *testing.T) {
