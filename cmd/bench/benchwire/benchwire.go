@@ -1,10 +1,17 @@
 // Package benchwire is what the bench's stand-ins write and the bench
-// reads: one Record per charm run (records.jsonl, by hookwrap) and one Call
-// per hook tool or machine command (tools.jsonl, by toolbox).
+// reads, and how they write it: one Record per charm run (records.jsonl, by
+// hookwrap) and one Call per hook tool or machine command (tools.jsonl, by
+// toolbox), each one JSON line (AppendLine).
 //
 // Layer bench (see internal/layers): it imports only bench packages; only
 // cmd/bench and tests use it.
 package benchwire
+
+import (
+	"encoding/json"
+	"os"
+	"syscall"
+)
 
 // Record is one run of the charm as hookwrap saw it (a line of
 // records.jsonl).
@@ -42,3 +49,27 @@ type Call struct {
 	// CPUUS is the call's CPU time with its own children, in microseconds.
 	CPUUS int64 `json:"cpu_us"`
 }
+
+// AppendLine appends v to path as one JSON line (one write, so lines of
+// concurrent writers do not interleave). A missing file is created only
+// with create: without it, a missing file means nobody is listening.
+func AppendLine(path string, v any, create bool) error {
+	line, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	flags := os.O_WRONLY | os.O_APPEND
+	if create {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.Write(append(line, '\n'))
+	return err
+}
+
+// Microseconds converts a rusage time.
+func Microseconds(tv syscall.Timeval) int64 { return tv.Sec*1_000_000 + tv.Usec }

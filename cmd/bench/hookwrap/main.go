@@ -249,7 +249,7 @@ func runCharm(bin string, trace bool, order killOrder, root string, rec *benchwi
 		}
 	}
 	rec.WallNS = time.Since(start).Nanoseconds()
-	rec.CPUTotalUS = tvUS(ru.Utime) + tvUS(ru.Stime)
+	rec.CPUTotalUS = benchwire.Microseconds(ru.Utime) + benchwire.Microseconds(ru.Stime)
 	if ws.Signaled() {
 		rec.Signal = ws.Signal().String()
 		rec.Exit = 128 + int(ws.Signal())
@@ -275,17 +275,7 @@ func reapOrphans() {
 
 // appendRecord adds rec to records.jsonl with one write.
 func appendRecord(control string, rec benchwire.Record) {
-	line, err := json.Marshal(rec)
-	if err != nil {
-		return
-	}
-	f, err := os.OpenFile(filepath.Join(control, recordsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "hookwrap: %v\n", err)
-		return
-	}
-	defer f.Close()
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if err := benchwire.AppendLine(filepath.Join(control, recordsFile), rec, true); err != nil {
 		fmt.Fprintf(os.Stderr, "hookwrap: %v\n", err)
 	}
 }

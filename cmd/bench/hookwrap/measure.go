@@ -12,8 +12,6 @@ import (
 	"syscall"
 )
 
-func tvUS(tv syscall.Timeval) int64 { return tv.Sec*1_000_000 + tv.Usec }
-
 // peakRSS reads VmHWM (kB) of a process stopped at exit.
 func peakRSS(pid int) int64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -13,7 +13,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -79,17 +78,7 @@ func record(call benchwire.Call) {
 	var self, children syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
 	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	us := benchwire.Microseconds
 	call.CPUUS = us(self.Utime) + us(self.Stime) + us(children.Utime) + us(children.Stime)
-	line, err := json.Marshal(call)
-	if err != nil {
-		return
-	}
-	f, err := os.OpenFile(filepath.Join(control, "tools.jsonl"), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	_, _ = f.Write(append(line, '\n'))
+	_ = benchwire.AppendLine(filepath.Join(control, "tools.jsonl"), call, false)
 }
-
-func us(tv syscall.Timeval) int64 { return tv.Sec*1_000_000 + tv.Usec }
