@@ -161,16 +161,7 @@ func ParseActionParams(args []string, stringArgs bool) (map[string]any, error) {
 			}
 			v = parsed
 		}
-		cur := out
-		for _, p := range path[:len(path)-1] {
-			next, ok := cur[p].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				cur[p] = next
-			}
-			cur = next
-		}
-		cur[path[len(path)-1]] = v
+		unitstate.SetPath(out, path, v)
 	}
 	return out, nil
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/juju/juju/core/secrets"
 	"github.com/juju/juju/internal/worker/uniter/runner/jujuc"
 	"github.com/juju/juju/rpc/params"
+
+	"github.com/juju/juju/cmd/localjuju-agent/unitstate"
 )
 
 // OpenPortRange records a pending open-port (one unit per machine here, so
@@ -84,16 +86,7 @@ func (c *hookContext) UpdateActionResults(keys []string, value any) error {
 	if c.action == nil {
 		return errNoAction
 	}
-	next := c.action.results
-	for _, k := range keys[:len(keys)-1] {
-		m, ok := next[k].(map[string]any)
-		if !ok {
-			m = map[string]any{}
-			next[k] = m
-		}
-		next = m
-	}
-	next[keys[len(keys)-1]] = value
+	unitstate.SetPath(c.action.results, keys, value)
 	return nil
 }
 

@@ -125,3 +125,18 @@ type Report struct {
 	// records each in the status history).
 	UnitStatuses []Status `json:"unit_statuses,omitempty"`
 }
+
+// SetPath sets m[path[0]][path[1]]…[last] = v, making the inner maps (and
+// replacing a non-map on the way): how dotted action parameters and
+// results nest.
+func SetPath(m map[string]any, path []string, v any) {
+	for _, k := range path[:len(path)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
+}
