@@ -238,3 +238,31 @@ func hexID() (string, error) {
 	}
 	return hex.EncodeToString(b), nil
 }
+
+// principals pairs each subordinate unit (of mysql-router or hacluster) with the remote (principal) unit
+// it lives with: trivially when there is one of each, otherwise by equal
+// addresses (a subordinate shares its principal's machine).
+func principals(env Env, units []string, rel Relation) (map[string]string, error) {
+	out := map[string]string{}
+	remote := sortedUnitKeys(rel.RemoteUnits)
+	if len(units) == 1 && len(remote) == 1 {
+		out[units[0]] = remote[0]
+		return out, nil
+	}
+	for _, sub := range units {
+		addr := env.unitAddress(sub, rel.Units[sub])
+		var match []string
+		for _, p := range remote {
+			if addr != "" && env.unitAddress(p, rel.RemoteUnits[p]) == addr {
+				match = append(match, p)
+			}
+		}
+		if len(match) > 1 {
+			return nil, fmt.Errorf("unit %s: principals %s share its address", sub, strings.Join(match, ", "))
+		}
+		if len(match) == 1 {
+			out[sub] = match[0]
+		}
+	}
+	return out, nil
+}
