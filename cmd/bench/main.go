@@ -70,7 +70,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return filepath.Join(repo, p)
 	}
 	res := Results{Hooks: map[string]HookStats{}, Machine: machineInfo(), Notes: []string{
-		"action diagnose is not measured: it connects to keystone's URL, a 10.5.0.x address in the local model, and the benchmark opens no connection beyond loopback",
+		"the models' machines have loopback addresses (" + subnet + ".0/24): diagnose's probes of keystone's URL and of the API are refused at once, as nothing serves them in the local model",
 		"with the certificates relation the charm asks the system resolver for the reverse-DNS name of its address once, and again only when the address changes (the name is kept in its published record)",
 	}}
 	for _, f := range []struct {

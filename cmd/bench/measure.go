@@ -22,7 +22,7 @@ func mainSteps() []step {
 	for _, ep := range []string{"shared-db", "identity-service", "cluster", "ha", "certificates", "event-service"} {
 		steps = append(steps, step{Name: ep + "-relation-changed", Hook: ep + "-relation-changed", Endpoint: ep})
 	}
-	for _, a := range []string{"restart-services", "openstack-upgrade", "pause", "resume"} {
+	for _, a := range []string{"restart-services", "openstack-upgrade", "diagnose", "pause", "resume"} {
 		steps = append(steps, step{Name: "action " + a, Action: a, MaxUnits: 2})
 	}
 	return steps

@@ -15,10 +15,15 @@ import (
 // App is the charm's application name in the benchmark models.
 const App = "panko"
 
-// vip is the virtual IP of the ha relation: inside the model's
-// 10.5.0.0/24 and above every address the model hands out to the
-// benchmark's units.
-const vip = "10.5.0.250"
+// subnet is where the benchmark models' machines get their addresses: on
+// loopback, so that what diagnose probes (keystone's URL, the API) answers
+// or refuses at once on any machine, and the benchmark reaches nothing
+// beyond it.
+const subnet = "127.5.0"
+
+// vip is the virtual IP of the ha relation: inside the models' subnet and
+// above every address the model hands out to the benchmark's units.
+const vip = subnet + ".250"
 
 // peerApp is one simulated application the charm relates to.
 type peerApp struct {

@@ -161,6 +161,7 @@ func (w *workspace) openModel(name, mysqlDSN string) (*localjuju.Model, error) {
 		ToolsBinary: w.toolbox,
 		AgentDir:    w.agentDir,
 		MySQLDSN:    mysqlDSN,
+		Subnet:      subnet,
 		HookTimeout: 3 * time.Minute,
 		MaxHooks:    100000,
 	})

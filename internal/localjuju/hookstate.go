@@ -5,19 +5,20 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju/unitstate"
 )
 
-// network returns network-get's answer for a unit address: eth0 in
-// 10.5.0.0/24.
+// network returns network-get's answer for a unit address: eth0 in the
+// address's /24.
 func network(u *Unit) unitstate.NetworkInfo {
 	return unitstate.NetworkInfo{
 		BindAddresses: []unitstate.BindAddress{{
 			MACAddress:    macFor(u),
 			InterfaceName: "eth0",
-			Addresses:     []unitstate.InterfaceAddress{{Value: u.Address, CIDR: "10.5.0.0/24"}},
+			Addresses:     []unitstate.InterfaceAddress{{Value: u.Address, CIDR: u.Address[:strings.LastIndexByte(u.Address, '.')] + ".0/24"}},
 		}},
 		EgressSubnets:    []string{u.Address + "/32"},
 		IngressAddresses: []string{u.Address},

@@ -13,12 +13,14 @@
 package localjuju
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +44,7 @@ const (
 	defaultMaxHooks    = 2000
 	maxLogEntries      = 20000
 	maxStatusHistory   = 100
+	defaultSubnet      = "10.5.0"
 )
 
 // Options tune a model opened with OpenWith.
@@ -63,6 +66,10 @@ type Options struct {
 	// empty (and none was recorded in the model) a private server is started
 	// under <dir>/mariadb the first time a mysql simulator needs it.
 	MySQLDSN string
+	// Subnet is the first three octets of the /24 a new model's machines
+	// get their addresses from (default 10.5.0); an existing model keeps
+	// its own.
+	Subnet string
 	// HookTimeout kills a hook or action that runs longer (default 5m).
 	HookTimeout time.Duration
 	// MaxHooks caps the hooks one Settle may run (default 2000).
@@ -132,6 +139,9 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 	}
 	if opts.NewSim == nil {
 		opts.NewSim = sim.New
+	}
+	if ip := net.ParseIP(cmp.Or(opts.Subnet, defaultSubnet) + ".0"); ip.To4() == nil {
+		return nil, fmt.Errorf("open model %s: subnet %q is not three octets of an IPv4 address", dir, opts.Subnet)
 	}
 	if opts.MaxHooks <= 0 {
 		opts.MaxHooks = defaultMaxHooks
@@ -230,6 +240,7 @@ func (m *Model) load() error {
 			Format:       stateFormat,
 			Name:         "local",
 			UUID:         newUUID(),
+			Subnet:       m.opts.Subnet,
 			Applications: map[string]*Application{},
 		}
 		return nil

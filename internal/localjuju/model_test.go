@@ -633,3 +633,19 @@ func indexOfString(list []string, s string) int {
 	}
 	return -1
 }
+
+func TestSubnet(t *testing.T) {
+	t.Parallel()
+	m, _ := newTestModel(t, func(o *Options) { o.Subnet = "127.5.0" })
+	deployTiny(t, m, "a", 1, nil)
+	settle(t, m)
+	u := m.st.findUnit("a/0")
+	require.NotNil(t, u)
+	assert.Equal(t, "127.5.0.10", u.Address)
+	assert.Equal(t, "127.5.0.0/24", network(u).BindAddresses[0].Addresses[0].CIDR)
+
+	for _, bad := range []string{"10.5", "10.5.0.0", "300.5.0", "fe80::"} {
+		_, err := OpenWith(t.TempDir(), Options{Subnet: bad})
+		assert.ErrorContains(t, err, "is not three octets of an IPv4 address", bad)
+	}
+}

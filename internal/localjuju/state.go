@@ -38,10 +38,13 @@ const (
 
 // State is the whole persisted model (state.json).
 type State struct {
-	Format       int                     `json:"format"`
-	Name         string                  `json:"name"`
-	UUID         string                  `json:"uuid"`
-	MySQLDSN     string                  `json:"mysql-dsn,omitempty"`
+	Format   int    `json:"format"`
+	Name     string `json:"name"`
+	UUID     string `json:"uuid"`
+	MySQLDSN string `json:"mysql-dsn,omitempty"`
+	// Subnet is the first three octets of the /24 the machines' addresses
+	// come from (empty: 10.5.0).
+	Subnet       string                  `json:"subnet,omitempty"`
 	NextMachine  int                     `json:"next-machine"`
 	NextRelation int                     `json:"next-relation"`
 	NextTask     int                     `json:"next-task"`

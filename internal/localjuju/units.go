@@ -1,6 +1,7 @@
 package localjuju
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -54,11 +55,12 @@ func (m *Model) addUnit(a *Application, principal string) (*Unit, error) {
 		}
 		u.Machine, u.Address = p.Machine, p.Address
 	} else {
+		subnet := cmp.Or(m.st.Subnet, defaultSubnet)
 		if m.st.NextMachine+10 > 254 {
-			return nil, fmt.Errorf("no addresses left in 10.5.0.0/24")
+			return nil, fmt.Errorf("no addresses left in %s.0/24", subnet)
 		}
 		u.Machine = strconv.Itoa(m.st.NextMachine)
-		u.Address = fmt.Sprintf("10.5.0.%d", 10+m.st.NextMachine)
+		u.Address = fmt.Sprintf("%s.%d", subnet, 10+m.st.NextMachine)
 		m.st.NextMachine++
 	}
 	a.NextUnit++
