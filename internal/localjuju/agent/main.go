@@ -23,6 +23,7 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -32,6 +33,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -138,22 +140,48 @@ func run(statePath, reportPath, jujucPath string, handler []string) (int, error)
 	return code, os.Rename(tmp, reportPath)
 }
 
-// linkTools makes dir/tools with every hook tool linked to the jujuc client.
+// linkTools returns a directory with every hook tool linked to the jujuc
+// client. It is made once, beside the client, under a name that covers the
+// client's path and the tool names, and renamed into place whole, so a
+// directory of that name is complete; where that cannot be written, the
+// links go in dir/tools for this hook only. Linking sixty tools in every
+// hook cost the agent more CPU than anything else it does.
 func linkTools(dir, jujucPath string) (string, error) {
 	abs, err := filepath.Abs(jujucPath)
 	if err != nil {
 		return "", err
 	}
-	tools := filepath.Join(dir, "tools")
-	if err := os.Mkdir(tools, 0o700); err != nil {
-		return "", err
+	names := jujuc.CommandNames()
+	sum := sha256.Sum256([]byte(abs + "\x00" + strings.Join(names, "\x00")))
+	shared := filepath.Join(filepath.Dir(abs), fmt.Sprintf(".jujuc-tools-%x", sum[:6]))
+	if fi, err := os.Stat(shared); err == nil && fi.IsDir() {
+		return shared, nil
 	}
-	for _, name := range jujuc.CommandNames() {
-		if err := os.Symlink(abs, filepath.Join(tools, name)); err != nil {
+	tmp, err := os.MkdirTemp(filepath.Dir(abs), ".jujuc-tools-new-")
+	if err != nil {
+		tmp = filepath.Join(dir, "tools")
+		shared = ""
+		if err := os.Mkdir(tmp, 0o700); err != nil {
 			return "", err
 		}
 	}
-	return tools, nil
+	for _, name := range names {
+		if err := os.Symlink(abs, filepath.Join(tmp, name)); err != nil {
+			_ = os.RemoveAll(tmp)
+			return "", err
+		}
+	}
+	if shared == "" {
+		return tmp, nil
+	}
+	if err := os.Rename(tmp, shared); err != nil {
+		_ = os.RemoveAll(tmp)
+		// Another agent may have put a complete one in place first.
+		if fi, statErr := os.Stat(shared); statErr != nil || !fi.IsDir() {
+			return "", fmt.Errorf("link hook tools: %w", err)
+		}
+	}
+	return shared, nil
 }
 
 // runHandler runs the charm's handler with the agent's stdin and output;
