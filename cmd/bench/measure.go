@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // mainSteps are the hooks and actions measured on every unit of the main
@@ -22,7 +23,15 @@ func mainSteps() []step {
 	for _, ep := range []string{"shared-db", "identity-service", "cluster", "ha", "certificates", "event-service"} {
 		steps = append(steps, step{Name: ep + "-relation-changed", Hook: ep + "-relation-changed", Endpoint: ep})
 	}
-	for _, a := range []string{"restart-services", "openstack-upgrade", "diagnose", "pause", "resume"} {
+	steps = append(steps, step{Name: "action restart-services", Action: "restart-services", MaxUnits: 2})
+	// openstack-upgrade upgrades every unit for real: the main deployment
+	// is on focal's ussuri, round 1 moves to victoria, round 2 to wallaby,
+	// and later rounds find nothing to upgrade.
+	steps = append(steps, step{Name: "action openstack-upgrade", Action: "openstack-upgrade", Before: func(r int) map[string]string {
+		origins := []string{"cloud:focal-victoria", "cloud:focal-wallaby"}
+		return map[string]string{"openstack-origin": origins[min(r, len(origins))-1]}
+	}})
+	for _, a := range []string{"diagnose", "pause", "resume"} {
 		steps = append(steps, step{Name: "action " + a, Action: a, MaxUnits: 2})
 	}
 	return steps
@@ -116,6 +125,9 @@ func benchModels(ctx context.Context, w *workspace, o options, res *Results) err
 		return err
 	}
 	res.Deployment.StatusesAfter = sc.statuses()
+	for _, outcome := range sortedKeys(sc.Outcomes) {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s (%s)", outcome, strings.Join(sc.Outcomes[outcome], ", ")))
+	}
 	samples, err := loadSamples(w.control)
 	if err != nil {
 		return err

@@ -41,6 +41,9 @@ type scenario struct {
 	Missing []string
 	// Errors lists hooks that failed (unit: message).
 	Errors []string
+	// Outcomes lists, by "action: outcome", the units whose action
+	// reported that outcome.
+	Outcomes map[string][]string
 	// phases collects how long each part of the run took.
 	phases *[]Phase
 }
@@ -218,6 +221,9 @@ type step struct {
 	// Change, for config-changed with a change, returns the config of
 	// round r.
 	Change func(r int) map[string]string
+	// Before, for an action, returns the config set (and settled) before
+	// the action of round r.
+	Before func(r int) map[string]string
 	// LeaderOnly fires only on the first unit, Repeat times per round.
 	LeaderOnly bool
 	Repeat     int
@@ -253,6 +259,14 @@ func (s *scenario) run(ctx context.Context, label string, st step, units []strin
 	}
 	switch {
 	case st.Action != "":
+		if st.Before != nil {
+			if err := s.m.Config(ctx, App, st.Before(round), nil); err != nil {
+				return fmt.Errorf("config: %w", err)
+			}
+			if err := s.settle(ctx); err != nil {
+				return err
+			}
+		}
 		for _, u := range units {
 			res, err := s.m.RunAction(ctx, u, st.Action, nil)
 			if err != nil {
@@ -260,6 +274,13 @@ func (s *scenario) run(ctx context.Context, label string, st step, units []strin
 			}
 			if res.Status != "completed" {
 				s.Errors = append(s.Errors, fmt.Sprintf("%s: action %s %s: %s", u, st.Action, res.Status, res.Message))
+			}
+			if outcome, ok := res.Results["outcome"].(string); ok {
+				key := st.Action + ": " + outcome
+				if s.Outcomes == nil {
+					s.Outcomes = map[string][]string{}
+				}
+				s.Outcomes[key] = append(s.Outcomes[key], u)
 			}
 		}
 		return nil
