@@ -140,7 +140,7 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 	if opts.NewSim == nil {
 		opts.NewSim = sim.New
 	}
-	if ip := net.ParseIP(cmp.Or(opts.Subnet, defaultSubnet) + ".0"); ip.To4() == nil {
+	if ip := net.ParseIP(cmp.Or(opts.Subnet, defaultSubnet) + ".0"); ip.To4() == nil || strings.Contains(opts.Subnet, ":") {
 		return nil, fmt.Errorf("open model %s: subnet %q is not three octets of an IPv4 address", dir, opts.Subnet)
 	}
 	if opts.MaxHooks <= 0 {

@@ -649,7 +649,7 @@ func TestSubnet(t *testing.T) {
 	assert.Equal(t, "127.5.0.10", u.Address)
 	assert.Equal(t, "127.5.0.0/24", network(u).BindAddresses[0].Addresses[0].CIDR)
 
-	for _, bad := range []string{"10.5", "10.5.0.0", "300.5.0", "fe80::"} {
+	for _, bad := range []string{"10.5", "10.5.0.0", "300.5.0", "fe80::", "::ffff:10.5.0"} {
 		_, err := OpenWith(t.TempDir(), Options{Subnet: bad})
 		assert.ErrorContains(t, err, "is not three octets of an IPv4 address", bad)
 	}
