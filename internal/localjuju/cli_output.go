@@ -29,71 +29,23 @@ func writeFormatted(w io.Writer, format string, v any) error {
 
 // writeYAML prints v as YAML the way the juju client does (yaml.v2:
 // two-space indentation, compact lists). v goes through JSON first so the
-// json field names and struct field order are kept.
+// json field names and struct field order are kept: yaml.v2 decodes JSON
+// (a subset of YAML) into a MapSlice in document order.
 func writeYAML(w io.Writer, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode yaml: %w", err)
 	}
-	ordered, err := orderedJSON(json.NewDecoder(bytes.NewReader(data)))
-	if err != nil {
+	var doc yamlv2.MapSlice
+	if err := yamlv2.Unmarshal(append(append([]byte(`{"v":`), data...), '}'), &doc); err != nil {
 		return fmt.Errorf("encode yaml: %w", err)
 	}
-	out, err := yamlv2.Marshal(ordered)
+	out, err := yamlv2.Marshal(doc[0].Value)
 	if err != nil {
 		return fmt.Errorf("encode yaml: %w", err)
 	}
 	_, err = w.Write(out)
 	return err
-}
-
-// orderedJSON decodes one JSON value keeping object key order
-// (yaml.MapSlice) and integers as int64.
-func orderedJSON(dec *json.Decoder) (any, error) {
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			out := yamlv2.MapSlice{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, _ := kt.(string)
-				val, err := orderedJSON(dec)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, yamlv2.MapItem{Key: key, Value: val})
-			}
-			_, err := dec.Token()
-			return out, err
-		case '[':
-			out := []any{}
-			for dec.More() {
-				val, err := orderedJSON(dec)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, val)
-			}
-			_, err := dec.Token()
-			return out, err
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i, nil
-		}
-		return t.Float64()
-	}
-	return tok, nil
 }
 
 // printActionResult prints a task like `juju run`: plain output is the

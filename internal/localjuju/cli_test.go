@@ -137,3 +137,38 @@ func TestParseArgsInterspersed(t *testing.T) {
 		assert.Equal(t, tt.wantCfg, []string(cfg))
 	}
 }
+
+// TestWriteYAML: the JSON field order of structs is kept at every depth,
+// map keys are sorted, and values print as the juju client's yaml.v2 does.
+func TestWriteYAML(t *testing.T) {
+	type inner struct {
+		Zeta  string         `json:"zeta"`
+		Alpha []any          `json:"alpha"`
+		Extra map[string]any `json:"extra,omitempty"`
+	}
+	v := struct {
+		Name   string  `json:"name"`
+		Count  int     `json:"count"`
+		Ratio  float64 `json:"ratio"`
+		Inner  inner   `json:"inner"`
+		Absent *inner  `json:"absent"`
+	}{Name: "yes", Count: -3, Ratio: 1.5, Inner: inner{Zeta: "2024-01-01", Alpha: []any{1, "a b", map[string]int{"y": 2, "x": 1}},
+		Extra: map[string]any{"b": []string{}, "a": map[string]string{}}}}
+	var out bytes.Buffer
+	require.NoError(t, writeYAML(&out, v))
+	assert.Equal(t, `name: "yes"
+count: -3
+ratio: 1.5
+inner:
+  zeta: "2024-01-01"
+  alpha:
+  - 1
+  - a b
+  - x: 1
+    "y": 2
+  extra:
+    a: {}
+    b: []
+absent: null
+`, out.String())
+}
