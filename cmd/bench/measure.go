@@ -59,12 +59,25 @@ const (
 	ClusterEndpoint      = "cluster"
 )
 
-// selectSamples returns the real runs of phase with the dispatch path.
-func selectSamples(all []sample, phase, dispatch string) []sample {
+// selectSamples returns the real runs with the dispatch path, of phase and
+// on unit unless those are "".
+func selectSamples(all []sample, phase, dispatch, unit string) []sample {
 	var out []sample
 	for _, s := range all {
-		if s.Phase == phase && s.Dispatch == dispatch && !s.Skipped {
+		if (phase == "" || s.Phase == phase) && s.Dispatch == dispatch && (unit == "" || s.Unit == unit) && !s.Skipped {
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// scaleStats summarizes the scaling steps of endpoint in the phases
+// labelled with prefix, on unit unless it is "".
+func scaleStats(samples []sample, prefix, endpoint, unit string) map[string]HookStats {
+	out := map[string]HookStats{}
+	for _, st := range scaleSteps(endpoint) {
+		if s := selectSamples(samples, prefix+st.Name, st.dispatch(), unit); len(s) > 0 {
+			out[st.Name] = summarize(s)
 		}
 	}
 	return out
@@ -138,31 +151,16 @@ func benchModels(ctx context.Context, w *workspace, o options, res *Results) err
 		res.Notes = append(res.Notes, note)
 	}
 	for _, st := range steps {
-		if s := selectSamples(samples, st.Name, st.dispatch()); len(s) > 0 {
+		if s := selectSamples(samples, st.Name, st.dispatch(), ""); len(s) > 0 {
 			res.Hooks[st.Name] = summarize(s)
 		}
 	}
 	// The main deployment is the first point of both scaling runs: the
 	// first unit's samples of the scaling hooks.
 	first := sc.units()[0]
-	baseOf := func(endpoint string) map[string]HookStats {
-		base := map[string]HookStats{}
-		for _, st := range scaleSteps(endpoint) {
-			var mine []sample
-			for _, s := range selectSamples(samples, st.Name, st.dispatch()) {
-				if s.Unit == first {
-					mine = append(mine, s)
-				}
-			}
-			if len(mine) > 0 {
-				base[st.Name] = summarize(mine)
-			}
-		}
-		return base
-	}
 	res.Scaling = Scaling{Ceilometer: map[string]map[string]HookStats{}, Peers: map[string]map[string]HookStats{}}
-	res.Scaling.Peers[strconv.Itoa(peers)] = baseOf(ClusterEndpoint)
-	res.Scaling.Ceilometer[strconv.Itoa(o.ceilometer[0])] = baseOf(EventServiceEndpoint)
+	res.Scaling.Peers[strconv.Itoa(peers)] = scaleStats(samples, "", ClusterEndpoint, first)
+	res.Scaling.Ceilometer[strconv.Itoa(o.ceilometer[0])] = scaleStats(samples, "", EventServiceEndpoint, first)
 
 	if err := scalePeers(ctx, sc, o, res); err != nil {
 		return err
@@ -174,13 +172,7 @@ func benchModels(ctx context.Context, w *workspace, o options, res *Results) err
 	if err != nil {
 		return err
 	}
-	var installs []sample
-	for _, s := range samples {
-		if s.Dispatch == "hooks/install" && !s.Skipped {
-			installs = append(installs, s)
-		}
-	}
-	if len(installs) > 0 {
+	if installs := selectSamples(samples, "", "hooks/install", ""); len(installs) > 0 {
 		res.Hooks["install"] = summarize(installs)
 	}
 	res.Errors = sc.Errors
@@ -205,13 +197,7 @@ func measureScale(ctx context.Context, sc *scenario, prefix, endpoint string, ro
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]HookStats{}
-	for _, st := range scaleSteps(endpoint) {
-		if s := selectSamples(samples, prefix+st.Name, st.dispatch()); len(s) > 0 {
-			out[st.Name] = summarize(s)
-		}
-	}
-	return out, nil
+	return scaleStats(samples, prefix, endpoint, ""), nil
 }
 
 // measureAt measures the scaling steps of endpoint with n units of what
@@ -273,19 +259,12 @@ func scalePeers(ctx context.Context, sc *scenario, o options, res *Results) erro
 		return nil
 	}
 	return sc.timed(fmt.Sprintf("remove %d panko units", len(extra)), func() error {
-		if err := sc.w.skipHooks(true); err != nil {
-			return err
-		}
-		if err := sc.w.setPhase("remove-peers"); err != nil {
-			return err
-		}
-		if err := sc.m.RemoveUnit(ctx, extra...); err != nil {
-			return fmt.Errorf("remove units: %w", err)
-		}
-		if err := sc.settle(ctx); err != nil {
-			return err
-		}
-		return sc.w.skipHooks(false)
+		return sc.quietly(ctx, "remove-peers", func() error {
+			if err := sc.m.RemoveUnit(ctx, extra...); err != nil {
+				return fmt.Errorf("remove units: %w", err)
+			}
+			return nil
+		})
 	})
 }
 
@@ -300,19 +279,12 @@ func scaleCeilometer(ctx context.Context, sc *scenario, o options, res *Results)
 		}
 		if n > have {
 			err := sc.timed(fmt.Sprintf("add %d ceilometer units", n-have), func() error {
-				if err := sc.w.skipHooks(true); err != nil {
-					return err
-				}
-				if err := sc.w.setPhase(fmt.Sprintf("add-ceilometer-%d", n)); err != nil {
-					return err
-				}
-				if _, err := sc.m.AddUnit(ctx, "ceilometer", n-have); err != nil {
-					return fmt.Errorf("add ceilometer units: %w", err)
-				}
-				if err := sc.settle(ctx); err != nil {
-					return err
-				}
-				return sc.w.skipHooks(false)
+				return sc.quietly(ctx, fmt.Sprintf("add-ceilometer-%d", n), func() error {
+					if _, err := sc.m.AddUnit(ctx, "ceilometer", n-have); err != nil {
+						return fmt.Errorf("add ceilometer units: %w", err)
+					}
+					return nil
+				})
 			})
 			if err != nil {
 				return err

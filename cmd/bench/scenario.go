@@ -304,6 +304,25 @@ func (s *scenario) run(ctx context.Context, label string, st step, units []strin
 	return s.settle(ctx)
 }
 
+// quietly runs change and settles in phase with every hook but install
+// short-circuited (the deployment's storms of relation hooks), then lets
+// hooks run for real again.
+func (s *scenario) quietly(ctx context.Context, phase string, change func() error) error {
+	if err := s.w.skipHooks(true); err != nil {
+		return err
+	}
+	if err := s.w.setPhase(phase); err != nil {
+		return err
+	}
+	if err := change(); err != nil {
+		return err
+	}
+	if err := s.settle(ctx); err != nil {
+		return err
+	}
+	return s.w.skipHooks(false)
+}
+
 // timed runs fn, logs how long it took and records it as a phase.
 func (s *scenario) timed(what string, fn func() error) error {
 	start := time.Now()
