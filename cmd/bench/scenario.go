@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/openstack-charmers/charm-panko/internal/localjuju"
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 )
 
 // App is the charm's application name in the benchmark models.
@@ -108,19 +108,7 @@ func (s *scenario) settle(ctx context.Context) error {
 
 // units lists the charm's units.
 func (s *scenario) units() []string {
-	var out []string
-	for u := range s.m.Status().Applications[App].Units {
-		out = append(out, u)
-	}
-	sort.Slice(out, func(i, j int) bool { return unitLess(out[i], out[j]) })
-	return out
-}
-
-func unitLess(a, b string) bool {
-	var na, nb int
-	fmt.Sscanf(a[strings.Index(a, "/")+1:], "%d", &na)
-	fmt.Sscanf(b[strings.Index(b, "/")+1:], "%d", &nb)
-	return na < nb
+	return sim.SortedUnitKeys(s.m.Status().Applications[App].Units)
 }
 
 // converge brings units up to date cheaply: each round runs config-changed
@@ -200,7 +188,7 @@ func (s *scenario) remoteUnit(unit, endpoint string) string {
 				names = append(names, n)
 			}
 		}
-		sort.Slice(names, func(i, j int) bool { return unitLess(names[i], names[j]) })
+		sim.SortUnitNames(names)
 		if len(names) > 0 {
 			return names[0]
 		}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 )
 
 const usage = `Usage: localjuju [--model DIR] [--mysql-dsn DSN] [--hook-timeout 5m] [-v] COMMAND [ARGS]
@@ -160,7 +162,7 @@ func (c *cli) settle(ctx context.Context, m *Model) error {
 		return err
 	}
 	errs := m.ErroredUnits()
-	for _, u := range sortedUnitNames(errs) {
+	for _, u := range sim.SortedUnitKeys(errs) {
 		fmt.Fprintf(c.stderr, "WARNING %s is in error: %s (see `localjuju log %s`, then `localjuju resolve %s`)\n", u, errs[u], u, u)
 	}
 	return nil

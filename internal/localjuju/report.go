@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/openstack-charmers/charm-panko/internal/localjuju/sim"
 )
 
 // StatusValue is a status as `juju status --format json` prints it.
@@ -299,7 +301,7 @@ func WriteStatusTable(w io.Writer, rep StatusReport) error {
 	}
 	for _, n := range names {
 		a := rep.Applications[n]
-		for _, un := range sortedUnitNames(a.Units) {
+		for _, un := range sim.SortedUnitKeys(a.Units) {
 			row(un, "", a.Units[un])
 		}
 	}
@@ -317,25 +319,4 @@ func writeTrimmed(w io.Writer, text []byte) error {
 	}
 	_, err := w.Write(bytes.Join(lines, []byte("\n")))
 	return err
-}
-
-// sortedUnitNames sorts unit names by application, then number.
-func sortedUnitNames[V any](units map[string]V) []string {
-	names := sortedKeys(units)
-	sort.SliceStable(names, func(i, j int) bool {
-		ai, ni := splitUnit(names[i])
-		aj, nj := splitUnit(names[j])
-		if ai != aj {
-			return ai < aj
-		}
-		return ni < nj
-	})
-	return names
-}
-
-func splitUnit(name string) (string, int) {
-	app, num, _ := strings.Cut(name, "/")
-	var n int
-	fmt.Sscanf(num, "%d", &n)
-	return app, n
 }

@@ -14,7 +14,7 @@ import (
 // bags ("vault/1" gives "vault"); "" when there is none.
 func appOf(units []string, bags map[string]map[string]string) string {
 	names := append([]string(nil), units...)
-	names = append(names, sortedUnitKeys(bags)...)
+	names = append(names, SortedUnitKeys(bags)...)
 	for _, u := range names {
 		if app, _, ok := strings.Cut(u, "/"); ok && app != "" {
 			return app

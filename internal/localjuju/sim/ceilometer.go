@@ -106,7 +106,7 @@ func (c *ceilometerApp) Respond(_ context.Context, units []string, _ string, rel
 	// As RemoteSinksContext does: every unit with a non-empty publisher
 	// overwrites the application's sink, in relation-list order.
 	publisher := ""
-	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
+	for _, u := range SortedUnitKeys(rel.RemoteUnits) {
 		if v := rel.RemoteUnits[u][ceilometerPublisherKey]; v != "" {
 			publisher = v
 		}

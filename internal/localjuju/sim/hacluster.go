@@ -240,7 +240,7 @@ func HACluster(stateDir, app string) (status HAClusterStatus, ok bool, err error
 	if err != nil || !ok {
 		return HAClusterStatus{}, ok, err
 	}
-	status = HAClusterStatus{ClusterCount: st.ClusterCount, Nodes: sortedUnitKeys(st.Nodes), Principals: []HAClusterPrincipal{}}
+	status = HAClusterStatus{ClusterCount: st.ClusterCount, Nodes: SortedUnitKeys(st.Nodes), Principals: []HAClusterPrincipal{}}
 	names := make([]string, 0, len(st.Principals))
 	for n := range st.Principals {
 		names = append(names, n)
@@ -253,7 +253,7 @@ func HACluster(stateDir, app string) (status HAClusterStatus, ok bool, err error
 			Commands: ps.Cluster.Commands(), AppliedFrom: ps.AppliedFrom,
 			SkippedDeletions: ps.Skipped, Errors: ps.Errors,
 		}
-		for _, u := range sortedUnitKeys(ps.Clustered) {
+		for _, u := range SortedUnitKeys(ps.Clustered) {
 			if ps.Clustered[u] {
 				p.Clustered = append(p.Clustered, u)
 			}

@@ -1,11 +1,13 @@
 package sim
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/openstack-charmers/charm-panko/internal/testsupport/relfixture"
+	"github.com/stretchr/testify/assert"
 )
 
 type bags = map[string]map[string]string
@@ -34,7 +36,7 @@ func loadFixture(t *testing.T, name string) fixture {
 // more than Juju's own keys.
 func (f fixture) answeringBag(t *testing.T) map[string]string {
 	t.Helper()
-	for _, u := range sortedUnitKeys(f.Remote.Units) {
+	for _, u := range SortedUnitKeys(f.Remote.Units) {
 		if len(withoutJujuKeys(f.Remote.Units[u])) > 0 {
 			return f.Remote.Units[u]
 		}
@@ -102,4 +104,17 @@ func inAlphabet(s, alphabet string) bool {
 		}
 	}
 	return true
+}
+
+func TestSortUnitNames(t *testing.T) {
+	for _, tt := range []struct{ in, want []string }{
+		{[]string{"panko/10", "panko/2", "panko/0"}, []string{"panko/0", "panko/2", "panko/10"}},
+		// By application first: "a-b" > "a" although '-' < '/'.
+		{[]string{"a-b/0", "a/1", "a/0"}, []string{"a/0", "a/1", "a-b/0"}},
+		{[]string{"b/0", "not-a-unit", "a/x"}, []string{"a/x", "b/0", "not-a-unit"}},
+	} {
+		got := slices.Clone(tt.in)
+		SortUnitNames(got)
+		assert.Equal(t, tt.want, got, "%v", tt.in)
+	}
 }

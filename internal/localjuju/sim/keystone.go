@@ -135,7 +135,7 @@ func (k *keystoneApp) Respond(_ context.Context, units []string, leader string, 
 		bag  map[string]string
 	}
 	var regs []registration
-	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
+	for _, u := range SortedUnitKeys(rel.RemoteUnits) {
 		r, ok, err := readKeystoneRegistration(rel.RemoteUnits[u])
 		if err != nil {
 			return Response{}, fmt.Errorf("identity-service registration of %s: %w", u, err)

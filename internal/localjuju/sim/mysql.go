@@ -101,7 +101,7 @@ func (m *mysqlApp) Respond(ctx context.Context, units []string, leader string, r
 		return Response{}, fmt.Errorf("mysql simulator has no endpoint %q", rel.Endpoint)
 	}
 	var reqs []unitRequest
-	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
+	for _, u := range SortedUnitKeys(rel.RemoteUnits) {
 		req, ok, err := readDBRequest(rel.RemoteUnits[u])
 		if err != nil {
 			return Response{}, fmt.Errorf("shared-db request of %s: %w", u, err)

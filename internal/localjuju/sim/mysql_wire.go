@@ -106,7 +106,7 @@ func (a dbAnswer) bag() map[string]string {
 	}
 	if len(a.allowed) > 0 {
 		units := append([]string(nil), a.allowed...)
-		sortUnitNames(units)
+		SortUnitNames(units)
 		b["allowed_units"] = strings.Join(units, " ")
 	}
 	if a.waitTimeout != 0 {
@@ -135,14 +135,18 @@ func dbAnswerKeys() []string {
 // defaultDBPort is MySQL's port, which percona's clients assume.
 const defaultDBPort = 3306
 
-// sortUnitNames sorts unit names by application, then by unit number
-// (panko/2 before panko/10), as charm-helpers' get_allowed_units does.
-func sortUnitNames(units []string) {
+// SortUnitNames sorts unit names by application, then by unit number
+// (panko/2 before panko/10), as charm-helpers' get_allowed_units does;
+// names that are not app/N sort as strings.
+func SortUnitNames(units []string) {
 	sort.SliceStable(units, func(i, j int) bool {
 		appA, numA, okA := splitUnitName(units[i])
 		appB, numB, okB := splitUnitName(units[j])
-		if !okA || !okB || appA != appB {
+		switch {
+		case !okA || !okB:
 			return units[i] < units[j]
+		case appA != appB:
+			return appA < appB
 		}
 		return numA < numB
 	})

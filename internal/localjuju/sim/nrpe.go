@@ -42,7 +42,7 @@ func (n *nrpeApp) Respond(_ context.Context, units []string, _ string, rel Relat
 	if rel.Endpoint != nrpeEndpoint {
 		return Response{}, fmt.Errorf("nrpe simulator has no endpoint %q", rel.Endpoint)
 	}
-	remote := sortedUnitKeys(rel.RemoteUnits)
+	remote := SortedUnitKeys(rel.RemoteUnits)
 	if len(units) != 1 || len(remote) != 1 {
 		return Response{}, nil // a subordinate unit answers its one principal
 	}

@@ -64,7 +64,7 @@ func (r *rabbitmqApp) Respond(ctx context.Context, units []string, leader string
 		return Response{}, fmt.Errorf("rabbitmq-server simulator: %w", err)
 	}
 	user, vhost := "", ""
-	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
+	for _, u := range SortedUnitKeys(rel.RemoteUnits) {
 		bag := rel.RemoteUnits[u]
 		if bag["username"] != "" && bag["vhost"] != "" {
 			user, vhost = bag["username"], bag["vhost"]

@@ -141,11 +141,11 @@ func checkOptions(charm string, config map[string]string, known ...string) error
 	return nil
 }
 
-// sortedUnitKeys returns the keys of m sorted as units (application, then
+// SortedUnitKeys returns the keys of m sorted as units (application, then
 // number).
-func sortedUnitKeys[V any](m map[string]V) []string {
+func SortedUnitKeys[V any](m map[string]V) []string {
 	out := slices.Collect(maps.Keys(m))
-	sortUnitNames(out)
+	SortUnitNames(out)
 	return out
 }
 
@@ -244,7 +244,7 @@ func hexID() (string, error) {
 // addresses (a subordinate shares its principal's machine).
 func principals(env Env, units []string, rel Relation) (map[string]string, error) {
 	out := map[string]string{}
-	remote := sortedUnitKeys(rel.RemoteUnits)
+	remote := SortedUnitKeys(rel.RemoteUnits)
 	if len(units) == 1 && len(remote) == 1 {
 		out[units[0]] = remote[0]
 		return out, nil

@@ -73,7 +73,7 @@ func (v *vaultApp) Respond(_ context.Context, units []string, leader string, rel
 		return Response{}, fmt.Errorf("vault simulator: %w", err)
 	}
 	requests := map[string]map[string]string{}
-	for _, u := range sortedUnitKeys(rel.RemoteUnits) {
+	for _, u := range SortedUnitKeys(rel.RemoteUnits) {
 		bag := map[string]string{}
 		for _, k := range vault.RequestKeys() {
 			if val, ok := rel.RemoteUnits[u][k]; ok {
@@ -162,7 +162,7 @@ func (st *vaultState) requestBags() []vault.RequestBag {
 	var out []vault.RequestBag
 	for _, id := range ids {
 		r := st.Relations[id]
-		for _, u := range sortedUnitKeys(r.Requests) {
+		for _, u := range SortedUnitKeys(r.Requests) {
 			out = append(out, vault.RequestBag{Unit: u, Data: r.Requests[u]})
 		}
 	}
