@@ -157,7 +157,6 @@ func (w *workspace) skipHooks(on bool, allow ...string) error {
 // are the toolbox binary (hookwrap puts it in front of the hook tools too).
 func (w *workspace) openModel(name, mysqlDSN string) (*localjuju.Model, error) {
 	m, err := localjuju.OpenWith(filepath.Join(w.dir, name), localjuju.Options{
-		Binary:      w.toolbox,
 		ToolsBinary: w.toolbox,
 		AgentDir:    w.agentDir,
 		MySQLDSN:    mysqlDSN,

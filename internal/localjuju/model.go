@@ -49,14 +49,10 @@ const (
 
 // Options tune a model opened with OpenWith.
 type Options struct {
-	// Binary is the localjuju multi-call binary the machine commands are
-	// linked to (default: the running executable).
-	Binary string
-	// ToolsBinary, if set, is linked for the machine commands instead of
-	// Binary: a binary that answers to those names only and starts faster
-	// (cmd/localjuju-tools). When empty and Binary
-	// is the default, the model uses the localjuju-tools file next to the
-	// running executable if there is one, else Binary.
+	// ToolsBinary is linked as the machine commands: a binary that answers
+	// to those names (cmd/localjuju-tools, or the localjuju multi-call
+	// binary). Default: the localjuju-tools file next to the running
+	// executable if there is one, else the running executable.
 	ToolsBinary string
 	// AgentDir holds the unit agent (localjuju-agent) and Juju's jujuc
 	// client that serve every hook's tools (scripts/build-agent.sh builds
@@ -109,24 +105,17 @@ func OpenWith(dir string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open model %s: %w", dir, err)
 	}
-	if opts.Binary == "" {
+	if opts.AgentDir == "" || opts.ToolsBinary == "" {
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("open model %s: find own executable: %w", dir, err)
 		}
-		opts.Binary = exe
 		if opts.AgentDir == "" {
 			opts.AgentDir = dirOf(exe)
 		}
 		if opts.ToolsBinary == "" {
-			opts.ToolsBinary = toolsBinaryNextTo(exe)
+			opts.ToolsBinary = cmp.Or(toolsBinaryNextTo(exe), exe)
 		}
-	}
-	if opts.Binary, err = filepath.Abs(opts.Binary); err != nil {
-		return nil, fmt.Errorf("open model %s: %w", dir, err)
-	}
-	if opts.ToolsBinary == "" {
-		opts.ToolsBinary = opts.Binary
 	}
 	if opts.AgentDir, err = filepath.Abs(opts.AgentDir); err != nil {
 		return nil, fmt.Errorf("open model %s: %w", dir, err)
