@@ -122,6 +122,9 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 	if err := retire(ctx, p, d); err != nil {
 		return err
 	}
+	for _, name := range p.Restart {
+		restart[name] = true
+	}
 	var errs []error
 	for _, name := range p.Services {
 		if p.Hold {

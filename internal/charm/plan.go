@@ -51,10 +51,12 @@ type Plan struct {
 	DisableSites []string
 	Modules      []string
 	// Services are the services this reconcile manages, in start order.
-	// Run says whether they should run; restarts follow changed files.
-	// Hold leaves them as they are.
+	// Run says whether they should run; restarts follow changed files and
+	// Restart, the services restarted whatever their files did. Hold
+	// leaves them as they are.
 	Services []string
 	Run      bool
+	Restart  []string
 	Hold     bool
 	// Retire lists services to stop and disable for good, then
 	// RetireFiles are removed.
@@ -254,6 +256,16 @@ func plan(in Inputs) Plan {
 	planExpirer(in, &p, data)
 	poPrefix := planPolicyd(in, &p, release)
 	planNRPE(in, &p, tlsSet != nil, release)
+	// An upgrade replaces Panko's code under the processes that have it
+	// loaded, whether or not a file of theirs changed: Apache's WSGI
+	// daemons and the listener (the packages only byte-compile).
+	if upgrade != "" {
+		for _, s := range p.Services {
+			if s == "apache2" || s == ListenerService {
+				p.Restart = append(p.Restart, s)
+			}
+		}
+	}
 	p.Run = (ready || keep) && !in.Paused
 	if in.Paused {
 		st.Add(pausedStatus.Name, pausedStatus.Message)

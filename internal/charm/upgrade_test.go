@@ -10,6 +10,7 @@ import (
 
 	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
 	"github.com/openstack-charmers/charm-panko/internal/juju"
+	"github.com/openstack-charmers/charm-panko/internal/juju/jujutest"
 	"github.com/openstack-charmers/charm-panko/internal/openstack"
 )
 
@@ -263,4 +264,50 @@ func TestPausedUnitWithRunningServiceIsBlocked(t *testing.T) {
 	assert.Equal(t, "Services should be paused but these services running: apache2", msg)
 	assert.Zero(t, h.Writes())
 	assert.True(t, h.State().Services["apache2"].Active, "update-status reports, it does not act")
+}
+
+// TestUpgradeRestartsWhatRunsPankosCode: ussuri to victoria changes no
+// file the charm writes, but the packages replace Panko's code under the
+// processes that loaded it (the package scripts only byte-compile):
+// Apache's WSGI daemons and the event listener restart once, memcached and
+// haproxy do not, and the next hook restarts nothing.
+func TestUpgradeRestartsWhatRunsPankosCode(t *testing.T) {
+	tests := []struct {
+		name      string
+		relations []jujutest.Relation
+		want      map[string]int
+	}{
+		{"API", nil, map[string]int{"apache2": 1, "memcached": 0, "haproxy": 0}},
+		{"API and listener", []jujutest.Relation{ceilometerRelated(), amqpReady(t)},
+			map[string]int{"apache2": 1, "memcached": 0, "haproxy": 0, ListenerService: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(true, append([]jujutest.Relation{sharedDBReady(), keystoneReady()}, tt.relations...)...)
+			w.host.Available = available("2:8.0.0-0ubuntu1")
+			tools, h, err := w.run(t, hook("install"))
+			require.NoError(t, err)
+			st, msg := tools.Status()
+			require.Equal(t, "active", st, msg)
+			w.carry(tools, h)
+			w.host.Available = available("2:9.0.0-0ubuntu1~cloud0")
+			w.juju.Config = map[string]any{"openstack-origin": "cloud:focal-victoria"}
+
+			tools, h, err = w.run(t, hook("config-changed"))
+			require.NoError(t, err)
+			st, msg = tools.Status()
+			require.Equal(t, "active", st, msg)
+			require.Equal(t, "2:9.0.0-0ubuntu1~cloud0", h.State().Packages["python3-panko"])
+			got := map[string]int{}
+			for name := range tt.want {
+				got[name] = h.RestartsOf(name)
+			}
+			assert.Equal(t, tt.want, got)
+
+			w.carry(tools, h)
+			_, h, err = w.run(t, hook("config-changed"))
+			require.NoError(t, err)
+			assert.Zero(t, h.Restarts(), "the next hook restarts nothing")
+		})
+	}
 }
