@@ -245,3 +245,30 @@ func TestDiagnoseReportsTheListener(t *testing.T) {
 			tools.ActionResults()["listener"])
 	})
 }
+
+// TestPankoConfRestartsTheListenerToo: the listener reads [database] from
+// panko.conf once, at start (oslo.config), so when the database moves its
+// old connection would fail forever: a panko.conf change restarts Apache
+// and the listener, and nothing else.
+func TestPankoConfRestartsTheListenerToo(t *testing.T) {
+	w := newWorld(true, sharedDBReady(), keystoneReady(), ceilometerRelated(), amqpReady(t))
+	tools, h, err := w.run(t, hook("amqp-relation-changed"))
+	require.NoError(t, err)
+	w.carry(tools, h)
+	for i, r := range w.juju.Relations {
+		if r.ID == "shared-db:1" {
+			w.juju.Relations[i].RemoteUnits["mysql/0"]["db_host"] = "10.5.0.4"
+		}
+	}
+
+	tools, h, err = w.run(t, hook("shared-db-relation-changed"))
+
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	require.Equal(t, "active", st, msg)
+	conf, _ := h.File(PankoConf)
+	require.Contains(t, string(conf.Data), "@10.5.0.4")
+	assert.Equal(t, map[string]int{"apache2": 1, ListenerService: 1, "haproxy": 0, "memcached": 0},
+		map[string]int{"apache2": h.RestartsOf("apache2"), ListenerService: h.RestartsOf(ListenerService),
+			"haproxy": h.RestartsOf("haproxy"), "memcached": h.RestartsOf("memcached")})
+}

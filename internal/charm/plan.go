@@ -253,6 +253,15 @@ func plan(in Inputs) Plan {
 	keep := serving && len(in.Relations[SharedDB]) > 0 && len(in.Relations[IdentityService]) > 0
 	planEventService(in, &p, scheme)
 	listenerNote := planListener(in, &p, &st, data)
+	// The listener reads panko.conf (its [database]) once, at start, as
+	// Apache's WSGI daemons do.
+	if slices.Contains(p.Services, ListenerService) {
+		for i, f := range p.Files {
+			if f.Path == PankoConf {
+				p.Files[i].Restarts = slices.Concat(f.Restarts, []string{ListenerService})
+			}
+		}
+	}
 	planExpirer(in, &p, data)
 	poPrefix := planPolicyd(in, &p, release)
 	planNRPE(in, &p, tlsSet != nil, release)
