@@ -2,6 +2,8 @@ package tests
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -464,6 +466,10 @@ func upgradeStory(t *testing.T, c upgradeCase) {
 				}
 			}
 			assert.Equal(t, 1, upgrades, "%s: one dist-upgrade", u)
+			// Purging libapache2-mod-wsgi disabled the module (dh_apache2's
+			// postrm): the charm enabled it again.
+			_, err := os.Lstat(filepath.Join(unitRoot(t, m, u), "etc/apache2/mods-enabled/wsgi.load"))
+			assert.NoError(t, err, "%s: mod_wsgi enabled", u)
 		}
 		assert.Equal(t, "rocky", leaderSetting(t, m, "panko", "db-synced"))
 		after := dbsyncRuns(t, m, units)

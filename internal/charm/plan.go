@@ -189,6 +189,10 @@ func plan(in Inputs) Plan {
 	// panko) could not write it.
 	p.Create = []File{{Path: APILogFile, Mode: 0o640, Owner: "panko", Group: "panko"}}
 	p.Sites = []string{"panko-api"}
+	// mod_wsgi serves the API. Its package enables it, but removing or
+	// purging the other flavour (libapache2-mod-wsgi at Rocky) disables it
+	// again: apache2_invoke dismod wsgi.
+	p.Modules = []string{"wsgi"}
 	if data.TLS != nil {
 		out, err := data.Render(render.HTTPSFrontend)
 		if err != nil {
@@ -196,7 +200,7 @@ func plan(in Inputs) Plan {
 		}
 		p.Files = append(p.Files, File{Path: HTTPSSiteFile, Data: out, Mode: 0o644, Owner: "root", Group: "root", Restarts: []string{"apache2"}})
 		p.Sites = append(p.Sites, HTTPSSite)
-		p.Modules = tlsModules()
+		p.Modules = append(p.Modules, tlsModules()...)
 	} else {
 		p.DisableSites = []string{HTTPSSite}
 		p.RemoveFiles = append(p.RemoveFiles, servedRemovals(HTTPSSiteFile, CACertFile)...)

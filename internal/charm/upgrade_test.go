@@ -56,6 +56,11 @@ func TestActionManagedUpgrade(t *testing.T) {
 	assert.Equal(t, "2:5.0.0-0ubuntu1~cloud0", state.Packages["panko-api"])
 	assert.NotEmpty(t, state.Packages["python3-panko"], "Python 3 set installed")
 	assert.Empty(t, state.Packages["python-panko"], "Python 2 set purged")
+	// Purging libapache2-mod-wsgi disables the wsgi module its py3
+	// flavour had just enabled (dh_apache2's postrm): the charm enables it
+	// again, and Apache restarts once.
+	assert.Equal(t, "../mods-available/wsgi.load", state.Links["/etc/apache2/mods-enabled/wsgi.load"], "mod_wsgi enabled")
+	assert.Equal(t, 1, h.RestartsOf("apache2"))
 	assert.Equal(t, 1, h.Runs("panko-dbsync"))
 	assert.Equal(t, "rocky", tools.LeaderData()["db-synced"])
 	assert.Equal(t, "5.0.0", tools.Version())

@@ -140,6 +140,9 @@ func (f *Fake) Purge(_ context.Context, pkgs []string) error {
 			continue
 		}
 		delete(f.packages, p)
+		for _, l := range Effects(p).RemoveUnlinks {
+			delete(f.links, l)
+		}
 		for _, s := range Effects(p).Services {
 			if st := f.services[s]; st.Masked {
 				f.services[s] = ServiceState{Masked: true}

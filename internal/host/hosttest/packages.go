@@ -59,6 +59,10 @@ type PackageEffect struct {
 	Files []PackageFile
 	// Links are created when missing.
 	Links []Link
+	// RemoveUnlinks are removed when the package is removed or purged: the
+	// links its maintainer scripts take back (dh_apache2's prerm and postrm
+	// disable the module they enabled, whichever package enabled it since).
+	RemoveUnlinks []string
 	// Services are registered, started and enabled (unless masked).
 	Services []string
 }
@@ -121,12 +125,15 @@ func moduleLoadFile(m string) PackageFile {
 		Mode: 0o644, Owner: "root", Group: "root"}
 }
 
-// wsgiEffect is libapache2-mod-wsgi(-py3): the module, enabled by its maintainer script.
+// wsgiEffect is libapache2-mod-wsgi(-py3): the module, enabled by its maintainer script and
+// disabled by it when the package is removed or purged (apache2_invoke dismod wsgi), even if
+// the other flavour enabled it since.
 func wsgiEffect() PackageEffect {
 	return PackageEffect{
-		Depends: []string{"apache2"},
-		Files:   []PackageFile{moduleLoadFile("wsgi")},
-		Links:   []Link{{Path: "/etc/apache2/mods-enabled/wsgi.load", Target: "../mods-available/wsgi.load"}},
+		Depends:       []string{"apache2"},
+		Files:         []PackageFile{moduleLoadFile("wsgi")},
+		Links:         []Link{{Path: "/etc/apache2/mods-enabled/wsgi.load", Target: "../mods-available/wsgi.load"}},
+		RemoveUnlinks: []string{"/etc/apache2/mods-enabled/wsgi.load"},
 	}
 }
 

@@ -3,6 +3,7 @@ package machine
 import (
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -131,6 +132,12 @@ func (m *machine) aptPurge(st *State, pkgs []string, purge bool) int {
 		fmt.Fprintf(m.stdout, "Removing %s (%s) ...\n", p, v)
 		if purge {
 			fmt.Fprintf(m.stdout, "Purging configuration files for %s (%s) ...\n", p, v)
+		}
+		for _, l := range hosttest.Effects(p).RemoveUnlinks {
+			if err := os.Remove(m.path(l)); err != nil && !os.IsNotExist(err) {
+				fmt.Fprintf(m.stderr, "E: %v\n", err)
+				return 100
+			}
 		}
 		for _, s := range hosttest.Effects(p).Services {
 			if cur := st.Services[s]; cur.Masked {
