@@ -127,9 +127,6 @@ func apply(ctx context.Context, in Inputs, p Plan, d Deps) error {
 	}
 	var errs []error
 	for _, name := range p.Services {
-		if p.Hold {
-			break
-		}
 		if slices.Contains(p.Leave, name) {
 			continue
 		}

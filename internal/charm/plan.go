@@ -52,12 +52,10 @@ type Plan struct {
 	Modules      []string
 	// Services are the services this reconcile manages, in start order.
 	// Run says whether they should run; restarts follow changed files and
-	// Restart, the services restarted whatever their files did. Hold
-	// leaves them as they are.
+	// Restart, the services restarted whatever their files did.
 	Services []string
 	Run      bool
 	Restart  []string
-	Hold     bool
 	// Retire lists services to stop and disable for good, then
 	// RetireFiles are removed.
 	Retire      []string
@@ -221,7 +219,6 @@ func plan(in Inputs) Plan {
 	holdDB := len(in.Relations[SharedDB]) > 0 && !dbReady && in.Configured.Database
 	holdKS := len(in.Relations[IdentityService]) > 0 && !ksReady && in.Configured.Keystone
 	if holdDB || holdKS {
-		p.Hold = true
 		kept := p.Files[:0]
 		for _, f := range p.Files {
 			if f.Path != PankoConf {

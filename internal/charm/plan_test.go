@@ -131,7 +131,7 @@ func TestPlan(t *testing.T) {
 			in.Configured = Configured{Database: true, Keystone: true}
 			return in
 		}, func(t *testing.T, p Plan) {
-			assert.True(t, p.Hold)
+			assert.True(t, p.Run, "the services keep serving")
 			for _, f := range p.Files {
 				assert.NotEqual(t, PankoConf, f.Path, "the working panko.conf stays")
 			}

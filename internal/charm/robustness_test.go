@@ -512,3 +512,33 @@ func TestToolCallsPerScale(t *testing.T) {
 	three, nine := calls(t, 1, 3), calls(t, 1, 9)
 	assert.LessOrEqual(t, nine*3, three*9, "calls with 9 peers (%d) grow at most linearly from 3 peers (%d)", nine, three)
 }
+
+// TestHoldStillRestartsWhatChanged: while keystone's answer is incomplete
+// the unit holds its working panko.conf and keeps serving, but the files
+// it does rewrite take effect: haproxy and Apache read theirs only at
+// start or reload, and the next hook finds the files current.
+func TestHoldStillRestartsWhatChanged(t *testing.T) {
+	w := readyLeader(t)
+	for i, r := range w.juju.Relations {
+		if r.ID == "identity-service:2" {
+			delete(w.juju.Relations[i].RemoteUnits["keystone/0"], "service_password")
+		}
+	}
+	w.juju.Config = map[string]any{"haproxy-server-timeout": 95000, "worker-multiplier": 0.5}
+	before, _ := w.host.Files[PankoConf]
+
+	tools, h, err := w.run(t, hook("config-changed"))
+
+	require.NoError(t, err)
+	st, msg := tools.Status()
+	assert.Equal(t, [2]string{"waiting", "'identity-service' incomplete"}, [2]string{st, msg})
+	conf, _ := h.File(PankoConf)
+	assert.Equal(t, string(before.Data), string(conf.Data), "the working panko.conf stays")
+	cfg, _ := h.File(HAProxyCfg)
+	require.Contains(t, string(cfg.Data), "timeout server 95000")
+	assert.Equal(t, 1, h.RestartsOf("haproxy"), "haproxy.cfg changed")
+	assert.Equal(t, 1, h.RestartsOf("apache2"), "the API site changed")
+	for _, s := range apiServices() {
+		assert.True(t, h.State().Services[s].Active, "%s keeps serving", s)
+	}
+}
