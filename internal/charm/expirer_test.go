@@ -2,12 +2,14 @@ package charm
 
 import (
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/openstack-charmers/charm-panko/internal/host/hosttest"
+	"github.com/openstack-charmers/charm-panko/internal/openstack"
 )
 
 // debianExpirerCron is the job Debian's panko-common 9.0.0 ships.
@@ -149,5 +151,37 @@ func TestDiagnoseReportsTheExpirer(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, tools.ActionResults()["expirer"])
 		})
+	}
+}
+
+// TestBatchSizeWithoutBatchesWarns: events_delete_batch_size exists from
+// Panko 9.0.0 and in the 7.1.0 and 8.1.0 point releases (openstack/panko
+// ec84ed8a and its backports); elsewhere panko-expirer deletes every
+// expired event in one go, and the leader says so.
+func TestBatchSizeWithoutBatchesWarns(t *testing.T) {
+	for v, want := range map[string]bool{"2.0.0": false, "5.0.0": false, "6.0.0": false, "7.0.0": false,
+		"7.1.0": true, "8.0.0": false, "8.1.0": true, "9.0.0": true, "10.0.0": true} {
+		assert.Equal(t, want, batchedExpiry(v), v)
+	}
+	for _, tt := range []struct {
+		version string
+		batch   int
+		warns   bool
+	}{
+		{"1:8.0.0-0ubuntu1", 100, true},
+		{"1:8.1.0-0ubuntu1", 100, false},
+		{"1:8.0.0-0ubuntu1", 0, false},
+	} {
+		in := planInputs(t, true)
+		in.Installed[openstack.VersionPackage] = tt.version
+		in.Config.EventTimeToLive = 3600
+		in.Config.EventsDeleteBatchSize = tt.batch
+		var warned []string
+		for _, w := range plan(in).Warnings {
+			if strings.HasPrefix(w, "events-delete-batch-size") {
+				warned = append(warned, w)
+			}
+		}
+		assert.Equal(t, tt.warns, len(warned) == 1, "%s batch %d: %v", tt.version, tt.batch, warned)
 	}
 }
