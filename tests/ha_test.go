@@ -107,6 +107,11 @@ func haSteps(t *testing.T, s *coreStoryState) {
 		for _, u := range units[:2] {
 			assert.Contains(t, haproxyBackends(t, m, u), gone+":8967", "%s balanced panko/2", u)
 		}
+		before := map[string][2]int{}
+		for _, u := range units[:2] {
+			ms := machineState(t, m, u)
+			before[u] = [2]int{ms.Restarts["haproxy"], ms.Reloads["haproxy"]}
+		}
 		require.NoError(t, m.RemoveUnit(ctx, "panko/2"))
 		settle(t, m)
 		assert.Equal(t, units[:2], unitsOf(t, m, "panko"))
@@ -114,6 +119,11 @@ func haSteps(t *testing.T, s *coreStoryState) {
 			backends := haproxyBackends(t, m, u)
 			assert.NotContains(t, backends, gone+":8967", "%s: the removed unit's backend is gone", u)
 			assert.Len(t, backends, 2, "%s: %v", u, backends)
+			// haproxy.service reloads gracefully (ExecReload: check, then
+			// SIGUSR2 to the master): the connections it holds survive.
+			ms := machineState(t, m, u)
+			assert.Equal(t, before[u][0], ms.Restarts["haproxy"], "%s: haproxy not restarted", u)
+			assert.Greater(t, ms.Reloads["haproxy"], before[u][1], "%s: haproxy reloaded", u)
 		}
 		e := catalogEvent(t, m)
 		for _, u := range []string{e.Public, e.Internal, e.Admin} {

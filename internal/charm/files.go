@@ -95,17 +95,20 @@ func renderData(in Inputs, release string) render.Data {
 
 // renderFiles renders every managed file.
 func renderFiles(data render.Data) ([]File, error) {
+	// haproxy reloads gracefully (its unit's ExecReload checks the file,
+	// then hands the listeners to new workers): a peer joining or a
+	// timeout changing cuts no connection.
 	specs := []struct {
-		tmpl, path   string
-		mode         fs.FileMode
-		owner, group string
-		restarts     []string
-		secret       bool
+		tmpl, path        string
+		mode              fs.FileMode
+		owner, group      string
+		restarts, reloads []string
+		secret            bool
 	}{
-		{render.PankoConf, PankoConf, 0o640, "root", "panko", []string{"apache2"}, true},
-		{render.APISite, APISiteFile, 0o644, "root", "root", []string{"apache2"}, false},
-		{render.HAProxyCfg, HAProxyCfg, 0o640, "root", "haproxy", []string{"haproxy"}, true},
-		{render.MemcachedConf, MemcachedConf, 0o644, "root", "root", []string{"memcached"}, false},
+		{render.PankoConf, PankoConf, 0o640, "root", "panko", []string{"apache2"}, nil, true},
+		{render.APISite, APISiteFile, 0o644, "root", "root", []string{"apache2"}, nil, false},
+		{render.HAProxyCfg, HAProxyCfg, 0o640, "root", "haproxy", nil, []string{haproxyService}, true},
+		{render.MemcachedConf, MemcachedConf, 0o644, "root", "root", []string{"memcached"}, nil, false},
 	}
 	files := make([]File, 0, len(specs))
 	for _, s := range specs {
@@ -113,7 +116,7 @@ func renderFiles(data render.Data) ([]File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("render %s: %w", s.path, err)
 		}
-		files = append(files, File{Path: s.path, Data: out, Mode: s.mode, Owner: s.owner, Group: s.group, Restarts: s.restarts, Secret: s.secret})
+		files = append(files, File{Path: s.path, Data: out, Mode: s.mode, Owner: s.owner, Group: s.group, Restarts: s.restarts, Reloads: s.reloads, Secret: s.secret})
 	}
 	return files, nil
 }
