@@ -67,6 +67,7 @@ func TestDispatchByHand(t *testing.T) {
 	script(t, filepath.Join(root, "usr/bin/dpkg-query"), mrecord+"\n"+`grep -q "apt-get install" `+machine+` && printf '1:8.0.0-0ubuntu1' && exit 0; eval "pkg=\${$#}"; echo "dpkg-query: no packages found matching $pkg" >&2; exit 1`)
 	script(t, filepath.Join(root, "usr/bin/systemctl"), mrecord+"\n"+`case "$1" in is-active) echo inactive; exit 3;; is-enabled) echo disabled; exit 1;; esac`)
 	script(t, filepath.Join(root, "usr/bin/a2ensite"), mrecord)
+	script(t, filepath.Join(root, "usr/bin/a2enmod"), mrecord)
 
 	cmd := exec.Command(filepath.Join(charmDir, "dispatch"))
 	cmd.Dir = charmDir
@@ -92,6 +93,7 @@ func TestDispatchByHand(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(m), "apt-get install")
 	assert.Contains(t, string(m), "systemctl mask panko-api")
+	assert.Contains(t, string(m), "a2enmod wsgi", "the stand-in apt-get enabled no module: the charm does")
 }
 
 func TestNoJujuPrintsUsage(t *testing.T) {
