@@ -47,8 +47,8 @@ func planExpirer(in Inputs, p *Plan, data render.Data) {
 		return
 	}
 	if n := in.Config.EventsDeleteBatchSize; n > 0 {
-		if v := upstreamVersion(in.Installed[openstack.VersionPackage]); v != "" && !batchedExpiry(v) {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("events-delete-batch-size %d has no effect on Panko %s: its panko-expirer deletes every expired event at once (batches came with 7.1.0, 8.1.0 and 9.0.0)", n, v))
+		if v := in.Installed[openstack.VersionPackage]; v != "" && !openstack.ExpiryBatches(v) {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("events-delete-batch-size %d has no effect on Panko %s: its panko-expirer deletes every expired event at once (batches came with 7.1.0, 8.1.0 and 9.0.0)", n, upstreamVersion(v)))
 		}
 	}
 	interval := in.Config.ExpirerInterval
@@ -105,15 +105,4 @@ func expirerReport(in Inputs, d Deps) (bool, string) {
 		return true, fmt.Sprintf("last run %s succeeded (every %d minutes)", when, in.Config.ExpirerInterval)
 	}
 	return false, fmt.Sprintf("last run %s exited %s: see %s", when, code, ExpirerLogFile)
-}
-
-// batchedExpiry says whether Panko's upstream version v reads
-// [database] events_delete_batch_size: from 9.0.0, and the 7.1.0 (Train)
-// and 8.1.0 (Ussuri) point releases it was backported to.
-func batchedExpiry(v string) bool {
-	var major, minor int
-	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
-		return true // unknown: do not warn
-	}
-	return major >= 9 || (major == 7 || major == 8) && minor >= 1
 }

@@ -11,6 +11,7 @@
 package openstack
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -187,4 +188,20 @@ func ReleaseFromPackageVersion(v string) (string, bool) {
 		return "", false
 	}
 	return releaseForMajor(major)
+}
+
+// ExpiryBatches says whether the Panko of package version v (as dpkg
+// reports it, e.g. "1:8.1.0-0ubuntu1") reads [database]
+// events_delete_batch_size: from 9.0.0, and in the 7.1.0 (Train) and 8.1.0
+// (Ussuri) point releases it was backported to (openstack/panko ec84ed8a).
+// A version it cannot read counts as yes.
+func ExpiryBatches(v string) bool {
+	if _, after, ok := strings.Cut(v, ":"); ok {
+		v = after
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
+		return true
+	}
+	return major >= 9 || (major == 7 || major == 8) && minor >= 1
 }

@@ -135,3 +135,14 @@ func FuzzReleaseFromPackageVersion(f *testing.F) {
 		}
 	})
 }
+
+// TestExpiryBatches: events_delete_batch_size is in Panko's git history
+// from 9.0.0 and in the 7.1.0 and 8.1.0 tags, not in 7.0.0, 8.0.0 or the
+// stein, rocky and queens branches.
+func TestExpiryBatches(t *testing.T) {
+	for v, want := range map[string]bool{"2:2.0.0-0ubuntu1~cloud0": false, "2:5.0.0-0ubuntu1~cloud0": false,
+		"2:6.0.0-0ubuntu1~cloud0": false, "2:7.0.0-0ubuntu1~cloud0": false, "2:7.1.0-0ubuntu1~cloud0": true,
+		"1:8.0.0-0ubuntu1": false, "1:8.1.0-0ubuntu1": true, "9.0.0-1": true, "1:10.0.0-0ubuntu1~cloud0": true, "garbage": true} {
+		assert.Equal(t, want, ExpiryBatches(v), v)
+	}
+}
